@@ -1,0 +1,28 @@
+# pg_conventions: PGXS build.  `make && make install`, then see README.md.
+EXTENSION   = pg_conventions
+MODULE_big  = pg_conventions
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA        = $(sort $(wildcard pg_conventions--*.sql))
+PGFILEDESC  = "pg_conventions - schema conventions guard and index reports"
+
+PG_CPPFLAGS = -I$(srcdir)/src
+
+
+# pg_regress suites.  Each runs in its own throwaway cluster (scripts/test.sh):
+#   guard         the library in shared_preload_libraries (the ProcessUtility hook)
+#   eventtrigger  no preload at all: CREATE EXTENSION + the event triggers only
+# The rule tests are shared by both suites and have one expected file each, so
+# both paths are held to the very same output.
+RULE_TESTS       = require_primary_key require_timestamps foreign_key_index \
+                   transactions seed awkward_names
+REGRESS_guard        = setup_guard mode $(RULE_TESTS) both_paths privileges violations
+REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger
+SUITE     ?= guard
+REGRESS    = $(REGRESS_$(SUITE))
+REGRESS_OPTS = --outputdir=output/$(SUITE)
+
+EXTRA_CLEAN = output tmp_check
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,363 @@
+/*-------------------------------------------------------------------------
+ *
+ * collector.c
+ *		The set of catalog objects this transaction touched, and the statement
+ *		classifier both entry points share.
+ *
+ * Entries are catalog object addresses (class, object), recorded by the
+ * object-access hook or the event trigger, each tagged with the
+ * subtransaction that first recorded it.  ROLLBACK TO SAVEPOINT forgets what
+ * the rolled-back subtransaction recorded; RELEASE hands its entries to the
+ * parent.  At pre-commit the addresses are resolved to the tables the rules
+ * judge.  Dropped objects are resolved when they are dropped, while their
+ * catalog rows still say which table they belonged to.
+ *
+ * The set lives in TopTransactionContext, so it cannot outlive its
+ * transaction even if a callback were missed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "nodes/parsenodes.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+typedef struct TouchedKey
+{
+	Oid			classId;
+	Oid			objectId;
+} TouchedKey;
+
+typedef struct TouchedEntry
+{
+	TouchedKey	key;
+	SubTransactionId subid;		/* subtransaction that owns the entry */
+} TouchedEntry;
+
+static HTAB *touched = NULL;
+
+/*
+ * Decide what a utility statement means to the guard.  Shared by the
+ * ProcessUtility hook and the event trigger, so both judge the same
+ * statements.  Only statements that can change the shape of a table are
+ * collected: GRANT, COMMENT, VACUUM and the like leave conventions as they
+ * were and never re-judge a table.
+ */
+ConvStatementKind
+conv_classify_statement(Node *parsetree)
+{
+	if (parsetree == NULL)
+		return CONV_STMT_IGNORE;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_CreateStmt:
+		case T_AlterTableStmt:
+		case T_RenameStmt:
+		case T_AlterObjectSchemaStmt:
+			return CONV_STMT_COLLECT;
+
+		case T_CreateTableAsStmt:
+			/* CREATE TABLE AS and SELECT INTO, not materialized views */
+			return ((CreateTableAsStmt *) parsetree)->objtype == OBJECT_TABLE ?
+				CONV_STMT_COLLECT : CONV_STMT_IGNORE;
+
+		case T_IndexStmt:
+
+			/*
+			 * CREATE INDEX CONCURRENTLY commits internally before its index
+			 * is valid: judging the table at those commits would reject the
+			 * very fix we suggest.  It can only add coverage, so it is not
+			 * collected at all.
+			 */
+			return ((IndexStmt *) parsetree)->concurrent ?
+				CONV_STMT_SUSPEND : CONV_STMT_COLLECT;
+
+		case T_DropStmt:
+
+			/*
+			 * DROP INDEX CONCURRENTLY commits internally too; it is judged
+			 * before it runs (conv_precheck_concurrent).
+			 */
+			return ((DropStmt *) parsetree)->concurrent ?
+				CONV_STMT_SUSPEND : CONV_STMT_COLLECT;
+
+		default:
+			return CONV_STMT_IGNORE;
+	}
+}
+
+static void
+record_address(Oid classId, Oid objectId)
+{
+	TouchedKey	key;
+	TouchedEntry *entry;
+	bool		found;
+
+	if (touched == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(TouchedKey);
+		ctl.entrysize = sizeof(TouchedEntry);
+		ctl.hcxt = TopTransactionContext;
+		touched = hash_create("pg_conventions touched objects", 64, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	memset(&key, 0, sizeof(key));
+	key.classId = classId;
+	key.objectId = objectId;
+	entry = (TouchedEntry *) hash_search(touched, &key, HASH_ENTER, &found);
+
+	/*
+	 * An existing entry belongs to this subtransaction or an enclosing one,
+	 * so it lives at least as long as a new one would: keep it.
+	 */
+	if (!found)
+		entry->subid = GetCurrentSubTransactionId();
+}
+
+/* Record an object that now exists (created or altered). */
+void
+conv_record_object(Oid classId, Oid objectId)
+{
+	if (classId == RelationRelationId ||
+		classId == ConstraintRelationId ||
+		classId == AttrDefaultRelationId)
+		record_address(classId, objectId);
+}
+
+/* The column a default belongs to, from its pg_attrdef row. */
+static Oid
+attrdef_relid(Oid attrdefoid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			result = InvalidOid;
+
+	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_attrdef_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(attrdefoid));
+	scan = systable_beginscan(rel, AttrDefaultOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		result = ((Form_pg_attrdef) GETSTRUCT(tup))->adrelid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+static Oid
+constraint_relid(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Oid			result = InvalidOid;
+
+	if (HeapTupleIsValid(tup))
+	{
+		result = ((Form_pg_constraint) GETSTRUCT(tup))->conrelid;
+		ReleaseSysCache(tup);
+	}
+	return result;
+}
+
+/*
+ * Record what dropping an object does to its table: dropping an index, a
+ * constraint, a column or a default changes the table that keeps existing.
+ * Dropping a whole table leaves nothing to judge.
+ */
+void
+conv_record_dropped_object(Oid classId, Oid objectId, int subId)
+{
+	Oid			relid = InvalidOid;
+
+	if (classId == RelationRelationId)
+	{
+		if (subId != 0)
+			relid = objectId;	/* a column */
+		else
+		{
+			char		relkind = get_rel_relkind(objectId);
+
+			if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
+				relid = IndexGetRelation(objectId, true);
+		}
+	}
+	else if (classId == ConstraintRelationId)
+		relid = constraint_relid(objectId);
+	else if (classId == AttrDefaultRelationId)
+		relid = attrdef_relid(objectId);
+
+	if (OidIsValid(relid))
+		record_address(RelationRelationId, relid);
+}
+
+/*
+ * The event-trigger path sees DROP INDEX only at ddl_command_start, before
+ * the indexes are gone: record their tables then.
+ */
+void
+conv_record_dropped_indexes(Node *parsetree)
+{
+	DropStmt   *stmt = (DropStmt *) parsetree;
+	ListCell   *lc;
+
+	if (!IsA(parsetree, DropStmt) || stmt->removeType != OBJECT_INDEX)
+		return;
+	foreach(lc, stmt->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+		Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
+
+		if (OidIsValid(indexoid))
+			conv_record_dropped_object(RelationRelationId, indexoid, 0);
+	}
+}
+
+bool
+conv_have_touched(void)
+{
+	return touched != NULL && hash_get_num_entries(touched) > 0;
+}
+
+void
+conv_forget_all(void)
+{
+	/* The memory goes with TopTransactionContext. */
+	touched = NULL;
+}
+
+void
+conv_subxact_commit(SubTransactionId mySubid, SubTransactionId parentSubid)
+{
+	HASH_SEQ_STATUS status;
+	TouchedEntry *entry;
+
+	if (touched == NULL)
+		return;
+	hash_seq_init(&status, touched);
+	while ((entry = (TouchedEntry *) hash_seq_search(&status)) != NULL)
+	{
+		if (entry->subid == mySubid)
+			entry->subid = parentSubid;
+	}
+}
+
+void
+conv_subxact_abort(SubTransactionId mySubid)
+{
+	HASH_SEQ_STATUS status;
+	TouchedEntry *entry;
+
+	if (touched == NULL)
+		return;
+	hash_seq_init(&status, touched);
+	while ((entry = (TouchedEntry *) hash_seq_search(&status)) != NULL)
+	{
+		/* deleting the entry just returned is allowed during a scan */
+		if (entry->subid == mySubid)
+			hash_search(touched, &entry->key, HASH_REMOVE, NULL);
+	}
+}
+
+/*
+ * The table a touched relation stands for: a table itself, or the table of
+ * an index.  Anything else (views, sequences, TOAST) is not judged.
+ */
+static Oid
+relation_table(Oid relid)
+{
+	switch (get_rel_relkind(relid))
+	{
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+			return relid;
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			return IndexGetRelation(relid, true);
+		default:
+			return InvalidOid;
+	}
+}
+
+static int
+oid_cmp_asc(const void *a, const void *b)
+{
+	Oid			x = *(const Oid *) a;
+	Oid			y = *(const Oid *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Resolve the set to the tables to judge, in scope, without duplicates, in
+ * OID order (creation order, which makes messages come out in the order the
+ * migration wrote them).  A partition brings its partition root along: the
+ * root's foreign keys are covered only if every leaf is.
+ */
+List *
+conv_touched_tables(void)
+{
+	HASH_SEQ_STATUS status;
+	TouchedEntry *entry;
+	Oid		   *oids;
+	int			n = 0;
+	int			cap;
+	List	   *result = NIL;
+
+	if (touched == NULL)
+		return NIL;
+
+	cap = 2 * hash_get_num_entries(touched) + 1;
+	oids = palloc(cap * sizeof(Oid));
+	hash_seq_init(&status, touched);
+	while ((entry = (TouchedEntry *) hash_seq_search(&status)) != NULL)
+	{
+		Oid			relid = InvalidOid;
+
+		if (entry->key.classId == RelationRelationId)
+			relid = relation_table(entry->key.objectId);
+		else if (entry->key.classId == ConstraintRelationId)
+			relid = constraint_relid(entry->key.objectId);
+		else if (entry->key.classId == AttrDefaultRelationId)
+			relid = attrdef_relid(entry->key.objectId);
+
+		if (!OidIsValid(relid) || !conv_table_in_scope(relid))
+			continue;
+		oids[n++] = relid;
+		if (get_rel_relispartition(relid))
+		{
+			Oid			root = llast_oid(get_partition_ancestors(relid));
+
+			if (conv_table_in_scope(root))
+				oids[n++] = root;
+		}
+	}
+
+	qsort(oids, n, sizeof(Oid), oid_cmp_asc);
+	for (int i = 0; i < n; i++)
+	{
+		if (i == 0 || oids[i] != oids[i - 1])
+			result = lappend_oid(result, oids[i]);
+	}
+	pfree(oids);
+	return result;
+}

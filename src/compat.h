@@ -1,0 +1,54 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		Every PostgreSQL version guard of pg_conventions, in one place.
+ *
+ * PostgreSQL 15 is the tested target; the guards below keep 13 to 18
+ * compiling.  Code elsewhere uses only the names defined here.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_CONVENTIONS_COMPAT_H
+#define PG_CONVENTIONS_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 130000
+#error "pg_conventions requires PostgreSQL 13 or later"
+#endif
+
+/* ProcessUtility gained the readOnlyTree argument in 14. */
+#if PG_VERSION_NUM >= 140000
+#define CONV_UTILITY_ARGS_DECL \
+	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define CONV_UTILITY_ARGS \
+	pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
+#else
+#define CONV_UTILITY_ARGS_DECL \
+	PlannedStmt *pstmt, const char *queryString, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define CONV_UTILITY_ARGS \
+	pstmt, queryString, context, params, queryEnv, dest, qc
+#endif
+
+/* MarkGUCPrefixReserved replaced EmitWarningsOnPlaceholders in 15. */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* Materialized SRF helper: InitMaterializedSRF in 16, SetSingleFuncCall in 15. */
+#if PG_VERSION_NUM >= 160000
+#define CONV_INIT_MATERIALIZED_SRF(fcinfo) InitMaterializedSRF((fcinfo), 0)
+#elif PG_VERSION_NUM >= 150000
+#define CONV_INIT_MATERIALIZED_SRF(fcinfo) SetSingleFuncCall((fcinfo), 0)
+#else
+#define CONV_INIT_MATERIALIZED_SRF(fcinfo) conv_init_materialized_srf(fcinfo)
+#define CONV_NEEDS_OWN_MATERIALIZED_SRF
+#include "fmgr.h"
+extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
+#endif
+
+#endif							/* PG_CONVENTIONS_COMPAT_H */

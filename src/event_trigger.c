@@ -1,0 +1,100 @@
+/*-------------------------------------------------------------------------
+ *
+ * event_trigger.c
+ *		The event-trigger entry point, for servers where the library cannot
+ *		be preloaded.
+ *
+ * conventions.guard_event_trigger() only records what a statement touched,
+ * into the same per-transaction set the hooks fill; the checks run at
+ * pre-commit exactly as with the preloaded guard, so both give the same
+ * verdicts at the same moment.  Calling the function loads the library,
+ * which registers the transaction callbacks (but not the hooks).
+ *
+ *	ddl_command_end		records the objects of pg_event_trigger_ddl_commands()
+ *	ddl_command_start	for DROP INDEX, records the tables of the indexes
+ *						while they still exist, or judges DROP INDEX
+ *						CONCURRENTLY before it runs
+ *
+ * When the preloaded guard is active it has already seen everything, and
+ * the trigger does nothing: each violation is reported once.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+
+PG_FUNCTION_INFO_V1(conventions_guard_event_trigger);
+
+static void
+record_ddl_commands(void)
+{
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pg_conventions: SPI_connect failed");
+	ret = SPI_execute("SELECT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands()",
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "pg_conventions: reading pg_event_trigger_ddl_commands() failed: %s",
+			 SPI_result_code_string(ret));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull1;
+		bool		isnull2;
+		Oid			classid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull1));
+		Oid			objid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull2));
+
+		if (!isnull1 && !isnull2)
+			conv_record_object(classid, objid);
+	}
+	SPI_finish();
+}
+
+Datum
+conventions_guard_event_trigger(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	ConvStatementKind kind;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function conventions.guard_event_trigger() was not called by an event trigger"),
+				 errhint("CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end "
+						 "EXECUTE FUNCTION conventions.guard_event_trigger();")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+
+	if (conv_mode == CONV_MODE_OFF || conv_guard_active() ||
+		creating_extension || IsBinaryUpgrade)
+		PG_RETURN_NULL();
+
+	kind = conv_classify_statement(trigdata->parsetree);
+	if (strcmp(trigdata->event, "ddl_command_end") == 0)
+	{
+		if (kind == CONV_STMT_COLLECT)
+			record_ddl_commands();
+	}
+	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
+	{
+		if (kind == CONV_STMT_COLLECT)
+			conv_record_dropped_indexes(trigdata->parsetree);
+		else if (kind == CONV_STMT_SUSPEND)
+			conv_precheck_concurrent(trigdata->parsetree);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("conventions.guard_event_trigger() does not support the %s event",
+						trigdata->event),
+				 errhint("Create the event trigger ON ddl_command_end, and ON ddl_command_start WHEN TAG IN ('DROP INDEX').")));
+
+	PG_RETURN_NULL();
+}

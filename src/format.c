@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ *
+ * format.c
+ *		Quoting, names and the pieces of fix SQL every rule shares.
+ *
+ * Messages name objects unquoted inside double quotes, as PostgreSQL's own
+ * messages do; fix SQL quotes every identifier that needs it and qualifies
+ * every table with its schema, so it can be run as printed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "catalog/namespace.h"
+#include "common/hashfn.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+char *
+conv_qualified_sql_name(const char *nspname, const char *relname)
+{
+	return quote_qualified_identifier(nspname, relname);
+}
+
+/* "a, b" for the given columns, quoted as needed. */
+char *
+conv_column_list_sql(Oid relid, int natts, const AttrNumber *attnums)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < natts; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf,
+							   quote_identifier(get_attname(relid, attnums[i], false)));
+	}
+	return buf.data;
+}
+
+/* Clip a name to at most maxbytes without splitting a character. */
+static int
+clip_length(const char *name, int maxbytes)
+{
+	int			len = strlen(name);
+
+	if (len <= maxbytes)
+		return len;
+	return pg_mbcliplen(name, len, maxbytes);
+}
+
+/*
+ * The conventional index name idx_<table>_<col>[_<col>...], made to fit in
+ * NAMEDATALEN - 1 bytes and not to collide with a relation that already
+ * exists in the schema.  A name that is too long keeps its beginning and
+ * ends in a hash of the whole, so two long names that differ only at the end
+ * still differ; a name already taken gets a number.
+ */
+char *
+conv_choose_index_name(Oid nspid, const char *relname, int natts,
+					   const char *const *colnames)
+{
+	StringInfoData buf;
+	char	   *base;
+	char	   *candidate;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "idx_%s", relname);
+	for (int i = 0; i < natts; i++)
+		appendStringInfo(&buf, "_%s", colnames[i]);
+	base = buf.data;
+
+	if (buf.len > NAMEDATALEN - 1)
+	{
+		uint32		hash = hash_bytes((const unsigned char *) buf.data, buf.len);
+		int			keep = clip_length(buf.data, NAMEDATALEN - 1 - 9);
+
+		base = psprintf("%.*s_%08x", keep, buf.data, hash);
+	}
+
+	candidate = base;
+	for (int n = 1; OidIsValid(get_relname_relid(candidate, nspid)); n++)
+	{
+		char		suffix[16];
+		int			keep;
+
+		snprintf(suffix, sizeof(suffix), "%d", n);
+		keep = clip_length(base, NAMEDATALEN - 1 - (int) strlen(suffix));
+		candidate = psprintf("%.*s%s", keep, base, suffix);
+	}
+	return candidate;
+}

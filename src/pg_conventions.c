@@ -1,0 +1,272 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_conventions.c
+ *		Module initialisation, configuration, and the guard's hook wiring.
+ *
+ * The guard has two ways in and one way out.  The ProcessUtility hook and
+ * the object-access hook (installed only when the library is preloaded)
+ * record which catalog objects each schema-shaping statement creates, alters
+ * or drops; the event-trigger function (event_trigger.c) records the same
+ * from pg_event_trigger_ddl_commands() where nothing is preloaded.  Both feed
+ * one per-transaction set (collector.c).  At pre-commit the set is resolved
+ * to tables and the rules judge the state the transaction leaves, like a
+ * DEFERRABLE INITIALLY DEFERRED constraint: a migration run in one
+ * transaction passes when it ends conforming, an autocommit statement is
+ * judged at once.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "catalog/objectaccess.h"
+#include "commands/extension.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/guc.h"
+#include "utils/varlena.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* ---- configuration ---- */
+
+int			conv_mode = CONV_MODE_WARN;
+
+static const struct config_enum_entry mode_options[] = {
+	{"off", CONV_MODE_OFF, false},
+	{"warn", CONV_MODE_WARN, false},
+	{"enforce", CONV_MODE_ENFORCE, false},
+	{NULL, 0, false}
+};
+
+/* ---- hook state ---- */
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static object_access_hook_type prev_object_access = NULL;
+
+/* True once the hooks are installed, i.e. the library was preloaded. */
+static bool hooks_installed = false;
+
+/*
+ * What the innermost utility statement now executing means to the guard.
+ * Nested statements (a DO block's DDL, CREATE TABLE's generated index
+ * commands) save and restore it, so object-access events are attributed to
+ * the statement that caused them.
+ */
+static ConvStatementKind current_statement = CONV_STMT_IGNORE;
+
+/*
+ * Is this library named in one of the *_preload_libraries lists?  Session
+ * preloading sets no flag, so we look at the settings themselves.  Each
+ * entry may be a bare name, a $libdir path, or carry the platform suffix.
+ */
+static bool
+listed_in(const char *guc_name)
+{
+	const char *value = GetConfigOption(guc_name, true, false);
+	char	   *copy;
+	List	   *elems;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (value == NULL || value[0] == '\0')
+		return false;
+	copy = pstrdup(value);
+	if (!SplitDirectoriesString(copy, ',', &elems))
+		return false;
+	foreach(lc, elems)
+	{
+		char	   *elem = (char *) lfirst(lc);
+		char	   *base = last_dir_separator(elem);
+		size_t		len;
+
+		base = base ? base + 1 : elem;
+		len = strlen(base);
+		if (len > strlen(DLSUFFIX) &&
+			strcmp(base + len - strlen(DLSUFFIX), DLSUFFIX) == 0)
+			len -= strlen(DLSUFFIX);
+		if (len == strlen("pg_conventions") &&
+			strncmp(base, "pg_conventions", len) == 0)
+		{
+			found = true;
+			break;
+		}
+	}
+	return found;
+}
+
+/*
+ * Is the preloaded guard in charge of this statement?  When it is, the event
+ * trigger defers to it, so each violation is reported once.
+ */
+bool
+conv_guard_active(void)
+{
+	return hooks_installed && conv_mode != CONV_MODE_OFF;
+}
+
+/* Nothing is ever judged while these hold (DESIGN.md, "never checked"). */
+static bool
+guard_exempt_now(void)
+{
+	return conv_mode == CONV_MODE_OFF || creating_extension ||
+		IsBinaryUpgrade || IsParallelWorker();
+}
+
+/*
+ * ProcessUtility hook: classify the statement, and keep that classification
+ * in force while it executes so the object-access hook knows whether to
+ * record what it sees.  Statements that commit internally (CONCURRENTLY) are
+ * judged before they run instead; see collector.c.
+ */
+static void
+conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
+{
+	ConvStatementKind saved = current_statement;
+	ConvStatementKind kind = CONV_STMT_IGNORE;
+
+	if (!guard_exempt_now())
+		kind = conv_classify_statement(pstmt->utilityStmt);
+
+	if (kind == CONV_STMT_SUSPEND)
+		conv_precheck_concurrent(pstmt->utilityStmt);
+
+	if (kind == CONV_STMT_IGNORE && saved == CONV_STMT_IGNORE)
+	{
+		/* The common case: nothing to attribute, nothing to restore. */
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(CONV_UTILITY_ARGS);
+		else
+			standard_ProcessUtility(CONV_UTILITY_ARGS);
+		return;
+	}
+
+	current_statement = kind;
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(CONV_UTILITY_ARGS);
+		else
+			standard_ProcessUtility(CONV_UTILITY_ARGS);
+	}
+	PG_FINALLY();
+	{
+		current_statement = saved;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Object-access hook: whatever the syntax, every catalog object a statement
+ * creates, alters or drops passes through here (sepgsql relies on the same).
+ */
+static void
+conv_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+				   int subId, void *arg)
+{
+	if (prev_object_access)
+		prev_object_access(access, classId, objectId, subId, arg);
+
+	if (current_statement != CONV_STMT_COLLECT || guard_exempt_now())
+		return;
+
+	switch (access)
+	{
+		case OAT_POST_CREATE:
+		case OAT_POST_ALTER:
+			conv_record_object(classId, objectId);
+			break;
+		case OAT_DROP:
+			conv_record_dropped_object(classId, objectId, subId);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Transaction callbacks: judge at pre-commit (and pre-prepare), forget at the
+ * end either way.  These are registered whenever the library is loaded, so
+ * the event-trigger path gets the same deferred verdicts as the hook.
+ */
+static void
+conv_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (conv_have_touched())
+				conv_run_deferred_checks();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			conv_forget_all();
+			current_statement = CONV_STMT_IGNORE;
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+conv_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid, void *arg)
+{
+	switch (event)
+	{
+		case SUBXACT_EVENT_COMMIT_SUB:
+			conv_subxact_commit(mySubid, parentSubid);
+			break;
+		case SUBXACT_EVENT_ABORT_SUB:
+			conv_subxact_abort(mySubid);
+			break;
+		default:
+			break;
+	}
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomEnumVariable("pg_conventions.mode",
+							 "What the guard does when DDL breaks a schema convention.",
+							 "off: nothing at all; warn: report each violation as a WARNING "
+							 "when the transaction commits; enforce: reject the transaction "
+							 "with an ERROR.",
+							 &conv_mode,
+							 CONV_MODE_WARN,
+							 mode_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("pg_conventions");
+
+	RegisterXactCallback(conv_xact_callback, NULL);
+	RegisterSubXactCallback(conv_subxact_callback, NULL);
+
+	/*
+	 * The hooks only when preloaded.  Loading the library because someone
+	 * called a report function or the event trigger must not turn the guard
+	 * on for the rest of that session.
+	 */
+	if (process_shared_preload_libraries_in_progress ||
+		listed_in("session_preload_libraries") ||
+		listed_in("local_preload_libraries"))
+	{
+		prev_ProcessUtility = ProcessUtility_hook;
+		ProcessUtility_hook = conv_ProcessUtility;
+		prev_object_access = object_access_hook;
+		object_access_hook = conv_object_access;
+		hooks_installed = true;
+	}
+}

@@ -1,0 +1,171 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_conventions.h
+ *		Declarations shared by the files of pg_conventions.
+ *
+ * The pieces, one file each:
+ *	pg_conventions.c	module init, GUCs, the ProcessUtility and object-access
+ *						hooks, the transaction callbacks that run deferred checks
+ *	collector.c			the per-transaction set of touched objects and the
+ *						statement classifier both entry points share
+ *	event_trigger.c		the event-trigger entry point
+ *	tableinfo.c			what the rules read from the catalog about one table
+ *	engine.c			the rule registry, scope, and the two sinks (ereport
+ *						and result rows)
+ *	rules_table.c		table-shape rules: primary key and timestamps
+ *	rules_fk.c			foreign-key rules and the one FK-coverage test
+ *	reports.c			SQL-callable report functions
+ *	format.c			quoting, names and fix-SQL helpers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_CONVENTIONS_H
+#define PG_CONVENTIONS_H
+
+#include "compat.h"
+
+#include "access/attnum.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/relcache.h"
+
+/* ---- configuration (pg_conventions.c) ---- */
+
+typedef enum ConvMode
+{
+	CONV_MODE_OFF,
+	CONV_MODE_WARN,
+	CONV_MODE_ENFORCE
+}			ConvMode;
+
+extern int	conv_mode;
+
+extern bool conv_guard_active(void);
+
+/* ---- touched objects (collector.c) ---- */
+
+/* What a statement means to the guard. */
+typedef enum ConvStatementKind
+{
+	CONV_STMT_IGNORE,			/* does not shape a table (GRANT, VACUUM, ...) */
+	CONV_STMT_COLLECT,			/* record what it creates, alters or drops */
+	CONV_STMT_SUSPEND			/* commits internally (CONCURRENTLY): see collector.c */
+}			ConvStatementKind;
+
+extern ConvStatementKind conv_classify_statement(Node *parsetree);
+extern void conv_record_object(Oid classId, Oid objectId);
+extern void conv_record_dropped_object(Oid classId, Oid objectId, int subId);
+extern void conv_record_dropped_indexes(Node *parsetree);
+extern bool conv_have_touched(void);
+extern List *conv_touched_tables(void);
+extern void conv_forget_all(void);
+extern void conv_subxact_commit(SubTransactionId mySubid, SubTransactionId parentSubid);
+extern void conv_subxact_abort(SubTransactionId mySubid);
+
+/* ---- one table as the rules see it (tableinfo.c) ---- */
+
+typedef struct ConvForeignKey
+{
+	Oid			conoid;
+	char	   *conname;
+	Oid			confrelid;		/* referenced table */
+	int			nkeys;
+	AttrNumber	conkey[INDEX_MAX_KEYS]; /* referencing columns, FK order */
+	Oid			pfeqop[INDEX_MAX_KEYS]; /* PK = FK operators */
+	Oid			coltypes[INDEX_MAX_KEYS];	/* of the referencing columns */
+	int32		coltypmods[INDEX_MAX_KEYS];
+	Oid			colcollations[INDEX_MAX_KEYS];
+} ConvForeignKey;
+
+typedef struct ConvIndex
+{
+	Oid			indexrelid;
+	Oid			relam;
+	bool		usable;			/* indisvalid && indislive */
+	bool		isprimary;
+	bool		isunique;
+	int			nkeyatts;		/* key columns, INCLUDE columns excluded */
+	AttrNumber	keys[INDEX_MAX_KEYS];	/* 0 = expression */
+	Oid			collations[INDEX_MAX_KEYS];
+	Oid			opfamilies[INDEX_MAX_KEYS];
+	List	   *predicate;		/* implicit-AND list, NIL when none */
+} ConvIndex;
+
+typedef struct ConvTable
+{
+	Oid			relid;
+	Oid			nspid;
+	char		relkind;
+	bool		ispartition;
+	int			natts;
+	char	   *nspname;
+	char	   *relname;
+	char	   *display_name;	/* schema.table, unquoted, for messages */
+	char	   *sql_name;		/* schema.table, quoted, for fix SQL */
+	int			pk_nkeys;		/* 0 = no primary key */
+	AttrNumber	pk_keys[INDEX_MAX_KEYS];
+	List	   *foreign_keys;	/* ConvForeignKey *, by name */
+	List	   *indexes;		/* ConvIndex *, loaded on first use */
+	bool		indexes_loaded;
+	Oid			ignore_index;	/* judge the table as if this index were gone */
+} ConvTable;
+
+extern ConvTable *conv_table_load(Oid relid);
+extern List *conv_table_indexes(ConvTable *table);
+extern List *conv_load_indexes(Oid relid, Oid ignore_index);
+extern bool conv_table_is_junction(ConvTable *table);
+extern bool conv_attnum_in_foreign_key(ConvTable *table, AttrNumber attnum);
+extern bool conv_created_in_current_xact(Oid relid);
+
+/* ---- the rule engine (engine.c) ---- */
+
+typedef struct ConvRule ConvRule;
+
+typedef struct ConvViolation
+{
+	const ConvRule *rule;
+	Oid			relid;
+	char	   *object;			/* what is wrong, e.g. "posts_user_id_fkey on public.posts" */
+	char	   *message;
+	char	   *detail;			/* why it matters (without the "Rule x:" prefix) */
+	char	   *fix_sql;
+} ConvViolation;
+
+typedef void (*ConvRuleCheck) (ConvTable *table, List **violations);
+
+struct ConvRule
+{
+	const char *id;
+	const char *description;
+	int			sqlstate;
+	ConvRuleCheck check;
+};
+
+extern bool conv_table_in_scope(Oid relid);
+extern List *conv_check_table(Oid relid, Oid ignore_index);
+extern void conv_precheck_concurrent(Node *parsetree);
+extern void conv_add_violation(List **violations, const char *rule_id,
+							   ConvTable *table, const char *object,
+							   const char *message, const char *detail,
+							   const char *fix_sql);
+extern void conv_report_violations(List *violations);
+extern const char *conv_severity_name(const ConvViolation *v);
+extern void conv_run_deferred_checks(void);
+
+/* ---- rules (rules_table.c, rules_fk.c) ---- */
+
+extern void conv_rule_require_primary_key(ConvTable *table, List **violations);
+extern void conv_rule_require_timestamps(ConvTable *table, List **violations);
+extern void conv_rule_foreign_key_index(ConvTable *table, List **violations);
+extern bool conv_fk_is_covered(ConvTable *table, const ConvForeignKey *fk);
+extern bool conv_index_covers_fk(const ConvIndex *index, const ConvForeignKey *fk);
+extern char *conv_fk_index_sql(ConvTable *table, const ConvForeignKey *fk);
+
+/* ---- formatting (format.c) ---- */
+
+extern char *conv_qualified_sql_name(const char *nspname, const char *relname);
+extern char *conv_column_list_sql(Oid relid, int natts, const AttrNumber *attnums);
+extern char *conv_choose_index_name(Oid nspid, const char *relname,
+									int natts, const char *const *colnames);
+
+#endif							/* PG_CONVENTIONS_H */

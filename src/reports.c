@@ -1,0 +1,140 @@
+/*-------------------------------------------------------------------------
+ *
+ * reports.c
+ *		SQL-callable report functions.
+ *
+ * conventions.violations() runs the guard's rules over every table in scope
+ * and returns one row per violation: the audit sink of the rule engine.  It
+ * reads only the catalog, so it takes no lock on any table and works on a
+ * hot standby.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(conventions_violations);
+
+typedef struct NamedTable
+{
+	Oid			relid;
+	char	   *nspname;
+	char	   *relname;
+} NamedTable;
+
+static int
+named_table_cmp(const void *a, const void *b)
+{
+	const NamedTable *x = a;
+	const NamedTable *y = b;
+	int			c = strcmp(x->nspname, y->nspname);
+
+	return c != 0 ? c : strcmp(x->relname, y->relname);
+}
+
+/* Every table in scope, ordered by schema and name. */
+static NamedTable *
+tables_in_scope(int *count)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	int			n = 0;
+	int			cap = 256;
+	NamedTable *tables = palloc(cap * sizeof(NamedTable));
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+
+		if (cls->relkind != RELKIND_RELATION &&
+			cls->relkind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (!conv_table_in_scope(cls->oid))
+			continue;
+		if (n == cap)
+		{
+			cap *= 2;
+			tables = repalloc(tables, cap * sizeof(NamedTable));
+		}
+		tables[n].relid = cls->oid;
+		tables[n].nspname = get_namespace_name(cls->relnamespace);
+		tables[n].relname = pstrdup(NameStr(cls->relname));
+		n++;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	qsort(tables, n, sizeof(NamedTable), named_table_cmp);
+	*count = n;
+	return tables;
+}
+
+Datum
+conventions_violations(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	NamedTable *tables;
+	int			ntables;
+
+	CONV_INIT_MATERIALIZED_SRF(fcinfo);
+
+	tables = tables_in_scope(&ntables);
+	for (int i = 0; i < ntables; i++)
+	{
+		ListCell   *lc;
+
+		foreach(lc, conv_check_table(tables[i].relid, InvalidOid))
+		{
+			ConvViolation *v = lfirst(lc);
+			Datum		values[7];
+			bool		nulls[7] = {false};
+
+			values[0] = CStringGetTextDatum(v->rule->id);
+			values[1] = CStringGetTextDatum(conv_severity_name(v));
+			values[2] = ObjectIdGetDatum(v->relid);
+			values[3] = CStringGetTextDatum(v->object);
+			values[4] = CStringGetTextDatum(v->message);
+			values[5] = CStringGetTextDatum(psprintf("Rule %s: %s", v->rule->id, v->detail));
+			values[6] = CStringGetTextDatum(v->fix_sql);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
+
+#ifdef CONV_NEEDS_OWN_MATERIALIZED_SRF
+/* PostgreSQL 13 and 14 have no helper to set up a materialized SRF. */
+void
+conv_init_materialized_srf(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	MemoryContext old;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(old);
+}
+#endif

@@ -1,0 +1,218 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_fk.c
+ *		Foreign-key rules, and the one test of foreign-key coverage.
+ *
+ * Coverage, exactly (DESIGN.md): an FK on columns C (n of them) is covered
+ * by an index of the referencing table that is valid and live; btree, or
+ * hash when n = 1; has the n columns of C, in any order, as its first n key
+ * columns (INCLUDE and expression columns do not count); uses each column's
+ * collation; and has no predicate or one implied by "C IS NOT NULL".  We
+ * also require each index column's operator family to contain the key's
+ * PK = FK equality operator, since that is the operator the RI triggers'
+ * queries use: an index the queries cannot use covers nothing.
+ *
+ * A partitioned table is covered by an index on it, or when every leaf
+ * partition is covered.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+/* Does this one index cover this foreign key of its table? */
+bool
+conv_index_covers_fk(const ConvIndex *index, const ConvForeignKey *fk)
+{
+	int			n = fk->nkeys;
+	bool		matched[INDEX_MAX_KEYS] = {false};
+
+	if (!index->usable)
+		return false;
+	if (!(index->relam == BTREE_AM_OID ||
+		  (index->relam == HASH_AM_OID && n == 1)))
+		return false;
+	if (index->nkeyatts < n)
+		return false;
+
+	/* the first n key columns are the FK's columns, in any order */
+	for (int i = 0; i < n; i++)
+	{
+		int			k;
+
+		if (index->keys[i] == 0)
+			return false;		/* an expression */
+		for (k = 0; k < n; k++)
+			if (fk->conkey[k] == index->keys[i] && !matched[k])
+				break;
+		if (k == n)
+			return false;
+		matched[k] = true;
+
+		if (index->collations[i] != fk->colcollations[k])
+			return false;
+		if (!op_in_opfamily(fk->pfeqop[k], index->opfamilies[i]))
+			return false;
+	}
+
+	if (index->predicate != NIL)
+	{
+		List	   *notnull = NIL;
+
+		for (int k = 0; k < n; k++)
+		{
+			NullTest   *nt = makeNode(NullTest);
+
+			nt->arg = (Expr *) makeVar(1, fk->conkey[k], fk->coltypes[k],
+									   fk->coltypmods[k],
+									   fk->colcollations[k], 0);
+			nt->nulltesttype = IS_NOT_NULL;
+			nt->argisrow = false;
+			nt->location = -1;
+			notnull = lappend(notnull, nt);
+		}
+		if (!predicate_implied_by(index->predicate, notnull, false))
+			return false;
+	}
+	return true;
+}
+
+static bool
+any_index_covers(List *indexes, const ConvForeignKey *fk)
+{
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		if (conv_index_covers_fk((ConvIndex *) lfirst(lc), fk))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The same key as seen on a partition, whose column numbers may differ from
+ * the parent's (dropped columns, ATTACH of a table built separately).
+ */
+static bool
+map_fk_to_partition(const ConvForeignKey *fk, Oid parent, Oid leaf,
+					ConvForeignKey *out)
+{
+	*out = *fk;
+	for (int k = 0; k < fk->nkeys; k++)
+	{
+		char	   *attname = get_attname(parent, fk->conkey[k], true);
+
+		if (attname == NULL)
+			return false;
+		out->conkey[k] = get_attnum(leaf, attname);
+		if (out->conkey[k] == InvalidAttrNumber)
+			return false;
+	}
+	return true;
+}
+
+/* Is the foreign key covered, by the definition at the top of this file? */
+bool
+conv_fk_is_covered(ConvTable *table, const ConvForeignKey *fk)
+{
+	List	   *leaves;
+	ListCell   *lc;
+	int			nleaves = 0;
+
+	if (any_index_covers(conv_table_indexes(table), fk))
+		return true;
+	if (table->relkind != RELKIND_PARTITIONED_TABLE)
+		return false;
+
+	/*
+	 * Every leaf covered on its own.  With no leaf at all there is nothing
+	 * to cover yet, but the first partition would arrive uncovered: we ask
+	 * for the index on the parent, which every future partition inherits.
+	 */
+	leaves = find_all_inheritors(table->relid, NoLock, NULL);
+	foreach(lc, leaves)
+	{
+		Oid			leaf = lfirst_oid(lc);
+		ConvForeignKey mapped;
+
+		if (get_rel_relkind(leaf) != RELKIND_RELATION)
+			continue;			/* the parent itself, sub-parents, foreign tables */
+		nleaves++;
+		if (!map_fk_to_partition(fk, table->relid, leaf, &mapped) ||
+			!any_index_covers(conv_load_indexes(leaf, table->ignore_index),
+							  &mapped))
+			return false;
+	}
+	return nleaves > 0;
+}
+
+/*
+ * The index that fixes an uncovered key: columns in the key's order, btree,
+ * no predicate, so it passes conv_index_covers_fk.  CONCURRENTLY for a table
+ * others can see; plain for one created in this transaction, where
+ * CONCURRENTLY cannot run and the table is empty anyway, and for a
+ * partitioned table, where PostgreSQL refuses CONCURRENTLY.
+ */
+char *
+conv_fk_index_sql(ConvTable *table, const ConvForeignKey *fk)
+{
+	const char *colnames[INDEX_MAX_KEYS];
+	bool		concurrently;
+
+	for (int k = 0; k < fk->nkeys; k++)
+		colnames[k] = get_attname(table->relid, fk->conkey[k], false);
+
+	concurrently = table->relkind != RELKIND_PARTITIONED_TABLE &&
+		!conv_created_in_current_xact(table->relid);
+
+	return psprintf("CREATE INDEX %s%s ON %s (%s);",
+					concurrently ? "CONCURRENTLY " : "",
+					quote_identifier(conv_choose_index_name(table->nspid,
+															table->relname,
+															fk->nkeys,
+															colnames)),
+					table->sql_name,
+					conv_column_list_sql(table->relid, fk->nkeys, fk->conkey));
+}
+
+static char *
+relation_display_name(Oid relid)
+{
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+	char	   *relname = get_rel_name(relid);
+
+	if (nspname == NULL || relname == NULL)
+		return psprintf("%u", relid);
+	return psprintf("%s.%s", nspname, relname);
+}
+
+/* Rule foreign_key_index: every foreign key has a covering index. */
+void
+conv_rule_foreign_key_index(ConvTable *table, List **violations)
+{
+	ListCell   *lc;
+
+	foreach(lc, table->foreign_keys)
+	{
+		ConvForeignKey *fk = lfirst(lc);
+
+		if (conv_fk_is_covered(table, fk))
+			continue;
+		conv_add_violation(violations, "foreign_key_index", table,
+						   psprintf("%s on %s", fk->conname, table->display_name),
+						   psprintf("foreign key \"%s\" on table \"%s\" has no covering index",
+									fk->conname, table->display_name),
+						   psprintf("deleting or updating a row of \"%s\" scans \"%s\".",
+									relation_display_name(fk->confrelid),
+									table->display_name),
+						   conv_fk_index_sql(table, fk));
+	}
+}

@@ -1,0 +1,314 @@
+/*-------------------------------------------------------------------------
+ *
+ * tableinfo.c
+ *		What the rules read from the catalog about one table.
+ *
+ * Everything comes from the system caches and catalog index scans, never
+ * from opening the table itself: the audit functions can then read every
+ * table of a database without taking a lock on any of them, and the guard
+ * reads exactly what the report functions read.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+/* Copy an int2[] or oid[] catalog array into a C array; returns its length. */
+static int
+copy_int2_array(Datum d, AttrNumber *out)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	int			n = ARR_DIMS(arr)[0];
+
+	if (ARR_NDIM(arr) != 1 || n < 0 || n > INDEX_MAX_KEYS ||
+		ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT2OID)
+		elog(ERROR, "pg_conventions: malformed int2 array in pg_constraint");
+	memcpy(out, ARR_DATA_PTR(arr), n * sizeof(int16));
+	return n;
+}
+
+static void
+copy_oid_array(Datum d, Oid *out, int expected)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+
+	if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != expected ||
+		ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != OIDOID)
+		elog(ERROR, "pg_conventions: malformed oid array in pg_constraint");
+	memcpy(out, ARR_DATA_PTR(arr), expected * sizeof(Oid));
+}
+
+static int
+fk_name_cmp(const ListCell *a, const ListCell *b)
+{
+	const ConvForeignKey *x = lfirst(a);
+	const ConvForeignKey *y = lfirst(b);
+
+	return strcmp(x->conname, y->conname);
+}
+
+/* Primary key and foreign keys, from one scan of pg_constraint. */
+static void
+load_constraints(ConvTable *table)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(table->relid));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		bool		isnull;
+		Datum		d;
+
+		if (con->contype == CONSTRAINT_PRIMARY)
+		{
+			d = heap_getattr(tup, Anum_pg_constraint_conkey,
+							 RelationGetDescr(rel), &isnull);
+			if (!isnull)
+				table->pk_nkeys = copy_int2_array(d, table->pk_keys);
+		}
+		else if (con->contype == CONSTRAINT_FOREIGN &&
+				 !OidIsValid(con->conparentid))
+		{
+			/* a partition's clone of its parent's key is judged on the parent */
+			ConvForeignKey *fk = palloc0(sizeof(ConvForeignKey));
+
+			fk->conoid = con->oid;
+			fk->conname = pstrdup(NameStr(con->conname));
+			fk->confrelid = con->confrelid;
+			d = heap_getattr(tup, Anum_pg_constraint_conkey,
+							 RelationGetDescr(rel), &isnull);
+			if (isnull)
+				continue;
+			fk->nkeys = copy_int2_array(d, fk->conkey);
+			d = heap_getattr(tup, Anum_pg_constraint_conpfeqop,
+							 RelationGetDescr(rel), &isnull);
+			if (isnull)
+				continue;
+			copy_oid_array(d, fk->pfeqop, fk->nkeys);
+			for (int i = 0; i < fk->nkeys; i++)
+				get_atttypetypmodcoll(table->relid, fk->conkey[i],
+									  &fk->coltypes[i], &fk->coltypmods[i],
+									  &fk->colcollations[i]);
+			table->foreign_keys = lappend(table->foreign_keys, fk);
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	list_sort(table->foreign_keys, fk_name_cmp);
+}
+
+/*
+ * Load a table, or return NULL when it no longer exists (the audit and the
+ * guard both race with concurrent DROPs and must not fail on them).
+ */
+ConvTable *
+conv_table_load(Oid relid)
+{
+	HeapTuple	tup;
+	Form_pg_class cls;
+	ConvTable  *table;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	cls = (Form_pg_class) GETSTRUCT(tup);
+
+	table = palloc0(sizeof(ConvTable));
+	table->relid = relid;
+	table->nspid = cls->relnamespace;
+	table->relkind = cls->relkind;
+	table->ispartition = cls->relispartition;
+	table->natts = cls->relnatts;
+	table->relname = pstrdup(NameStr(cls->relname));
+	ReleaseSysCache(tup);
+
+	table->nspname = get_namespace_name(table->nspid);
+	if (table->nspname == NULL)
+		return NULL;
+	table->display_name = psprintf("%s.%s", table->nspname, table->relname);
+	table->sql_name = conv_qualified_sql_name(table->nspname, table->relname);
+	load_constraints(table);
+	return table;
+}
+
+static int
+index_oid_cmp(const ListCell *a, const ListCell *b)
+{
+	const ConvIndex *x = lfirst(a);
+	const ConvIndex *y = lfirst(b);
+
+	return (x->indexrelid > y->indexrelid) - (x->indexrelid < y->indexrelid);
+}
+
+/*
+ * Every index of a relation as the coverage test needs it, in OID order.
+ * The predicate is kept in the planner's implicit-AND form.  It is not
+ * const-simplified: that could run user functions, and this runs at
+ * pre-commit, where no user code may run.
+ */
+List *
+conv_load_indexes(Oid relid, Oid ignore_index)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	rel = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		ConvIndex  *ci;
+		HeapTuple	ctup;
+		bool		isnull;
+		Datum		d;
+		oidvector  *collations;
+		oidvector  *opclasses;
+
+		if (idx->indexrelid == ignore_index)
+			continue;
+		ctup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
+		if (!HeapTupleIsValid(ctup))
+			continue;
+
+		ci = palloc0(sizeof(ConvIndex));
+		ci->indexrelid = idx->indexrelid;
+		ci->relam = ((Form_pg_class) GETSTRUCT(ctup))->relam;
+		ReleaseSysCache(ctup);
+		ci->usable = idx->indisvalid && idx->indislive;
+		ci->isprimary = idx->indisprimary;
+		ci->isunique = idx->indisunique;
+		ci->nkeyatts = idx->indnkeyatts;
+		for (int i = 0; i < idx->indnkeyatts; i++)
+			ci->keys[i] = idx->indkey.values[i];
+
+		d = heap_getattr(tup, Anum_pg_index_indcollation,
+						 RelationGetDescr(rel), &isnull);
+		collations = (oidvector *) DatumGetPointer(d);
+		d = heap_getattr(tup, Anum_pg_index_indclass,
+						 RelationGetDescr(rel), &isnull);
+		opclasses = (oidvector *) DatumGetPointer(d);
+		for (int i = 0; i < idx->indnkeyatts; i++)
+		{
+			ci->collations[i] = collations->values[i];
+			ci->opfamilies[i] = get_opclass_family(opclasses->values[i]);
+		}
+
+		d = heap_getattr(tup, Anum_pg_index_indpred,
+						 RelationGetDescr(rel), &isnull);
+		if (!isnull)
+		{
+			Node	   *pred = stringToNode(TextDatumGetCString(d));
+
+			pred = (Node *) canonicalize_qual((Expr *) pred, false);
+			fix_opfuncids(pred);
+			ci->predicate = make_ands_implicit((Expr *) pred);
+		}
+		result = lappend(result, ci);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	list_sort(result, index_oid_cmp);
+	return result;
+}
+
+List *
+conv_table_indexes(ConvTable *table)
+{
+	if (!table->indexes_loaded)
+	{
+		table->indexes = conv_load_indexes(table->relid, table->ignore_index);
+		table->indexes_loaded = true;
+	}
+	return table->indexes;
+}
+
+bool
+conv_attnum_in_foreign_key(ConvTable *table, AttrNumber attnum)
+{
+	ListCell   *lc;
+
+	foreach(lc, table->foreign_keys)
+	{
+		ConvForeignKey *fk = lfirst(lc);
+
+		for (int i = 0; i < fk->nkeys; i++)
+			if (fk->conkey[i] == attnum)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * A junction table (the seed's post_tags): a primary key of two or more
+ * columns, each of them a foreign-key column.
+ */
+bool
+conv_table_is_junction(ConvTable *table)
+{
+	if (table->pk_nkeys < 2)
+		return false;
+	for (int i = 0; i < table->pk_nkeys; i++)
+		if (!conv_attnum_in_foreign_key(table, table->pk_keys[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Was the table created by the current transaction?  Then it is empty to
+ * everybody else, and a plain CREATE INDEX is both possible inside the
+ * migration's transaction and free.  The pg_class row's xmin rules most
+ * tables out without opening anything; only a table whose row this
+ * transaction wrote (so it holds a lock on it) is looked up in the relcache.
+ */
+bool
+conv_created_in_current_xact(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	TransactionId xmin;
+	Relation	rel;
+	bool		result;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	xmin = HeapTupleHeaderGetXmin(tup->t_data);
+	ReleaseSysCache(tup);
+	if (!TransactionIdIsCurrentTransactionId(xmin))
+		return false;
+
+	rel = relation_open(relid, AccessShareLock);
+	result = rel->rd_createSubid != InvalidSubTransactionId;
+	relation_close(rel, AccessShareLock);
+	return result;
+}
