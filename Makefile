@@ -19,10 +19,16 @@ REGRESS_guard        = setup_guard mode $(RULE_TESTS) both_paths privileges viol
 REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger
 SUITE     ?= guard
 REGRESS    = $(REGRESS_$(SUITE))
-REGRESS_OPTS = --outputdir=output/$(SUITE)
+REGRESS_OPTS = --outputdir=output/$(SUITE) --encoding=UTF8 --no-locale
 
 EXTRA_CLEAN = output tmp_check
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# pg_regress wants its output directory to exist.
+installcheck: regress-outputdir
+.PHONY: regress-outputdir
+regress-outputdir:
+	@mkdir -p output/$(SUITE)

@@ -56,11 +56,13 @@ clip_length(const char *name, int maxbytes)
  * NAMEDATALEN - 1 bytes and not to collide with a relation that already
  * exists in the schema.  A name that is too long keeps its beginning and
  * ends in a hash of the whole, so two long names that differ only at the end
- * still differ; a name already taken gets a number.
+ * still differ; a name already taken gets a number.  The relation named by
+ * going_away (an index the statement being judged drops) does not count as
+ * taking its name.
  */
 char *
 conv_choose_index_name(Oid nspid, const char *relname, int natts,
-					   const char *const *colnames)
+					   const char *const *colnames, Oid going_away)
 {
 	StringInfoData buf;
 	char	   *base;
@@ -81,11 +83,14 @@ conv_choose_index_name(Oid nspid, const char *relname, int natts,
 	}
 
 	candidate = base;
-	for (int n = 1; OidIsValid(get_relname_relid(candidate, nspid)); n++)
+	for (int n = 1;; n++)
 	{
+		Oid			taken = get_relname_relid(candidate, nspid);
 		char		suffix[16];
 		int			keep;
 
+		if (!OidIsValid(taken) || taken == going_away)
+			break;
 		snprintf(suffix, sizeof(suffix), "%d", n);
 		keep = clip_length(base, NAMEDATALEN - 1 - (int) strlen(suffix));
 		candidate = psprintf("%.*s%s", keep, base, suffix);

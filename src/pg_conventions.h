@@ -166,6 +166,7 @@ extern char *conv_fk_index_sql(ConvTable *table, const ConvForeignKey *fk);
 extern char *conv_qualified_sql_name(const char *nspname, const char *relname);
 extern char *conv_column_list_sql(Oid relid, int natts, const AttrNumber *attnums);
 extern char *conv_choose_index_name(Oid nspid, const char *relname,
-									int natts, const char *const *colnames);
+									int natts, const char *const *colnames,
+									Oid going_away);
 
 #endif							/* PG_CONVENTIONS_H */

@@ -178,7 +178,8 @@ conv_fk_index_sql(ConvTable *table, const ConvForeignKey *fk)
 					quote_identifier(conv_choose_index_name(table->nspid,
 															table->relname,
 															fk->nkeys,
-															colnames)),
+															colnames,
+															table->ignore_index)),
 					table->sql_name,
 					conv_column_list_sql(table->relid, fk->nkeys, fk->conkey));
 }

@@ -241,17 +241,22 @@ check_timestamp_column(ConvTable *table, const char *colname, bool junction,
 
 	if (attr->atttypid != TIMESTAMPTZOID)
 	{
+		/*
+		 * The old default cannot always be coerced to the new type, so the
+		 * fix drops it first and ends with the default the rule wants.
+		 */
 		char	   *typname = format_type_with_typemod(attr->atttypid, attr->atttypmod);
+		char	   *using = attr->atttypid == TIMESTAMPOID ? "" :
+			psprintf(" USING %s::timestamptz", qcol);
 
 		conv_add_violation(violations, "require_timestamps", table, object,
 						   psprintf("column \"%s\" of table \"%s\" has type %s, not timestamptz",
 									colname, table->display_name, typname),
 						   why,
-						   attr->atttypid == TIMESTAMPOID ?
-						   psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE timestamptz;",
-									table->sql_name, qcol) :
-						   psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE timestamptz USING %s::timestamptz;",
-									table->sql_name, qcol, qcol));
+						   psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT, "
+									"ALTER COLUMN %s TYPE timestamptz%s, "
+									"ALTER COLUMN %s SET DEFAULT now();",
+									table->sql_name, qcol, qcol, using, qcol));
 	}
 
 	if (attr->attgenerated != '\0' || !attr->atthasdef ||

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is
+# missing, builds and installs the extension, then runs, each against its own
+# throwaway PostgreSQL 15 cluster (pg_virtualenv, loopback only):
+#   1. pg_regress, suite "guard": the library in shared_preload_libraries
+#   2. pg_regress, suite "eventtrigger": no preload, event triggers only
+#   3. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
+# Usage: bash scripts/test.sh          (as root, or as a user with sudo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+
+passed=0
+failed=0
+status=0
+
+run_regress() {
+  local suite=$1; shift
+  echo "== pg_regress suite '$suite'"
+  local log=output/$suite.log
+  mkdir -p output
+  if pg_virtualenv -v $PG_MAJOR "$@" \
+       make -s installcheck SUITE="$suite" PG_CONFIG="$PG_CONFIG" >"$log" 2>&1; then
+    :
+  else
+    status=1
+    [ -f "output/$suite/regression.diffs" ] && cat "output/$suite/regression.diffs"
+  fi
+  cat "$log"
+  passed=$((passed + $(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$log" || true)))
+  failed=$((failed + $(grep -cE 'FAILED|failed \(ignored\)' "$log" || true)))
+}
+
+run_regress guard -o shared_preload_libraries=pg_conventions
+run_regress eventtrigger
+
+# TAP: PostgreSQL refuses to run as root, so as root the tests run as the
+# postgres user from a private copy of test/tap.
+echo "== TAP tests"
+tapdir=$(mktemp -d)
+trap 'rm -rf "$tapdir"' EXIT
+cp -r test/tap "$tapdir/"
+tap_env=(PATH="$PG_BIN:/usr/bin:/bin" PG_REGRESS="$(dirname "$($PG_CONFIG --pgxs)")/../test/regress/pg_regress"
+         PERL5LIB="$(dirname "$($PG_CONFIG --pgxs)")/../test/perl" TESTDIR="$tapdir")
+prove_cmd=(prove --timer -v "$tapdir"/tap/*.pl)
+if [ "$(id -u)" -eq 0 ]; then
+  chown -R postgres "$tapdir"
+  tap_run=(runuser -u postgres -- env "${tap_env[@]}" "${prove_cmd[@]}")
+else
+  tap_run=(env "${tap_env[@]}" "${prove_cmd[@]}")
+fi
+if (cd "$tapdir" && "${tap_run[@]}") >"$tapdir/prove.log" 2>&1; then :; else status=1; fi
+cat "$tapdir/prove.log"
+passed=$((passed + $(grep -cE '^ok [0-9]+' "$tapdir/prove.log" || true)))
+failed=$((failed + $(grep -cE '^not ok [0-9]+' "$tapdir/prove.log" || true)))
+
+echo
+echo "pg_conventions: $passed passed, $failed failed"
+exit $status

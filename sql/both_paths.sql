@@ -1,0 +1,15 @@
+-- The preloaded guard and the event triggers at once: each violation is
+-- reported once.
+CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
+  EXECUTE FUNCTION conventions.guard_event_trigger();
+CREATE EVENT TRIGGER pg_conventions_guard_drop ON ddl_command_start
+  WHEN TAG IN ('DROP INDEX') EXECUTE FUNCTION conventions.guard_event_trigger();
+SET pg_conventions.mode = warn;
+CREATE TABLE both_nopk (a int, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+SET pg_conventions.mode = enforce;
+CREATE TABLE both_nopk2 (a int, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+SET pg_conventions.mode = off;
+DROP TABLE both_nopk;
+DROP EVENT TRIGGER pg_conventions_guard;
+DROP EVENT TRIGGER pg_conventions_guard_drop;
+RESET pg_conventions.mode;

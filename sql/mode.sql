@@ -1,0 +1,10 @@
+-- pg_conventions.mode: off | warn | enforce, superuser-only, default warn.
+SELECT name, setting, enumvals, context, vartype, short_desc
+  FROM pg_settings WHERE name LIKE 'pg_conventions.%';
+SET pg_conventions.mode = 'strict';
+SET pg_conventions.mode = enforce;
+SHOW pg_conventions.mode;
+RESET pg_conventions.mode;
+SHOW pg_conventions.mode;
+-- the prefix is reserved: no typos slip through as placeholders
+SET pg_conventions.mod = off;

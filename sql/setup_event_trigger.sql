@@ -1,0 +1,15 @@
+-- Suite "eventtrigger": nothing is preloaded.  CREATE EXTENSION and the two
+-- event triggers of the README are all there is.
+SHOW shared_preload_libraries;
+SHOW session_preload_libraries;
+CREATE EXTENSION pg_conventions;
+CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
+  EXECUTE FUNCTION conventions.guard_event_trigger();
+CREATE EVENT TRIGGER pg_conventions_guard_drop ON ddl_command_start
+  WHEN TAG IN ('DROP INDEX') EXECUTE FUNCTION conventions.guard_event_trigger();
+SELECT evtname, evtevent, evttags FROM pg_event_trigger ORDER BY evtname;
+-- the function refuses to be called any other way
+SELECT conventions.guard_event_trigger();
+-- a role for the privilege tests, shared by both suites
+CREATE ROLE conv_app LOGIN;
+GRANT CREATE ON DATABASE contrib_regression TO conv_app;
