@@ -13,12 +13,13 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
 fi
 
-# Packages: the server, headers for PGXS, the client, IPC::Run for the TAP
+# Packages: the server, headers for PGXS (and the GSSAPI headers that
+# libpq-be.h includes), the client, IPC::Run for the TAP
 # tests, a compiler, and the extra packages a caller asks for in EXTRA_PACKAGES.
 conv_install_packages() {
   local pkgs=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
               postgresql-client-$PG_MAJOR postgresql-contrib libipc-run-perl
-              make gcc libc6-dev perl ${EXTRA_PACKAGES:-})
+              libkrb5-dev make gcc libc6-dev perl ${EXTRA_PACKAGES:-})
   local missing=() p
   for p in "${pkgs[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -27,8 +27,8 @@ run_regress() {
     [ -f "output/$suite/regression.diffs" ] && cat "output/$suite/regression.diffs"
   fi
   cat "$log"
-  passed=$((passed + $(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$log" || true)))
-  failed=$((failed + $(grep -cE 'FAILED|failed \(ignored\)' "$log" || true)))
+  passed=$((passed + $(grep -cE '^test .* \.\.\. ok ' "$log" || true)))
+  failed=$((failed + $(grep -cE '^test .* \.\.\. FAILED' "$log" || true)))
 }
 
 run_regress guard -o shared_preload_libraries=pg_conventions
@@ -49,10 +49,14 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   tap_run=(env "${tap_env[@]}" "${prove_cmd[@]}")
 fi
-if (cd "$tapdir" && "${tap_run[@]}") >"$tapdir/prove.log" 2>&1; then :; else status=1; fi
+tap_ok=1
+if (cd "$tapdir" && "${tap_run[@]}") >"$tapdir/prove.log" 2>&1; then :; else status=1; tap_ok=0; fi
 cat "$tapdir/prove.log"
 passed=$((passed + $(grep -cE '^ok [0-9]+' "$tapdir/prove.log" || true)))
-failed=$((failed + $(grep -cE '^not ok [0-9]+' "$tapdir/prove.log" || true)))
+tap_failed=$(grep -cE '^not ok [0-9]+' "$tapdir/prove.log" || true)
+# a script that dies or bails out fails without a "not ok" line
+[ "$tap_ok" = 0 ] && [ "$tap_failed" = 0 ] && tap_failed=1
+failed=$((failed + tap_failed))
 
 echo
 echo "pg_conventions: $passed passed, $failed failed"

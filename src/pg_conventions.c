@@ -23,6 +23,7 @@
 #include "catalog/objectaccess.h"
 #include "commands/extension.h"
 #include "fmgr.h"
+#include "libpq/libpq-be.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
@@ -98,6 +99,68 @@ listed_in(const char *guc_name)
 		}
 	}
 	return found;
+}
+
+/* Does a startup option name one of our settings? */
+static bool
+names_our_setting(const char *name)
+{
+	return pg_strncasecmp(name, "pg_conventions.", strlen("pg_conventions.")) == 0;
+}
+
+/*
+ * With session_preload_libraries, the connection's options are applied
+ * before the library defines its settings, to placeholders.  A client value
+ * from a role without the privilege is then dropped with a WARNING when the
+ * library loads, but being a client value it has already replaced the value
+ * from postgresql.conf or ALTER ROLE/DATABASE, so the session would fall
+ * back to the built-in default: a way out of enforce.  Refuse such a
+ * connection, as PostgreSQL itself does when the library is in
+ * shared_preload_libraries.  (superuser() is answered from the cache
+ * InitPostgres filled; no catalog access happens here.)
+ */
+static void
+refuse_unprivileged_startup_options(void)
+{
+	const char *offending = NULL;
+	ListCell   *lc;
+
+	if (MyProcPort == NULL || superuser())
+		return;
+
+	if (MyProcPort->cmdline_options != NULL)
+	{
+		int			maxac = 2 + (strlen(MyProcPort->cmdline_options) + 1) / 2;
+		char	  **av = palloc(maxac * sizeof(char *));
+		int			ac = 0;
+
+		pg_split_opts(av, &ac, MyProcPort->cmdline_options);
+		for (int i = 0; i < ac && offending == NULL; i++)
+		{
+			const char *opt = av[i];
+
+			if (strncmp(opt, "--", 2) == 0)
+				opt += 2;
+			else if (strncmp(opt, "-c", 2) == 0)
+				opt = opt[2] != '\0' ? opt + 2 : (i + 1 < ac ? av[++i] : "");
+			if (names_our_setting(opt))
+				offending = opt;
+		}
+	}
+	for (lc = list_head(MyProcPort->guc_options); lc != NULL && offending == NULL;
+		 lc = lnext(MyProcPort->guc_options, lnext(MyProcPort->guc_options, lc)))
+	{
+		if (names_our_setting((char *) lfirst(lc)))
+			offending = (char *) lfirst(lc);
+	}
+
+	if (offending != NULL)
+		ereport(FATAL,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to set parameter \"%.*s\"",
+						(int) strcspn(offending, "="), offending),
+				 errdetail("pg_conventions is loaded through session_preload_libraries, "
+						   "and only superusers may set its parameters as connection options.")));
 }
 
 /*
@@ -263,6 +326,8 @@ _PG_init(void)
 		listed_in("session_preload_libraries") ||
 		listed_in("local_preload_libraries"))
 	{
+		if (!process_shared_preload_libraries_in_progress)
+			refuse_unprivileged_startup_options();
 		prev_ProcessUtility = ProcessUtility_hook;
 		ProcessUtility_hook = conv_ProcessUtility;
 		prev_object_access = object_access_hook;
