@@ -14,6 +14,16 @@ passed=0
 failed=0
 status=0
 
+# A test-only extension (test/ext) for the "DDL from extension scripts" test,
+# installed for this run and removed afterwards.
+$SUDO make -s -C test/ext install PG_CONFIG="$PG_CONFIG" >/dev/null
+tapdir=
+cleanup() {
+  $SUDO make -s -C test/ext uninstall PG_CONFIG="$PG_CONFIG" >/dev/null 2>&1 || true
+  [ -n "$tapdir" ] && rm -rf "$tapdir"
+}
+trap cleanup EXIT
+
 run_regress() {
   local suite=$1; shift
   echo "== pg_regress suite '$suite'"
@@ -38,7 +48,6 @@ run_regress eventtrigger
 # postgres user from a private copy of test/tap.
 echo "== TAP tests"
 tapdir=$(mktemp -d)
-trap 'rm -rf "$tapdir"' EXIT
 cp -r test/tap "$tapdir/"
 tap_env=(PATH="$PG_BIN:/usr/bin:/bin" PG_REGRESS="$(dirname "$($PG_CONFIG --pgxs)")/../test/regress/pg_regress"
          PERL5LIB="$(dirname "$($PG_CONFIG --pgxs)")/../test/perl" TESTDIR="$tapdir")

@@ -11,7 +11,8 @@ use IPC::Run;
 my $node = PostgreSQL::Test::Cluster->new('preload');
 $node->init;
 $node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'pg_conventions'\nrestart_after_crash = on\n");
+	"shared_preload_libraries = 'pg_conventions'\nrestart_after_crash = on\n"
+	  . "max_prepared_transactions = 2\n");
 $node->start;
 
 my ($ret, $out, $err) = $node->psql('postgres', 'CREATE TABLE t1 (a int);');
@@ -42,6 +43,14 @@ CREATE INDEX idx_posts_user_id ON posts (user_id);
 COMMIT;});
 is($ret, 0, 'a conforming migration passes');
 is($err, '', 'and says nothing');
+
+# PREPARE TRANSACTION is judged like COMMIT.
+($ret, $out, $err) = $node->psql('strict_db',
+	"BEGIN; CREATE TABLE prepared_t (a int); PREPARE TRANSACTION 'p1';");
+like($err, qr/ERROR:  table "public\.prepared_t" has no primary key/,
+	'PREPARE TRANSACTION is judged');
+is($node->safe_psql('strict_db', 'SELECT count(*) FROM pg_prepared_xacts'), '0',
+	'and nothing was prepared');
 
 $node->restart;
 ($ret, $out, $err) = $node->psql('strict_db', 'CREATE TABLE t4 (a int);');

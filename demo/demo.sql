@@ -1,0 +1,66 @@
+-- pg_conventions demo: a seed-style schema, the guard at work, the reports.
+\set ECHO queries
+\set VERBOSITY default
+\pset pager off
+
+\echo
+\echo '=== 1. warn (the default): a migration that drifts from the conventions ==='
+\echo '    It runs, and the guard says what is wrong and the SQL that fixes it.'
+CREATE EXTENSION pg_conventions;
+SHOW pg_conventions.mode;
+CREATE TABLE users (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  email VARCHAR(255) NOT NULL UNIQUE,
+  role VARCHAR(20) DEFAULT 'user' CHECK (role IN ('user', 'admin')),
+  status VARCHAR(20) DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'banned')),
+  created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+  updated_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+  deleted_at TIMESTAMP WITH TIME ZONE
+);
+CREATE TABLE posts (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id UUID NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  title VARCHAR(255) NOT NULL,
+  created_at TIMESTAMP DEFAULT NOW()
+);
+CREATE TABLE audit_log (message text, logged_at timestamptz DEFAULT now());
+
+\echo
+\echo '=== 2. the audit: the same rules over the existing database ==='
+SELECT rule, object, fix_sql FROM conventions.violations() ORDER BY table_name::text, rule, object;
+
+\echo
+\echo '=== 3. enforce: the same kind of drift is rejected, with the fix in the HINT ==='
+SET pg_conventions.mode = enforce;
+CREATE TABLE comments (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  post_id UUID NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  body TEXT,
+  created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+  updated_at TIMESTAMP WITH TIME ZONE DEFAULT NOW()
+);
+SELECT to_regclass('comments') AS "comments after the rejected statement";
+
+\echo
+\echo '=== 4. enforce is judged at commit: the same migration with its index, in one transaction, passes ==='
+BEGIN;
+CREATE TABLE comments (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  post_id UUID NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  body TEXT,
+  created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+  updated_at TIMESTAMP WITH TIME ZONE DEFAULT NOW()
+);
+CREATE INDEX idx_comments_post_id ON comments(post_id);
+COMMIT;
+
+\echo
+\echo '=== 5. and an index a foreign key needs cannot be dropped ==='
+DROP INDEX idx_comments_post_id;
+
+\echo
+\echo '=== 6. fixing the drift with the audit''s own SQL ==='
+SET pg_conventions.mode = warn;
+SELECT fix_sql FROM conventions.violations()
+ ORDER BY array_position(ARRAY['require_primary_key', 'require_timestamps', 'foreign_key_index'], rule), table_name::text, fix_sql \gexec
+SELECT count(*) AS violations_left FROM conventions.violations();
