@@ -37,8 +37,11 @@ run_regress() {
     [ -f "output/$suite/regression.diffs" ] && cat "output/$suite/regression.diffs"
   fi
   cat "$log"
-  passed=$((passed + $(grep -cE '^test .* \.\.\. ok ' "$log" || true)))
-  failed=$((failed + $(grep -cE '^test .* \.\.\. FAILED' "$log" || true)))
+  local total ok
+  total=$(grep -cE '^test ' "$log" || true)
+  ok=$(grep -cE '^test .* \.\.\. ok ' "$log" || true)
+  passed=$((passed + ok))
+  failed=$((failed + total - ok))
 }
 
 run_regress guard -o shared_preload_libraries=pg_conventions
