@@ -35,6 +35,15 @@ SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER B
 DROP TABLE comments, posts, users, nopk, from_do, parted;
 SQL
 
+# The README's event-trigger installation.
+my $install_event_triggers = q{
+CREATE EXTENSION pg_conventions;
+CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
+  EXECUTE FUNCTION conventions.guard_event_trigger();
+CREATE EVENT TRIGGER pg_conventions_guard_drop ON ddl_command_start
+  WHEN TAG IN ('DROP INDEX') EXECUTE FUNCTION conventions.guard_event_trigger();
+};
+
 sub run_script
 {
 	my ($node) = @_;
@@ -58,13 +67,7 @@ $guarded->append_conf('postgresql.conf',
 $guarded->start;
 is(run_script($guarded), $expected, 'preloaded, mode = off: identical output');
 
-$guarded->safe_psql('postgres', q{
-CREATE EXTENSION pg_conventions;
-CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
-  EXECUTE FUNCTION conventions.guard_event_trigger();
-CREATE EVENT TRIGGER pg_conventions_guard_drop ON ddl_command_start
-  WHEN TAG IN ('DROP INDEX') EXECUTE FUNCTION conventions.guard_event_trigger();
-});
+$guarded->safe_psql('postgres', $install_event_triggers);
 is(run_script($guarded), $expected, 'preloaded with the event triggers, mode = off: identical output');
 
 # event triggers only, no preload
@@ -72,13 +75,7 @@ my $et = PostgreSQL::Test::Cluster->new('et');
 $et->init;
 $et->append_conf('postgresql.conf', "pg_conventions.mode = off\n");
 $et->start;
-$et->safe_psql('postgres', q{
-CREATE EXTENSION pg_conventions;
-CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
-  EXECUTE FUNCTION conventions.guard_event_trigger();
-CREATE EVENT TRIGGER pg_conventions_guard_drop ON ddl_command_start
-  WHEN TAG IN ('DROP INDEX') EXECUTE FUNCTION conventions.guard_event_trigger();
-});
+$et->safe_psql('postgres', $install_event_triggers);
 is(run_script($et), $expected, 'event triggers only, mode = off: identical output');
 
 # and the same script is not silent when the guard is on (the test can fail)
