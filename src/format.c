@@ -97,3 +97,73 @@ conv_choose_index_name(Oid nspid, const char *relname, int natts,
 	}
 	return candidate;
 }
+
+/* ^[a-z][a-z0-9_]*$ */
+bool
+conv_is_snake_case(const char *name)
+{
+	if (!(name[0] >= 'a' && name[0] <= 'z'))
+		return false;
+	for (const char *p = name + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+/*
+ * The snake_case spelling of a name: word boundaries of camelCase and
+ * PascalCase become underscores, everything else that is not a lower-case
+ * letter or digit becomes one, runs of them collapse, and the result starts
+ * with a letter.  "userId" -> "user_id", "HTTPServer" -> "http_server",
+ * "with space" -> "with_space".
+ */
+char *
+conv_to_snake_case(const char *name)
+{
+	StringInfoData buf;
+	int			len = strlen(name);
+	char	   *result;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < len; i++)
+	{
+		char		c = name[i];
+		bool		upper = (c >= 'A' && c <= 'Z');
+		bool		lower = (c >= 'a' && c <= 'z');
+		bool		digit = (c >= '0' && c <= '9');
+
+		if (upper)
+		{
+			bool		prev_lower_or_digit = i > 0 &&
+				((name[i - 1] >= 'a' && name[i - 1] <= 'z') ||
+				 (name[i - 1] >= '0' && name[i - 1] <= '9'));
+			bool		acronym_end = i > 0 && name[i - 1] >= 'A' && name[i - 1] <= 'Z' &&
+				i + 1 < len && name[i + 1] >= 'a' && name[i + 1] <= 'z';
+
+			if (prev_lower_or_digit || acronym_end)
+				appendStringInfoChar(&buf, '_');
+			appendStringInfoChar(&buf, c - 'A' + 'a');
+		}
+		else if (lower || digit)
+			appendStringInfoChar(&buf, c);
+		else if (buf.len > 0 && buf.data[buf.len - 1] != '_')
+			appendStringInfoChar(&buf, '_');
+	}
+	while (buf.len > 0 && buf.data[buf.len - 1] == '_')
+		buf.data[--buf.len] = '\0';
+	result = buf.data;
+	if (result[0] == '\0' || !(result[0] >= 'a' && result[0] <= 'z'))
+		result = psprintf("x_%s", result);
+	if (strlen(result) > NAMEDATALEN - 1)
+		result[NAMEDATALEN - 1] = '\0';	/* ASCII only by now */
+	return result;
+}
+
+/* The name an index column goes by in a conventional index name. */
+char *
+conv_index_column_name(const ConvIndex *index, Oid relid, int i)
+{
+	if (index->keys[i] == 0)
+		return "expr";
+	return get_attname(relid, index->keys[i], false);
+}

@@ -312,6 +312,7 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	conv_define_settings();
 	MarkGUCPrefixReserved("pg_conventions");
 
 	RegisterXactCallback(conv_xact_callback, NULL);

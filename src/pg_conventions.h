@@ -4,16 +4,21 @@
  *		Declarations shared by the files of pg_conventions.
  *
  * The pieces, one file each:
- *	pg_conventions.c	module init, GUCs, the ProcessUtility and object-access
- *						hooks, the transaction callbacks that run deferred checks
+ *	pg_conventions.c	module init, the mode, the ProcessUtility and
+ *						object-access hooks, the transaction callbacks that run
+ *						deferred checks
+ *	config.c			every other setting
+ *	exemptions.c		per-object exemptions (conventions.exemptions)
  *	collector.c			the per-transaction set of touched objects and the
  *						statement classifier both entry points share
  *	event_trigger.c		the event-trigger entry point
  *	tableinfo.c			what the rules read from the catalog about one table
  *	engine.c			the rule registry, scope, and the two sinks (ereport
  *						and result rows)
- *	rules_table.c		table-shape rules: primary key and timestamps
+ *	rules_table.c		table-shape rules: keys, timestamps, soft deletes
+ *	rules_naming.c		snake_case names, index names
  *	rules_fk.c			foreign-key rules and the one FK-coverage test
+ *	rules_index.c		redundant and low-cardinality indexes
  *	reports.c			SQL-callable report functions
  *	format.c			quoting, names and fix-SQL helpers
  *
@@ -39,6 +44,33 @@ typedef enum ConvMode
 }			ConvMode;
 
 extern int	conv_mode;
+
+/* ---- other settings (config.c) ---- */
+
+typedef enum ConvProfile
+{
+	CONV_PROFILE_SQL,
+	CONV_PROFILE_SEQUELIZE
+}			ConvProfile;
+
+typedef enum ConvPkPolicy
+{
+	CONV_PK_UUID,
+	CONV_PK_IDENTITY,
+	CONV_PK_ANY
+}			ConvPkPolicy;
+
+extern int	conv_profile;
+extern int	conv_pk_policy;
+extern char *conv_created_at_column;
+extern char *conv_updated_at_column;
+extern char *conv_soft_delete_column;
+extern int	conv_low_cardinality_max;
+
+extern void conv_define_settings(void);
+extern bool conv_rule_disabled(int rule_index);
+extern bool conv_rule_warning_only(int rule_index);
+extern bool conv_schema_in_scope(const char *nspname);
 
 extern bool conv_guard_active(void);
 
@@ -71,6 +103,7 @@ typedef struct ConvForeignKey
 	Oid			confrelid;		/* referenced table */
 	int			nkeys;
 	AttrNumber	conkey[INDEX_MAX_KEYS]; /* referencing columns, FK order */
+	AttrNumber	confkey[INDEX_MAX_KEYS];	/* referenced columns */
 	Oid			pfeqop[INDEX_MAX_KEYS]; /* PK = FK operators */
 	Oid			coltypes[INDEX_MAX_KEYS];	/* of the referencing columns */
 	int32		coltypmods[INDEX_MAX_KEYS];
@@ -80,16 +113,35 @@ typedef struct ConvForeignKey
 typedef struct ConvIndex
 {
 	Oid			indexrelid;
+	char	   *name;
 	Oid			relam;
 	bool		usable;			/* indisvalid && indislive */
 	bool		isprimary;
 	bool		isunique;
+	bool		ispartition;	/* attached to an index of the parent table */
+	Oid			constraint;		/* the constraint it backs, or InvalidOid */
+	int			natts;			/* all columns, INCLUDE columns too */
 	int			nkeyatts;		/* key columns, INCLUDE columns excluded */
-	AttrNumber	keys[INDEX_MAX_KEYS];	/* 0 = expression */
+	AttrNumber	keys[INDEX_MAX_KEYS];	/* all columns; 0 = expression */
 	Oid			collations[INDEX_MAX_KEYS];
+	Oid			opclasses[INDEX_MAX_KEYS];
 	Oid			opfamilies[INDEX_MAX_KEYS];
+	int16		options[INDEX_MAX_KEYS];	/* DESC, NULLS FIRST */
+	List	   *expressions;	/* one per 0 in keys, in order */
 	List	   *predicate;		/* implicit-AND list, NIL when none */
 } ConvIndex;
+
+typedef struct ConvColumn
+{
+	AttrNumber	attnum;
+	char	   *name;
+	Oid			typid;
+	int32		typmod;
+	bool		notnull;
+	bool		hasdef;
+	char		identity;
+	char		generated;
+} ConvColumn;
 
 typedef struct ConvTable
 {
@@ -103,14 +155,26 @@ typedef struct ConvTable
 	char	   *display_name;	/* schema.table, unquoted, for messages */
 	char	   *sql_name;		/* schema.table, quoted, for fix SQL */
 	int			pk_nkeys;		/* 0 = no primary key */
+	char	   *pk_conname;
 	AttrNumber	pk_keys[INDEX_MAX_KEYS];
+	List	   *columns;		/* ConvColumn *, by attnum, no dropped ones */
 	List	   *foreign_keys;	/* ConvForeignKey *, by name */
+	List	   *constraints;	/* ConvConstraint *, every constraint, by name */
 	List	   *indexes;		/* ConvIndex *, loaded on first use */
 	bool		indexes_loaded;
 	Oid			ignore_index;	/* judge the table as if this index were gone */
 } ConvTable;
 
+typedef struct ConvConstraint
+{
+	Oid			conoid;
+	char	   *conname;
+	char		contype;
+} ConvConstraint;
+
 extern ConvTable *conv_table_load(Oid relid);
+extern ConvColumn *conv_table_column(ConvTable *table, const char *name);
+extern Node *conv_column_default(Oid relid, AttrNumber attnum);
 extern List *conv_table_indexes(ConvTable *table);
 extern List *conv_load_indexes(Oid relid, Oid ignore_index);
 extern bool conv_table_is_junction(ConvTable *table);
@@ -129,6 +193,8 @@ typedef struct ConvViolation
 	char	   *message;
 	char	   *detail;			/* why it matters (without the "Rule x:" prefix) */
 	char	   *fix_sql;
+	char	   *advice;			/* for the HINT only, after the fix (profiles) */
+	char	   *exemption;		/* reason, when an exemption covers it */
 } ConvViolation;
 
 typedef void (*ConvRuleCheck) (ConvTable *table, List **violations);
@@ -139,15 +205,23 @@ struct ConvRule
 	const char *description;
 	int			sqlstate;
 	ConvRuleCheck check;
+	int			index;			/* position in the registry */
 };
+
+extern int	conv_rule_index(const char *id);
+extern int	conv_num_rules(void);
+extern const ConvRule *conv_rule_at(int index);
+extern const char *conv_rule_severity(const ConvRule *rule);
+extern bool conv_rule_enabled(const char *id);
 
 extern bool conv_table_in_scope(Oid relid);
 extern List *conv_check_table(Oid relid, Oid ignore_index);
 extern void conv_precheck_concurrent(Node *parsetree);
-extern void conv_add_violation(List **violations, const char *rule_id,
-							   ConvTable *table, const char *object,
-							   const char *message, const char *detail,
-							   const char *fix_sql);
+extern ConvViolation *conv_add_violation(List **violations, const char *rule_id,
+										 ConvTable *table, const char *object,
+										 const char *message, const char *detail,
+										 const char *fix_sql);
+extern List *conv_check_tables(List *relids, Oid ignore_index);
 extern void conv_report_violations(List *violations);
 extern const char *conv_severity_name(const ConvViolation *v);
 extern void conv_run_deferred_checks(void);
@@ -157,6 +231,19 @@ extern void conv_run_deferred_checks(void);
 extern void conv_rule_require_primary_key(ConvTable *table, List **violations);
 extern void conv_rule_require_timestamps(ConvTable *table, List **violations);
 extern void conv_rule_foreign_key_index(ConvTable *table, List **violations);
+extern void conv_rule_primary_key_type(ConvTable *table, List **violations);
+extern void conv_rule_timestamptz_only(ConvTable *table, List **violations);
+extern void conv_rule_soft_delete_column(ConvTable *table, List **violations);
+extern void conv_rule_snake_case_names(ConvTable *table, List **violations);
+extern void conv_rule_index_naming(ConvTable *table, List **violations);
+extern void conv_rule_foreign_key_type(ConvTable *table, List **violations);
+extern void conv_rule_redundant_index(ConvTable *table, List **violations);
+extern void conv_rule_low_cardinality_index(ConvTable *table, List **violations);
+
+/* ---- exemptions (exemptions.c) ---- */
+
+extern List *conv_load_exemptions(void);
+extern void conv_apply_exemptions(List *violations, List *exemptions);
 extern bool conv_fk_is_covered(ConvTable *table, const ConvForeignKey *fk);
 extern bool conv_index_covers_fk(const ConvIndex *index, const ConvForeignKey *fk);
 extern char *conv_fk_index_sql(ConvTable *table, const ConvForeignKey *fk);
@@ -165,6 +252,9 @@ extern char *conv_fk_index_sql(ConvTable *table, const ConvForeignKey *fk);
 
 extern char *conv_qualified_sql_name(const char *nspname, const char *relname);
 extern char *conv_column_list_sql(Oid relid, int natts, const AttrNumber *attnums);
+extern char *conv_index_column_name(const ConvIndex *index, Oid relid, int i);
+extern bool conv_is_snake_case(const char *name);
+extern char *conv_to_snake_case(const char *name);
 extern char *conv_choose_index_name(Oid nspid, const char *relname,
 									int natts, const char *const *colnames,
 									Oid going_away);

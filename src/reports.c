@@ -5,8 +5,8 @@
  *
  * conventions.violations() runs the guard's rules over every table in scope
  * and returns one row per violation: the audit sink of the rule engine.  It
- * reads only the catalog, so it takes no lock on any table and works on a
- * hot standby.
+ * reads only the catalog (and the exemptions table), so it takes no lock on
+ * any table and works on a hot standby.  conventions.rules() lists the rules.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,6 +24,7 @@
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(conventions_violations);
+PG_FUNCTION_INFO_V1(conventions_rules);
 
 typedef struct NamedTable
 {
@@ -88,29 +89,59 @@ conventions_violations(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	NamedTable *tables;
 	int			ntables;
+	List	   *relids = NIL;
+	ListCell   *lc;
 
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
 
 	tables = tables_in_scope(&ntables);
 	for (int i = 0; i < ntables; i++)
+		relids = lappend_oid(relids, tables[i].relid);
+
+	foreach(lc, conv_check_tables(relids, InvalidOid))
 	{
-		ListCell   *lc;
+		ConvViolation *v = lfirst(lc);
+		Datum		values[9];
+		bool		nulls[9] = {false};
 
-		foreach(lc, conv_check_table(tables[i].relid, InvalidOid))
-		{
-			ConvViolation *v = lfirst(lc);
-			Datum		values[7];
-			bool		nulls[7] = {false};
+		values[0] = CStringGetTextDatum(v->rule->id);
+		values[1] = CStringGetTextDatum(conv_severity_name(v));
+		values[2] = ObjectIdGetDatum(v->relid);
+		values[3] = CStringGetTextDatum(v->object);
+		values[4] = CStringGetTextDatum(v->message);
+		values[5] = CStringGetTextDatum(v->advice ?
+										psprintf("Rule %s: %s %s", v->rule->id, v->detail, v->advice) :
+										psprintf("Rule %s: %s", v->rule->id, v->detail));
+		values[6] = CStringGetTextDatum(v->fix_sql);
+		values[7] = BoolGetDatum(v->exemption != NULL);
+		if (v->exemption != NULL)
+			values[8] = CStringGetTextDatum(v->exemption);
+		else
+			nulls[8] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
 
-			values[0] = CStringGetTextDatum(v->rule->id);
-			values[1] = CStringGetTextDatum(conv_severity_name(v));
-			values[2] = ObjectIdGetDatum(v->relid);
-			values[3] = CStringGetTextDatum(v->object);
-			values[4] = CStringGetTextDatum(v->message);
-			values[5] = CStringGetTextDatum(psprintf("Rule %s: %s", v->rule->id, v->detail));
-			values[6] = CStringGetTextDatum(v->fix_sql);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
+/* conventions.rules(): every rule, what it checks, and what the guard does now. */
+Datum
+conventions_rules(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	CONV_INIT_MATERIALIZED_SRF(fcinfo);
+	for (int i = 0; i < conv_num_rules(); i++)
+	{
+		const ConvRule *rule = conv_rule_at(i);
+		Datum		values[5];
+		bool		nulls[5] = {false};
+
+		values[0] = CStringGetTextDatum(rule->id);
+		values[1] = CStringGetTextDatum(rule->description);
+		values[2] = CStringGetTextDatum(conv_rule_severity(rule));
+		values[3] = CStringGetTextDatum("commit");
+		values[4] = CStringGetTextDatum(unpack_sql_state(rule->sqlstate));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
 }

@@ -217,3 +217,46 @@ conv_rule_foreign_key_index(ConvTable *table, List **violations)
 						   conv_fk_index_sql(table, fk));
 	}
 }
+
+/*
+ * Rule foreign_key_type: each referencing column has exactly the type (and
+ * type modifier) of the column it references; a mismatch costs a cast on
+ * every check and lets values in that the other side cannot hold.
+ */
+void
+conv_rule_foreign_key_type(ConvTable *table, List **violations)
+{
+	ListCell   *lc;
+
+	foreach(lc, table->foreign_keys)
+	{
+		ConvForeignKey *fk = lfirst(lc);
+
+		for (int k = 0; k < fk->nkeys; k++)
+		{
+			Oid			reftype;
+			int32		reftypmod;
+			Oid			refcoll;
+			char	   *colname;
+			char	   *reftypname;
+
+			get_atttypetypmodcoll(fk->confrelid, fk->confkey[k], &reftype, &reftypmod, &refcoll);
+			if (reftype == fk->coltypes[k] && reftypmod == fk->coltypmods[k])
+				continue;
+			colname = get_attname(table->relid, fk->conkey[k], false);
+			reftypname = format_type_with_typemod(reftype, reftypmod);
+			conv_add_violation(violations, "foreign_key_type", table,
+							   psprintf("%s.%s", table->display_name, colname),
+							   psprintf("column \"%s\" of table \"%s\" has type %s, but the column it references, \"%s.%s\", has type %s",
+										colname, table->display_name,
+										format_type_with_typemod(fk->coltypes[k], fk->coltypmods[k]),
+										relation_display_name(fk->confrelid),
+										get_attname(fk->confrelid, fk->confkey[k], false),
+										reftypname),
+							   psprintf("foreign key \"%s\" compares values of two types: every check casts, and the referencing column can hold values the referenced one cannot.",
+										fk->conname),
+							   psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s;",
+										table->sql_name, quote_identifier(colname), reftypname));
+		}
+	}
+}

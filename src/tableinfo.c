@@ -17,6 +17,9 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
@@ -56,6 +59,15 @@ copy_oid_array(Datum d, Oid *out, int expected)
 }
 
 static int
+constraint_name_cmp(const ListCell *a, const ListCell *b)
+{
+	const ConvConstraint *x = lfirst(a);
+	const ConvConstraint *y = lfirst(b);
+
+	return strcmp(x->conname, y->conname);
+}
+
+static int
 fk_name_cmp(const ListCell *a, const ListCell *b)
 {
 	const ConvForeignKey *x = lfirst(a);
@@ -81,8 +93,14 @@ load_constraints(ConvTable *table)
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		ConvConstraint *cc = palloc(sizeof(ConvConstraint));
 		bool		isnull;
 		Datum		d;
+
+		cc->conoid = con->oid;
+		cc->conname = pstrdup(NameStr(con->conname));
+		cc->contype = con->contype;
+		table->constraints = lappend(table->constraints, cc);
 
 		if (con->contype == CONSTRAINT_PRIMARY)
 		{
@@ -90,6 +108,7 @@ load_constraints(ConvTable *table)
 							 RelationGetDescr(rel), &isnull);
 			if (!isnull)
 				table->pk_nkeys = copy_int2_array(d, table->pk_keys);
+			table->pk_conname = cc->conname;
 		}
 		else if (con->contype == CONSTRAINT_FOREIGN &&
 				 !OidIsValid(con->conparentid))
@@ -105,6 +124,10 @@ load_constraints(ConvTable *table)
 			if (isnull)
 				continue;
 			fk->nkeys = copy_int2_array(d, fk->conkey);
+			d = heap_getattr(tup, Anum_pg_constraint_confkey,
+							 RelationGetDescr(rel), &isnull);
+			if (isnull || copy_int2_array(d, fk->confkey) != fk->nkeys)
+				continue;
 			d = heap_getattr(tup, Anum_pg_constraint_conpfeqop,
 							 RelationGetDescr(rel), &isnull);
 			if (isnull)
@@ -121,6 +144,84 @@ load_constraints(ConvTable *table)
 	table_close(rel, AccessShareLock);
 
 	list_sort(table->foreign_keys, fk_name_cmp);
+	list_sort(table->constraints, constraint_name_cmp);
+}
+
+/* The table's columns, in order, without dropped ones. */
+static void
+load_columns(ConvTable *table)
+{
+	for (AttrNumber att = 1; att <= table->natts; att++)
+	{
+		HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(table->relid),
+										  Int16GetDatum(att));
+		Form_pg_attribute attr;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		attr = (Form_pg_attribute) GETSTRUCT(tup);
+		if (!attr->attisdropped)
+		{
+			ConvColumn *col = palloc(sizeof(ConvColumn));
+
+			col->attnum = att;
+			col->name = pstrdup(NameStr(attr->attname));
+			col->typid = attr->atttypid;
+			col->typmod = attr->atttypmod;
+			col->notnull = attr->attnotnull;
+			col->hasdef = attr->atthasdef;
+			col->identity = attr->attidentity;
+			col->generated = attr->attgenerated;
+			table->columns = lappend(table->columns, col);
+		}
+		ReleaseSysCache(tup);
+	}
+}
+
+ConvColumn *
+conv_table_column(ConvTable *table, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, table->columns)
+	{
+		ConvColumn *col = lfirst(lc);
+
+		if (strcmp(col->name, name) == 0)
+			return col;
+	}
+	return NULL;
+}
+
+/* The default expression of a column, or NULL. */
+Node *
+conv_column_default(Oid relid, AttrNumber attnum)
+{
+	Relation	rel;
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Node	   *result = NULL;
+
+	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	ScanKeyInit(&keys[0], Anum_pg_attrdef_adrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], Anum_pg_attrdef_adnum, BTEqualStrategyNumber,
+				F_INT2EQ, Int16GetDatum(attnum));
+	scan = systable_beginscan(rel, AttrDefaultIndexId, true, NULL, 2, keys);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_attrdef_adbin,
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			result = stringToNode(TextDatumGetCString(d));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
 }
 
 /*
@@ -153,6 +254,7 @@ conv_table_load(Oid relid)
 		return NULL;
 	table->display_name = psprintf("%s.%s", table->nspname, table->relname);
 	table->sql_name = conv_qualified_sql_name(table->nspname, table->relname);
+	load_columns(table);
 	load_constraints(table);
 	return table;
 }
@@ -194,6 +296,7 @@ conv_load_indexes(Oid relid, Oid ignore_index)
 		Datum		d;
 		oidvector  *collations;
 		oidvector  *opclasses;
+		int2vector *options;
 
 		if (idx->indexrelid == ignore_index)
 			continue;
@@ -203,13 +306,17 @@ conv_load_indexes(Oid relid, Oid ignore_index)
 
 		ci = palloc0(sizeof(ConvIndex));
 		ci->indexrelid = idx->indexrelid;
+		ci->name = pstrdup(NameStr(((Form_pg_class) GETSTRUCT(ctup))->relname));
 		ci->relam = ((Form_pg_class) GETSTRUCT(ctup))->relam;
+		ci->ispartition = ((Form_pg_class) GETSTRUCT(ctup))->relispartition;
 		ReleaseSysCache(ctup);
 		ci->usable = idx->indisvalid && idx->indislive;
 		ci->isprimary = idx->indisprimary;
 		ci->isunique = idx->indisunique;
+		ci->constraint = get_index_constraint(idx->indexrelid);
+		ci->natts = idx->indnatts;
 		ci->nkeyatts = idx->indnkeyatts;
-		for (int i = 0; i < idx->indnkeyatts; i++)
+		for (int i = 0; i < idx->indnatts; i++)
 			ci->keys[i] = idx->indkey.values[i];
 
 		d = heap_getattr(tup, Anum_pg_index_indcollation,
@@ -218,11 +325,21 @@ conv_load_indexes(Oid relid, Oid ignore_index)
 		d = heap_getattr(tup, Anum_pg_index_indclass,
 						 RelationGetDescr(rel), &isnull);
 		opclasses = (oidvector *) DatumGetPointer(d);
+		d = heap_getattr(tup, Anum_pg_index_indoption,
+						 RelationGetDescr(rel), &isnull);
+		options = (int2vector *) DatumGetPointer(d);
 		for (int i = 0; i < idx->indnkeyatts; i++)
 		{
 			ci->collations[i] = collations->values[i];
+			ci->opclasses[i] = opclasses->values[i];
 			ci->opfamilies[i] = get_opclass_family(opclasses->values[i]);
+			ci->options[i] = options->values[i];
 		}
+
+		d = heap_getattr(tup, Anum_pg_index_indexprs,
+						 RelationGetDescr(rel), &isnull);
+		if (!isnull)
+			ci->expressions = (List *) stringToNode(TextDatumGetCString(d));
 
 		d = heap_getattr(tup, Anum_pg_index_indpred,
 						 RelationGetDescr(rel), &isnull);

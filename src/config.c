@@ -1,0 +1,245 @@
+/*-------------------------------------------------------------------------
+ *
+ * config.c
+ *		The settings of pg_conventions, other than the mode.
+ *
+ * Every one is PGC_SUSET: settable in postgresql.conf, with ALTER SYSTEM,
+ * ALTER DATABASE/ROLE ... SET, and SET [LOCAL] by a superuser or a role
+ * granted SET on it (PostgreSQL 15 GRANT SET ON PARAMETER).  Lists are
+ * parsed and validated once, in the check hook, so the rules read them for
+ * free.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/varlena.h"
+
+int			conv_profile = CONV_PROFILE_SQL;
+int			conv_pk_policy = CONV_PK_UUID;
+char	   *conv_created_at_column = NULL;
+char	   *conv_updated_at_column = NULL;
+char	   *conv_soft_delete_column = NULL;
+int			conv_low_cardinality_max = 5;
+
+static char *disabled_rules_string = NULL;
+static char *warning_rules_string = NULL;
+static char *schemas_string = NULL;
+
+/*
+ * Parsed forms, owned by the GUC machinery through "extra", which must be
+ * malloc'd: PostgreSQL frees it with free().
+ */
+static uint32 *disabled_mask = NULL;
+static uint32 *warning_mask = NULL;
+
+typedef struct SchemaList
+{
+	int			n;
+	char		names[FLEXIBLE_ARRAY_MEMBER][NAMEDATALEN];
+} SchemaList;
+
+static SchemaList *schemas = NULL;
+
+static const struct config_enum_entry profile_options[] = {
+	{"sql", CONV_PROFILE_SQL, false},
+	{"sequelize", CONV_PROFILE_SEQUELIZE, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry pk_policy_options[] = {
+	{"uuid", CONV_PK_UUID, false},
+	{"identity", CONV_PK_IDENTITY, false},
+	{"any", CONV_PK_ANY, false},
+	{NULL, 0, false}
+};
+
+/* A comma-separated list of rule ids, or "*" for all of them. */
+static bool
+check_rule_list(char **newval, void **extra, GucSource source)
+{
+	char	   *copy = pstrdup(*newval);
+	List	   *names;
+	ListCell   *lc;
+	uint32		mask = 0;
+
+	if (!SplitIdentifierString(copy, ',', &names))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		return false;
+	}
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+		int			i;
+
+		if (strcmp(name, "*") == 0)
+		{
+			mask = ~(uint32) 0;
+			continue;
+		}
+		i = conv_rule_index(name);
+		if (i < 0)
+		{
+			GUC_check_errdetail("\"%s\" is not a rule of pg_conventions.", name);
+			GUC_check_errhint("conventions.rules() lists the rules.");
+			return false;
+		}
+		mask |= (uint32) 1 << i;
+	}
+	*extra = malloc(sizeof(uint32));
+	if (*extra == NULL)
+		return false;
+	*(uint32 *) *extra = mask;
+	return true;
+}
+
+static void
+assign_disabled_rules(const char *newval, void *extra)
+{
+	disabled_mask = (uint32 *) extra;
+}
+
+static void
+assign_warning_rules(const char *newval, void *extra)
+{
+	warning_mask = (uint32 *) extra;
+}
+
+static bool
+check_schemas(char **newval, void **extra, GucSource source)
+{
+	char	   *copy = pstrdup(*newval);
+	List	   *names;
+	ListCell   *lc;
+	SchemaList *parsed;
+	int			i = 0;
+
+	if (!SplitIdentifierString(copy, ',', &names))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		return false;
+	}
+	parsed = malloc(offsetof(SchemaList, names) +
+						Max(list_length(names), 1) * NAMEDATALEN);
+	if (parsed == NULL)
+		return false;
+	parsed->n = list_length(names);
+	foreach(lc, names)
+		strlcpy(parsed->names[i++], lfirst(lc), NAMEDATALEN);
+	*extra = parsed;
+	return true;
+}
+
+static void
+assign_schemas(const char *newval, void *extra)
+{
+	schemas = (SchemaList *) extra;
+}
+
+/* A column name setting must be a valid, non-empty identifier. */
+static bool
+check_column_name(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0')
+	{
+		GUC_check_errdetail("The column name must not be empty.");
+		return false;
+	}
+	if (strlen(*newval) >= NAMEDATALEN)
+	{
+		GUC_check_errdetail("The column name must be shorter than %d bytes.", NAMEDATALEN);
+		return false;
+	}
+	return true;
+}
+
+bool
+conv_rule_disabled(int rule_index)
+{
+	return disabled_mask != NULL && (*disabled_mask & ((uint32) 1 << rule_index)) != 0;
+}
+
+bool
+conv_rule_warning_only(int rule_index)
+{
+	return warning_mask != NULL && (*warning_mask & ((uint32) 1 << rule_index)) != 0;
+}
+
+/* Is the schema in scope?  An empty list means every non-system schema. */
+bool
+conv_schema_in_scope(const char *nspname)
+{
+	if (schemas == NULL || schemas->n == 0)
+		return true;
+	for (int i = 0; i < schemas->n; i++)
+		if (strcmp(schemas->names[i], nspname) == 0)
+			return true;
+	return false;
+}
+
+void
+conv_define_settings(void)
+{
+	DefineCustomEnumVariable("pg_conventions.profile",
+							 "Which client's legitimate schema choices the rules accept.",
+							 "sql: the conventions as written.  sequelize: also accept what "
+							 "Sequelize does by design (client-generated uuid keys without a "
+							 "database default, timestamps set by the client without a default), "
+							 "and say in hints what to change in the model.",
+							 &conv_profile, CONV_PROFILE_SQL, profile_options,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+
+	DefineCustomStringVariable("pg_conventions.disabled_rules",
+							   "Rules that are not checked at all.",
+							   "A comma-separated list of rule ids (conventions.rules() lists them), or * for all.",
+							   &disabled_rules_string, "",
+							   PGC_SUSET, GUC_LIST_INPUT,
+							   check_rule_list, assign_disabled_rules, NULL);
+
+	DefineCustomStringVariable("pg_conventions.warning_rules",
+							   "Rules that only warn, even when the mode is enforce.",
+							   "A comma-separated list of rule ids, or * for all.",
+							   &warning_rules_string, "",
+							   PGC_SUSET, GUC_LIST_INPUT,
+							   check_rule_list, assign_warning_rules, NULL);
+
+	DefineCustomEnumVariable("pg_conventions.primary_key_type",
+							 "What a primary key must be.",
+							 "uuid: one uuid column with DEFAULT gen_random_uuid(); identity: one "
+							 "integer identity column; any: whatever the table has.  Junction "
+							 "tables may always use a composite key of their foreign-key columns.",
+							 &conv_pk_policy, CONV_PK_UUID, pk_policy_options,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+
+	DefineCustomStringVariable("pg_conventions.created_at_column",
+							   "Name of the column that records when a row was created.",
+							   NULL, &conv_created_at_column, "created_at",
+							   PGC_SUSET, 0, check_column_name, NULL, NULL);
+
+	DefineCustomStringVariable("pg_conventions.updated_at_column",
+							   "Name of the column that records when a row was last updated.",
+							   NULL, &conv_updated_at_column, "updated_at",
+							   PGC_SUSET, 0, check_column_name, NULL, NULL);
+
+	DefineCustomStringVariable("pg_conventions.soft_delete_column",
+							   "Name of the soft-delete column.",
+							   "Where a table has it, it must be a nullable timestamptz without a default.",
+							   &conv_soft_delete_column, "deleted_at",
+							   PGC_SUSET, 0, check_column_name, NULL, NULL);
+
+	DefineCustomStringVariable("pg_conventions.schemas",
+							   "Schemas whose tables the conventions apply to.",
+							   "A comma-separated list; empty means every schema but the system ones.",
+							   &schemas_string, "",
+							   PGC_SUSET, GUC_LIST_INPUT,
+							   check_schemas, assign_schemas, NULL);
+
+	DefineCustomIntVariable("pg_conventions.low_cardinality_max_distinct",
+							"Most distinct values a column may have for a single-column index on it to count as low-cardinality.",
+							"Read from pg_stats, so only analyzed tables are judged.",
+							&conv_low_cardinality_max, 5, 1, 1000,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+}

@@ -1,0 +1,140 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_naming.c
+ *		Naming rules: snake_case_names and index_naming.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "utils/builtins.h"
+
+/* What a Sequelize user changes in the model; NULL for plain SQL. */
+static const char *
+sequelize_advice(const char *kind, const char *snake)
+{
+	if (conv_profile != CONV_PROFILE_SEQUELIZE)
+		return NULL;
+	if (strcmp(kind, "table") == 0)
+		return psprintf("In Sequelize, set tableName: '%s' in the model's options.", snake);
+	if (strcmp(kind, "schema") == 0)
+		return NULL;
+	return "In Sequelize, set underscored: true in the model's options "
+		"(or define: { underscored: true } in the Sequelize constructor for every model).";
+}
+
+static void
+not_snake(List **violations, ConvTable *table, const char *kind, const char *name,
+		  const char *object, const char *message, const char *fix_format,
+		  const char *fix_arg)
+{
+	char	   *snake = conv_to_snake_case(name);
+	ConvViolation *v;
+
+	v = conv_add_violation(violations, "snake_case_names", table, object, message,
+						   "names are lower-case snake_case (^[a-z][a-z0-9_]*$), so no SQL ever has "
+						   "to quote them and every client maps them the same way.",
+						   psprintf(fix_format, fix_arg, quote_identifier(name),
+									quote_identifier(snake)));
+	v->advice = (char *) sequelize_advice(kind, snake);
+}
+
+/*
+ * Rule snake_case_names: the table's schema, the table, its columns, its
+ * constraints and its indexes are named ^[a-z][a-z0-9_]*$.
+ */
+void
+conv_rule_snake_case_names(ConvTable *table, List **violations)
+{
+	ListCell   *lc;
+
+	if (!conv_is_snake_case(table->nspname))
+		not_snake(violations, table, "schema", table->nspname,
+				  psprintf("schema %s", table->nspname),
+				  psprintf("schema \"%s\" is not named in snake_case", table->nspname),
+				  "ALTER SCHEMA %s%s RENAME TO %s;", "");
+
+	if (!table->ispartition && !conv_is_snake_case(table->relname))
+		not_snake(violations, table, "table", table->relname, table->display_name,
+				  psprintf("table \"%s\" is not named in snake_case", table->display_name),
+				  "ALTER TABLE %s.%s RENAME TO %s;", quote_identifier(table->nspname));
+
+	if (!table->ispartition)
+	{
+		foreach(lc, table->columns)
+		{
+			ConvColumn *col = lfirst(lc);
+
+			if (!conv_is_snake_case(col->name))
+				not_snake(violations, table, "column", col->name,
+						  psprintf("%s.%s", table->display_name, col->name),
+						  psprintf("column \"%s\" of table \"%s\" is not named in snake_case",
+								   col->name, table->display_name),
+						  "ALTER TABLE %s RENAME COLUMN %s TO %s;", table->sql_name);
+		}
+	}
+
+	foreach(lc, table->constraints)
+	{
+		ConvConstraint *con = lfirst(lc);
+
+		if (!conv_is_snake_case(con->conname))
+			not_snake(violations, table, "constraint", con->conname,
+					  psprintf("%s on %s", con->conname, table->display_name),
+					  psprintf("constraint \"%s\" on table \"%s\" is not named in snake_case",
+							   con->conname, table->display_name),
+					  "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", table->sql_name);
+	}
+
+	foreach(lc, conv_table_indexes(table))
+	{
+		ConvIndex  *index = lfirst(lc);
+
+		/* a constraint's index has the constraint's name: reported above */
+		if (OidIsValid(index->constraint) || conv_is_snake_case(index->name))
+			continue;
+		not_snake(violations, table, "index", index->name,
+				  psprintf("%s.%s", table->nspname, index->name),
+				  psprintf("index \"%s\" on table \"%s\" is not named in snake_case",
+						   index->name, table->display_name),
+				  "ALTER INDEX %s.%s RENAME TO %s;", quote_identifier(table->nspname));
+	}
+}
+
+/*
+ * Rule index_naming: an index that backs no constraint is named
+ * idx_<table>_<columns> (the idx_ prefix at least).  Indexes PostgreSQL
+ * attaches to a partitioned index get their names from PostgreSQL.
+ */
+void
+conv_rule_index_naming(ConvTable *table, List **violations)
+{
+	ListCell   *lc;
+
+	foreach(lc, conv_table_indexes(table))
+	{
+		ConvIndex  *index = lfirst(lc);
+		const char *colnames[INDEX_MAX_KEYS];
+		char	   *conventional;
+
+		if (OidIsValid(index->constraint) || index->ispartition ||
+			strncmp(index->name, "idx_", 4) == 0)
+			continue;
+		for (int i = 0; i < index->nkeyatts; i++)
+			colnames[i] = conv_index_column_name(index, table->relid, i);
+		conventional = conv_choose_index_name(table->nspid, table->relname,
+											  index->nkeyatts, colnames, InvalidOid);
+		conv_add_violation(violations, "index_naming", table,
+						   psprintf("%s.%s", table->nspname, index->name),
+						   psprintf("index \"%s\" on table \"%s\" is not named idx_<table>_<columns>",
+									index->name, table->display_name),
+						   "index names say which table and columns they cover, so plans, "
+						   "migrations and reports read without looking them up.",
+						   psprintf("ALTER INDEX %s.%s RENAME TO %s;",
+									quote_identifier(table->nspname),
+									quote_identifier(index->name),
+									quote_identifier(conventional)));
+	}
+}
