@@ -1,5 +1,7 @@
 -- Awkward identifiers: quotes, spaces, mixed case, 63-byte names, non-ASCII,
 -- reserved words.  Messages name them; every fix SQL quotes them, and runs.
+-- snake_case_names would rename what the other fixes name: it has its own test
+SET pg_conventions.disabled_rules = 'snake_case_names';
 SET pg_conventions.mode = warn;
 CREATE SCHEMA "My ""Odd"" Schema";
 SET search_path = "My ""Odd"" Schema";
@@ -26,7 +28,7 @@ SELECT rule, object, message, fix_sql FROM conventions.violations()
 -- run every fix as printed (order: keys first, then timestamps, then indexes)
 SELECT fix_sql FROM conventions.violations()
  WHERE table_name::text LIKE '"My ""Odd"" Schema".%'
- ORDER BY array_position(ARRAY['require_primary_key', 'require_timestamps', 'foreign_key_index'], rule), table_name::text, fix_sql \gexec
+ ORDER BY array_position(ARRAY['require_primary_key', 'primary_key_type', 'require_timestamps', 'timestamptz_only', 'foreign_key_type', 'foreign_key_index', 'index_naming'], rule), table_name::text, fix_sql \gexec
 
 SELECT count(*) AS left_over FROM conventions.violations()
  WHERE table_name::text LIKE '"My ""Odd"" Schema".%';
@@ -37,3 +39,4 @@ SET pg_conventions.mode = off;
 DROP SCHEMA "My ""Odd"" Schema" CASCADE;
 RESET search_path;
 RESET pg_conventions.mode;
+RESET pg_conventions.disabled_rules;

@@ -1,5 +1,7 @@
 -- Rule require_timestamps: created_at and updated_at, timestamptz, DEFAULT
 -- now(); a junction table needs only created_at.
+-- Only this file's rules: the others have tests of their own.
+SET pg_conventions.disabled_rules = 'snake_case_names, primary_key_type, timestamptz_only, soft_delete_column, foreign_key_type, index_naming, redundant_index, low_cardinality_index';
 CREATE SCHEMA rts;
 SET search_path = rts;
 
@@ -40,6 +42,12 @@ COMMIT;
 CREATE TABLE bare_tags (seed_id uuid REFERENCES seed_style, tag_id uuid REFERENCES tags,
   PRIMARY KEY (tag_id, seed_id));
 
+-- setting a default re-judges the table too
+SET pg_conventions.mode = warn;
+CREATE TABLE late_default (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), created_at timestamptz DEFAULT now(), updated_at timestamptz);
+ALTER TABLE late_default ALTER COLUMN updated_at SET DEFAULT '2000-01-01';
+ALTER TABLE late_default ALTER COLUMN updated_at SET DEFAULT now();
+SET pg_conventions.mode = enforce;
 -- altering an existing table into a violation is caught and rolled back
 ALTER TABLE seed_style ALTER COLUMN updated_at DROP DEFAULT;
 ALTER TABLE seed_style DROP COLUMN created_at;
@@ -63,3 +71,4 @@ SET pg_conventions.mode = off;
 DROP SCHEMA rts CASCADE;
 RESET search_path;
 RESET pg_conventions.mode;
+RESET pg_conventions.disabled_rules;

@@ -1,4 +1,6 @@
 -- When the guard judges: at commit, on the state the transaction leaves.
+-- Only this file's rules: the others have tests of their own.
+SET pg_conventions.disabled_rules = 'snake_case_names, primary_key_type, timestamptz_only, soft_delete_column, foreign_key_type, index_naming, redundant_index, low_cardinality_index';
 CREATE SCHEMA txn;
 SET search_path = txn;
 SET pg_conventions.mode = enforce;
@@ -118,3 +120,4 @@ SET pg_conventions.mode = off;
 DROP SCHEMA txn CASCADE;
 RESET search_path;
 RESET pg_conventions.mode;
+RESET pg_conventions.disabled_rules;

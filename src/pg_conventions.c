@@ -21,6 +21,8 @@
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/objectaccess.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_class.h"
 #include "commands/extension.h"
 #include "fmgr.h"
 #include "libpq/libpq-be.h"
@@ -241,6 +243,17 @@ conv_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	switch (access)
 	{
 		case OAT_POST_CREATE:
+
+			/*
+			 * A new column default is announced with the table's OID (and
+			 * the column number), unlike its drop, which names the
+			 * pg_attrdef row.
+			 */
+			if (classId == AttrDefaultRelationId)
+				conv_record_object(RelationRelationId, objectId);
+			else
+				conv_record_object(classId, objectId);
+			break;
 		case OAT_POST_ALTER:
 			conv_record_object(classId, objectId);
 			break;

@@ -343,6 +343,10 @@ check_timestamp_column(ConvTable *table, const char *colname, bool junction,
 			if (strcmp(conv_to_snake_case(c->name), colname) == 0)
 				spelled = c;
 		}
+		/* then snake_case_names asks for that very rename: once is enough */
+		if (spelled != NULL && !conv_is_snake_case(spelled->name) &&
+			conv_rule_enabled("snake_case_names"))
+			return;
 		v = conv_add_violation(violations, "require_timestamps", table, object,
 							   psprintf("table \"%s\" has no column \"%s\"",
 										table->display_name, colname),
