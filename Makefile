@@ -14,7 +14,8 @@ PG_CPPFLAGS = -I$(srcdir)/src
 # The rule tests are shared by both suites and have one expected file each, so
 # both paths are held to the very same output.
 RULE_TESTS       = require_primary_key require_timestamps foreign_key_index \
-                   transactions seed awkward_names extension_scripts
+                   transactions seed awkward_names extension_scripts \
+                   naming keys columns indexes settings exemptions
 REGRESS_guard        = setup_guard mode $(RULE_TESTS) both_paths privileges violations
 REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger
 SUITE     ?= guard

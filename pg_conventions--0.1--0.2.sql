@@ -2,6 +2,9 @@
 
 \echo Use "ALTER EXTENSION pg_conventions UPDATE TO '0.2'" to load this file. \quit
 
+-- Everyone may read the reports; what they may change is granted below.
+GRANT USAGE ON SCHEMA conventions TO PUBLIC;
+
 -- violations() gains the exemption columns
 DROP FUNCTION conventions.violations();
 

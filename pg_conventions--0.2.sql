@@ -2,6 +2,9 @@
 
 \echo Use "CREATE EXTENSION pg_conventions" to load this file. \quit
 
+-- Everyone may read the reports; what they may change is granted below.
+GRANT USAGE ON SCHEMA conventions TO PUBLIC;
+
 -- The event-trigger path, for servers where the library cannot be preloaded.
 -- It records what each DDL statement touched; the checks run at commit, as
 -- with the preloaded guard.  A superuser creates the triggers (README):

@@ -220,7 +220,7 @@ conv_rule_low_cardinality_index(ConvTable *table, List **violations)
 		if (get_attstatsslot(&sslot, stup, STATISTIC_KIND_MCV, InvalidOid,
 							 ATTSTATSSLOT_VALUES | ATTSTATSSLOT_NUMBERS))
 		{
-			if (sslot.nvalues > 0 && sslot.nnumbers > 0 && sslot.numbers[0] >= 0.5)
+			if (sslot.nvalues > 0 && sslot.nnumbers > 0 && sslot.numbers[0] >= 0.7)
 			{
 				Oid			typoutput;
 				bool		varlena;
