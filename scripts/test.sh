@@ -5,9 +5,15 @@
 #   1. pg_regress, suite "guard": the library in shared_preload_libraries
 #   2. pg_regress, suite "eventtrigger": no preload, event triggers only
 #   3. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
+#   4. the Sequelize end-to-end test in test/sequelize (node, npm packages
+#      from package-lock.json), against a cluster with the guard preloaded
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's nodejs and npm for the Sequelize test, unless a node is here already
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  EXTRA_PACKAGES="nodejs npm"
+fi
 . scripts/setup.sh
 
 passed=0
@@ -69,6 +75,17 @@ tap_failed=$(grep -cE '^not ok [0-9]+' "$tapdir/prove.log" || true)
 # a script that dies or bails out fails without a "not ok" line
 [ "$tap_ok" = 0 ] && [ "$tap_failed" = 0 ] && tap_failed=1
 failed=$((failed + tap_failed))
+
+echo "== Sequelize end-to-end test"
+seq_log=output/sequelize.log
+if pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions \
+     bash test/sequelize/run.sh >"$seq_log" 2>&1; then seq_ok=1; else seq_ok=0; status=1; fi
+cat "$seq_log"
+seq_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$seq_log" | tail -1)
+seq_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$seq_log" | tail -1)
+[ "$seq_ok" = 0 ] && [ "${seq_fail:-0}" = 0 ] && seq_fail=1
+passed=$((passed + ${seq_pass:-0}))
+failed=$((failed + ${seq_fail:-0}))
 
 echo
 echo "pg_conventions: $passed passed, $failed failed"

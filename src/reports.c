@@ -94,6 +94,13 @@ conventions_violations(PG_FUNCTION_ARGS)
 
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
 
+	/* 0.1 declared the first seven columns; 0.2 added the exemption ones */
+	if (rsinfo->setDesc->natts != 7 && rsinfo->setDesc->natts != 9)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("conventions.violations() does not match the pg_conventions library"),
+				 errhint("ALTER EXTENSION pg_conventions UPDATE;")));
+
 	tables = tables_in_scope(&ntables);
 	for (int i = 0; i < ntables; i++)
 		relids = lappend_oid(relids, tables[i].relid);

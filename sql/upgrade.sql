@@ -1,0 +1,24 @@
+-- Upgrading from 0.1: the same objects as a fresh 0.2, and they work.
+SET pg_conventions.mode = off;
+DROP EXTENSION pg_conventions;
+CREATE EXTENSION pg_conventions VERSION '0.1';
+SELECT extversion FROM pg_extension WHERE extname = 'pg_conventions';
+CREATE TABLE upgrade_nopk (a int);
+-- the 0.1 definition still works with the new library
+SELECT rule, object FROM conventions.violations() WHERE table_name = 'upgrade_nopk'::regclass ORDER BY 1, 2;
+ALTER EXTENSION pg_conventions UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'pg_conventions';
+SELECT pg_describe_object(classid, objid, 0) AS object FROM pg_depend
+ WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_conventions') AND deptype = 'e'
+ ORDER BY 1;
+SELECT rule, object, exempted FROM conventions.violations() WHERE table_name = 'upgrade_nopk'::regclass ORDER BY 1, 2;
+SELECT conventions.exempt('upgrade_nopk', '*', 'testing the upgrade');
+SELECT count(*) FILTER (WHERE exempted) AS exempted FROM conventions.violations() WHERE table_name = 'upgrade_nopk'::regclass;
+-- a fresh 0.2 has exactly the same objects
+DROP TABLE upgrade_nopk;
+DROP EXTENSION pg_conventions;
+CREATE EXTENSION pg_conventions;
+SELECT pg_describe_object(classid, objid, 0) AS object FROM pg_depend
+ WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_conventions') AND deptype = 'e'
+ ORDER BY 1;
+RESET pg_conventions.mode;
