@@ -26,7 +26,23 @@ CREATE TABLE posts (
 CREATE TABLE audit_log (message text, logged_at timestamptz DEFAULT now());
 
 \echo
+\echo '=== 1b. the seed''s own junction table: its idx_post_tags_post_id is redundant beside the primary key ==='
+CREATE TABLE tags (id UUID PRIMARY KEY DEFAULT gen_random_uuid(), name VARCHAR(100) NOT NULL UNIQUE,
+  created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(), updated_at TIMESTAMP WITH TIME ZONE DEFAULT NOW());
+BEGIN;
+CREATE TABLE post_tags (
+  post_id UUID NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  tag_id UUID NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+  created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+  PRIMARY KEY (post_id, tag_id)
+);
+CREATE INDEX idx_post_tags_post_id ON post_tags(post_id);
+CREATE INDEX idx_post_tags_tag_id ON post_tags(tag_id);
+COMMIT;
+
+\echo
 \echo '=== 2. the audit: the same rules over the existing database ==='
+SELECT rule, severity, sqlstate FROM conventions.rules();
 SELECT rule, object, fix_sql FROM conventions.violations() ORDER BY table_name::text, rule, object;
 
 \echo
@@ -61,6 +77,6 @@ DROP INDEX idx_comments_post_id;
 \echo
 \echo '=== 6. fixing the drift with the audit''s own SQL ==='
 SET pg_conventions.mode = warn;
-SELECT fix_sql FROM conventions.violations()
- ORDER BY array_position(ARRAY['require_primary_key', 'require_timestamps', 'foreign_key_index'], rule), table_name::text, fix_sql \gexec
+SELECT fix_sql FROM conventions.violations() WHERE NOT exempted
+ ORDER BY rule = 'snake_case_names', fix_sql LIKE 'ALTER SCHEMA%', fix_sql \gexec
 SELECT count(*) AS violations_left FROM conventions.violations();
