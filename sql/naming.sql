@@ -48,6 +48,13 @@ CREATE INDEX ON user_accounts (created_at);
 \echo :LAST_ERROR_SQLSTATE
 CREATE INDEX user_accounts_updated_at ON user_accounts (updated_at);
 CREATE INDEX user_accounts_lower ON user_accounts (lower(display_name), created_at);
+-- CREATE INDEX CONCURRENTLY is judged in its last transaction; rejected, it
+-- leaves an invalid index behind, as any failed CREATE INDEX CONCURRENTLY does
+CREATE INDEX CONCURRENTLY user_accounts_concurrently ON user_accounts (created_at);
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'nam.user_accounts_concurrently'::regclass;
+DROP INDEX user_accounts_concurrently;
+CREATE INDEX CONCURRENTLY idx_user_accounts_created_at ON user_accounts (created_at);
+DROP INDEX idx_user_accounts_created_at;
 -- disabled, warning-only, exempted
 SET pg_conventions.disabled_rules = index_naming;
 CREATE INDEX accounts_by_update ON user_accounts (updated_at);

@@ -31,3 +31,36 @@ SELECT DISTINCT table_name FROM conventions.violations();
 SET pg_conventions.mode = off;
 DROP SCHEMA in_scope, out_of_scope CASCADE;
 RESET pg_conventions.mode;
+
+-- the first three rules: disabled, warning-only, exempted (the other rules'
+-- own tests do the same for them)
+CREATE SCHEMA st;
+SET pg_conventions.mode = enforce;
+SET pg_conventions.disabled_rules = 'require_primary_key, require_timestamps';
+CREATE TABLE st.bare (a int);
+RESET pg_conventions.disabled_rules;
+SET pg_conventions.warning_rules = 'require_primary_key, require_timestamps';
+ALTER TABLE st.bare ADD COLUMN b int;
+RESET pg_conventions.warning_rules;
+ALTER TABLE st.bare ADD COLUMN c int;
+SELECT conventions.exempt('st.bare', 'require_primary_key', 'an append-only log');
+SELECT conventions.exempt('st.bare', 'require_timestamps', 'rows carry their own time');
+ALTER TABLE st.bare ADD COLUMN c int;
+CREATE TABLE st.parent (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+SET pg_conventions.disabled_rules = foreign_key_index;
+CREATE TABLE st.child (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), parent_id uuid REFERENCES st.parent,
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+RESET pg_conventions.disabled_rules;
+SET pg_conventions.warning_rules = foreign_key_index;
+ALTER TABLE st.child ADD COLUMN note text;
+RESET pg_conventions.warning_rules;
+ALTER TABLE st.child ADD COLUMN note2 text;
+SELECT conventions.exempt('st.child', 'foreign_key_index', 'ten rows, never deleted');
+ALTER TABLE st.child ADD COLUMN note2 text;
+SELECT rule, object, severity, exempted, exemption_reason FROM conventions.violations()
+ WHERE table_name::text LIKE 'st.%' ORDER BY 1, 2;
+SET pg_conventions.mode = off;
+DELETE FROM conventions.exemptions;
+DROP SCHEMA st CASCADE;
+RESET pg_conventions.mode;

@@ -82,8 +82,10 @@ conv_classify_statement(Node *parsetree)
 			/*
 			 * CREATE INDEX CONCURRENTLY commits internally before its index
 			 * is valid: judging the table at those commits would reject the
-			 * very fix we suggest.  It can only add coverage, so it is not
-			 * collected at all.
+			 * very fix we suggest.  Nothing is recorded while it runs; its
+			 * table is recorded when it returns, so its last transaction,
+			 * where the index becomes valid, is judged (see
+			 * conv_record_after_concurrent).
 			 */
 			return ((IndexStmt *) parsetree)->concurrent ?
 				CONV_STMT_SUSPEND : CONV_STMT_COLLECT;
@@ -230,6 +232,24 @@ conv_record_dropped_indexes(Node *parsetree)
 		if (OidIsValid(indexoid))
 			conv_record_dropped_object(RelationRelationId, indexoid, 0);
 	}
+}
+
+/*
+ * After CREATE INDEX CONCURRENTLY returns, in its last transaction: record
+ * its table, to be judged at that transaction's commit.  A rejection there
+ * leaves the index invalid, as any failed CREATE INDEX CONCURRENTLY does.
+ */
+void
+conv_record_after_concurrent(Node *parsetree)
+{
+	IndexStmt  *stmt = (IndexStmt *) parsetree;
+	Oid			relid;
+
+	if (!IsA(parsetree, IndexStmt) || !stmt->concurrent)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (OidIsValid(relid))
+		record_address(RelationRelationId, relid);
 }
 
 bool

@@ -79,7 +79,11 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 	kind = conv_classify_statement(trigdata->parsetree);
 	if (strcmp(trigdata->event, "ddl_command_end") == 0)
 	{
-		if (kind == CONV_STMT_COLLECT)
+		/*
+		 * ddl_command_end of CREATE INDEX CONCURRENTLY fires in its last
+		 * transaction, after its internal commits: record it like any other.
+		 */
+		if (kind == CONV_STMT_COLLECT || IsA(trigdata->parsetree, IndexStmt))
 			record_ddl_commands();
 	}
 	else if (strcmp(trigdata->event, "ddl_command_start") == 0)

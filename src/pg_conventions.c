@@ -224,6 +224,10 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 		current_statement = saved;
 	}
 	PG_END_TRY();
+
+	/* pstmt is the caller's and still valid; we only read it */
+	if (kind == CONV_STMT_SUSPEND)
+		conv_record_after_concurrent(pstmt->utilityStmt);
 }
 
 /*

@@ -88,6 +88,7 @@ extern ConvStatementKind conv_classify_statement(Node *parsetree);
 extern void conv_record_object(Oid classId, Oid objectId);
 extern void conv_record_dropped_object(Oid classId, Oid objectId, int subId);
 extern void conv_record_dropped_indexes(Node *parsetree);
+extern void conv_record_after_concurrent(Node *parsetree);
 extern bool conv_have_touched(void);
 extern List *conv_touched_tables(void);
 extern void conv_forget_all(void);
@@ -119,7 +120,8 @@ typedef struct ConvIndex
 	bool		isprimary;
 	bool		isunique;
 	bool		ispartition;	/* attached to an index of the parent table */
-	Oid			constraint;		/* the constraint it backs, or InvalidOid */
+	Oid			constraint;		/* the constraint it backs (set by
+								 * conv_table_indexes), or InvalidOid */
 	int			natts;			/* all columns, INCLUDE columns too */
 	int			nkeyatts;		/* key columns, INCLUDE columns excluded */
 	AttrNumber	keys[INDEX_MAX_KEYS];	/* all columns; 0 = expression */
@@ -170,6 +172,7 @@ typedef struct ConvConstraint
 	Oid			conoid;
 	char	   *conname;
 	char		contype;
+	Oid			conindid;		/* the index a key, unique or exclusion constraint uses */
 } ConvConstraint;
 
 extern ConvTable *conv_table_load(Oid relid);

@@ -100,6 +100,7 @@ load_constraints(ConvTable *table)
 		cc->conoid = con->oid;
 		cc->conname = pstrdup(NameStr(con->conname));
 		cc->contype = con->contype;
+		cc->conindid = con->conindid;
 		table->constraints = lappend(table->constraints, cc);
 
 		if (con->contype == CONSTRAINT_PRIMARY)
@@ -313,7 +314,6 @@ conv_load_indexes(Oid relid, Oid ignore_index)
 		ci->usable = idx->indisvalid && idx->indislive;
 		ci->isprimary = idx->indisprimary;
 		ci->isunique = idx->indisunique;
-		ci->constraint = get_index_constraint(idx->indexrelid);
 		ci->natts = idx->indnatts;
 		ci->nkeyatts = idx->indnkeyatts;
 		for (int i = 0; i < idx->indnatts; i++)
@@ -365,8 +365,26 @@ conv_table_indexes(ConvTable *table)
 {
 	if (!table->indexes_loaded)
 	{
+		ListCell   *li;
+
 		table->indexes = conv_load_indexes(table->relid, table->ignore_index);
 		table->indexes_loaded = true;
+
+		/* which index backs a constraint: pg_constraint.conindid says */
+		foreach(li, table->indexes)
+		{
+			ConvIndex  *index = lfirst(li);
+			ListCell   *lc;
+
+			foreach(lc, table->constraints)
+			{
+				ConvConstraint *con = lfirst(lc);
+
+				if ((con->contype == CONSTRAINT_PRIMARY || con->contype == CONSTRAINT_UNIQUE ||
+					 con->contype == CONSTRAINT_EXCLUSION) && con->conindid == index->indexrelid)
+					index->constraint = con->conoid;
+			}
+		}
 	}
 	return table->indexes;
 }
