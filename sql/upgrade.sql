@@ -14,7 +14,7 @@ SELECT pg_describe_object(classid, objid, 0) AS object FROM pg_depend
 SELECT rule, object, exempted FROM conventions.violations() WHERE table_name = 'upgrade_nopk'::regclass ORDER BY 1, 2;
 SELECT conventions.exempt('upgrade_nopk', '*', 'testing the upgrade');
 SELECT count(*) FILTER (WHERE exempted) AS exempted FROM conventions.violations() WHERE table_name = 'upgrade_nopk'::regclass;
--- a fresh 0.2 has exactly the same objects
+-- a fresh CREATE EXTENSION (which runs 0.1 and the update) has exactly the same objects
 DROP TABLE upgrade_nopk;
 DROP EXTENSION pg_conventions;
 CREATE EXTENSION pg_conventions;

@@ -360,22 +360,18 @@ conv_touched_tables(void)
 		else if (entry->key.classId == AttrDefaultRelationId)
 			relid = attrdef_relid(entry->key.objectId);
 
-		if (!OidIsValid(relid) || !conv_table_in_scope(relid))
+		if (!OidIsValid(relid))
 			continue;
 		oids[n++] = relid;
 		if (get_rel_relispartition(relid))
-		{
-			Oid			root = llast_oid(get_partition_ancestors(relid));
-
-			if (conv_table_in_scope(root))
-				oids[n++] = root;
-		}
+			oids[n++] = llast_oid(get_partition_ancestors(relid));
 	}
 
+	/* a table touched through ten objects is looked at once */
 	qsort(oids, n, sizeof(Oid), oid_cmp_asc);
 	for (int i = 0; i < n; i++)
 	{
-		if (i == 0 || oids[i] != oids[i - 1])
+		if ((i == 0 || oids[i] != oids[i - 1]) && conv_table_in_scope(oids[i]))
 			result = lappend_oid(result, oids[i]);
 	}
 	pfree(oids);
