@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Where the guard's time goes: samples the server backend with perf
+# (software clock; hardware counters are not needed) while it runs the
+# bulk migration of bulk_migration.sh in one transaction under enforce, and
+# prints the share of the samples inside pg_conventions' functions
+# (including what they call) against the whole backend.
+# Runs inside a server environment with the library preloaded, as
+# scripts/bench.sh arranges.  Needs perf (Debian package linux-perf).
+set -euo pipefail
+N=${N:-1000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+{
+  echo "SET pg_conventions.mode = enforce;"
+  echo "BEGIN;"
+  echo "CREATE SCHEMA app;"
+  echo "CREATE TABLE app.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+  echo "  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());"
+  prev=users
+  for i in $(seq 1 "$N"); do
+    echo "CREATE TABLE app.t$i (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+    echo "  user_id uuid NOT NULL REFERENCES app.users, parent_id uuid REFERENCES app.$prev,"
+    echo "  title text, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), deleted_at timestamptz);"
+    echo "CREATE INDEX idx_t${i}_user_id ON app.t$i (user_id);"
+    echo "CREATE INDEX idx_t${i}_parent_id ON app.t$i (parent_id);"
+    prev=t$i
+  done
+  echo "COMMIT;"
+} > "$work/migration.sql"
+{
+  echo "SELECT pg_backend_pid() AS pid \\gset"
+  echo "\\setenv BENCH_BACKEND_PID :pid"
+  echo "\\! (perf record -q -e cpu-clock -g -p \$BENCH_BACKEND_PID -o $work/perf.data >/dev/null 2>&1 & echo \$! > $work/perf.pid; sleep 1)"
+  cat "$work/migration.sql"
+  echo "\\! kill -INT \$(cat $work/perf.pid); sleep 2"
+  echo "SET pg_conventions.mode = off;"
+  echo "SET client_min_messages = warning;"
+  echo "DROP SCHEMA app CASCADE;"
+} > "$work/profile.sql"
+psql -X -q -v ON_ERROR_STOP=1 -f "$work/profile.sql" >/dev/null
+total=$(perf report -i "$work/perf.data" --stdio --no-children -g none --sort dso 2>/dev/null |
+        sed -n 's/^# Samples: \([0-9.]*K*\).*/\1/p')
+echo "profile of the bulk migration ($N tables, one transaction, enforce): $total samples of the backend"
+perf report -i "$work/perf.data" --stdio --children -g none --sort sym 2>/dev/null |
+  awk '/\[\.\] (conv_ProcessUtility|conv_object_access|conv_run_deferred_checks|conventions_guard_event_trigger)$/ {print "  " $1 " with children, " $2 " self: " $NF}'
+echo "  (conv_ProcessUtility includes all of PostgreSQL's DDL work below it; the guard's own"
+echo "   work is conv_object_access during the statements and conv_run_deferred_checks at COMMIT)"
