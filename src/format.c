@@ -58,11 +58,14 @@ clip_length(const char *name, int maxbytes)
  * ends in a hash of the whole, so two long names that differ only at the end
  * still differ; a name already taken gets a number.  The relation named by
  * going_away (an index the statement being judged drops) does not count as
- * taking its name.
+ * taking its name; names a report has already suggested (suggested(), when
+ * given) do.
  */
 char *
 conv_choose_index_name(Oid nspid, const char *relname, int natts,
-					   const char *const *colnames, Oid going_away)
+					   const char *const *colnames, Oid going_away,
+					   bool (*suggested) (Oid nspid, const char *name, void *arg),
+					   void *arg)
 {
 	StringInfoData buf;
 	char	   *base;
@@ -89,7 +92,8 @@ conv_choose_index_name(Oid nspid, const char *relname, int natts,
 		char		suffix[16];
 		int			keep;
 
-		if (!OidIsValid(taken) || taken == going_away)
+		if ((!OidIsValid(taken) || taken == going_away) &&
+			(suggested == NULL || !suggested(nspid, candidate, arg)))
 			break;
 		snprintf(suffix, sizeof(suffix), "%d", n);
 		keep = clip_length(base, NAMEDATALEN - 1 - (int) strlen(suffix));

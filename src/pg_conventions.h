@@ -32,6 +32,8 @@
 #include "access/attnum.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "utils/relcache.h"
 
 /* ---- configuration (pg_conventions.c) ---- */
@@ -100,6 +102,7 @@ extern void conv_subxact_abort(SubTransactionId mySubid);
 typedef struct ConvForeignKey
 {
 	Oid			conoid;
+	Oid			conrelid;		/* referencing table */
 	char	   *conname;
 	Oid			confrelid;		/* referenced table */
 	int			nkeys;
@@ -109,6 +112,7 @@ typedef struct ConvForeignKey
 	Oid			coltypes[INDEX_MAX_KEYS];	/* of the referencing columns */
 	int32		coltypmods[INDEX_MAX_KEYS];
 	Oid			colcollations[INDEX_MAX_KEYS];
+	bool		colinfo_loaded; /* coltypes..colcollations filled in */
 } ConvForeignKey;
 
 typedef struct ConvIndex
@@ -180,6 +184,16 @@ extern ConvColumn *conv_table_column(ConvTable *table, const char *name);
 extern Node *conv_column_default(Oid relid, AttrNumber attnum);
 extern List *conv_table_indexes(ConvTable *table);
 extern List *conv_load_indexes(Oid relid, Oid ignore_index);
+extern ConvIndex *conv_index_from_tuple(HeapTuple tup, TupleDesc desc);
+
+typedef struct ConvNamedTable
+{
+	Oid			relid;
+	char	   *nspname;
+	char	   *relname;
+} ConvNamedTable;
+
+extern ConvNamedTable *conv_tables_in_scope(int *count);
 extern bool conv_table_is_junction(ConvTable *table);
 extern bool conv_attnum_in_foreign_key(ConvTable *table, AttrNumber attnum);
 extern bool conv_created_in_current_xact(Oid relid);
@@ -247,9 +261,48 @@ extern void conv_rule_low_cardinality_index(ConvTable *table, List **violations)
 
 extern List *conv_load_exemptions(void);
 extern void conv_apply_exemptions(List *violations, List *exemptions);
-extern bool conv_fk_is_covered(ConvTable *table, const ConvForeignKey *fk);
-extern bool conv_index_covers_fk(const ConvIndex *index, const ConvForeignKey *fk);
-extern char *conv_fk_index_sql(ConvTable *table, const ConvForeignKey *fk);
+/* the indexes of a relation, for the coverage test; NIL when it has none */
+typedef List *(*ConvIndexLookup) (Oid relid, void *arg);
+
+extern bool conv_fk_is_covered(ConvTable *table, ConvForeignKey *fk);
+extern bool conv_fk_covered(Oid relid, char relkind, ConvForeignKey *fk,
+							ConvIndexLookup lookup, void *arg);
+extern bool conv_index_covers_fk(const ConvIndex *index, ConvForeignKey *fk);
+extern void conv_fk_load_colinfo(ConvForeignKey *fk);
+extern char *conv_fk_index_name(Oid nspid, const char *relname, Oid relid,
+								const ConvForeignKey *fk, Oid going_away,
+								bool (*suggested) (Oid nspid, const char *name, void *arg),
+								void *arg);
+extern bool conv_fk_for_partition(const ConvForeignKey *fk, Oid parent, Oid leaf,
+								  ConvForeignKey *out);
+extern char *conv_fk_index_sql(Oid relid, const char *sql_name, const char *index_name,
+							   const ConvForeignKey *fk, bool concurrently,
+							   bool if_not_exists);
+
+/* what rules_index.c finds, for its rules and for the reports */
+typedef struct ConvRedundancy
+{
+	ConvIndex  *index;			/* the index to drop */
+	ConvIndex  *by;				/* the index that serves its queries */
+	bool		exact;			/* a duplicate, not a leading part */
+} ConvRedundancy;
+
+typedef struct ConvLowCardinality
+{
+	ConvIndex  *index;
+	char	   *column;
+	double		ndistinct;
+	char	   *dominant;		/* the value of >= 70% of the rows, or NULL */
+	double		dominant_fraction;
+} ConvLowCardinality;
+
+extern List *conv_find_redundant_indexes(ConvTable *table);
+extern List *conv_find_low_cardinality_indexes(ConvTable *table);
+extern bool conv_index_may_drop(const ConvIndex *index);
+extern bool conv_index_covers_a_foreign_key(ConvTable *table, const ConvIndex *index);
+extern char *conv_drop_index_sql(ConvTable *table, const ConvIndex *index);
+extern char *conv_partial_index_sql(ConvTable *table, const ConvLowCardinality *low);
+
 
 /* ---- formatting (format.c) ---- */
 
@@ -260,6 +313,8 @@ extern bool conv_is_snake_case(const char *name);
 extern char *conv_to_snake_case(const char *name);
 extern char *conv_choose_index_name(Oid nspid, const char *relname,
 									int natts, const char *const *colnames,
-									Oid going_away);
+									Oid going_away,
+									bool (*suggested) (Oid nspid, const char *name, void *arg),
+									void *arg);
 
 #endif							/* PG_CONVENTIONS_H */

@@ -26,33 +26,26 @@
 PG_FUNCTION_INFO_V1(conventions_violations);
 PG_FUNCTION_INFO_V1(conventions_rules);
 
-typedef struct NamedTable
-{
-	Oid			relid;
-	char	   *nspname;
-	char	   *relname;
-} NamedTable;
-
 static int
 named_table_cmp(const void *a, const void *b)
 {
-	const NamedTable *x = a;
-	const NamedTable *y = b;
+	const ConvNamedTable *x = a;
+	const ConvNamedTable *y = b;
 	int			c = strcmp(x->nspname, y->nspname);
 
 	return c != 0 ? c : strcmp(x->relname, y->relname);
 }
 
 /* Every table in scope, ordered by schema and name. */
-static NamedTable *
-tables_in_scope(int *count)
+ConvNamedTable *
+conv_tables_in_scope(int *count)
 {
 	Relation	rel;
 	TableScanDesc scan;
 	HeapTuple	tup;
 	int			n = 0;
 	int			cap = 256;
-	NamedTable *tables = palloc(cap * sizeof(NamedTable));
+	ConvNamedTable *tables = palloc(cap * sizeof(ConvNamedTable));
 
 	rel = table_open(RelationRelationId, AccessShareLock);
 	scan = table_beginscan_catalog(rel, 0, NULL);
@@ -68,7 +61,7 @@ tables_in_scope(int *count)
 		if (n == cap)
 		{
 			cap *= 2;
-			tables = repalloc(tables, cap * sizeof(NamedTable));
+			tables = repalloc(tables, cap * sizeof(ConvNamedTable));
 		}
 		tables[n].relid = cls->oid;
 		tables[n].nspname = get_namespace_name(cls->relnamespace);
@@ -78,7 +71,7 @@ tables_in_scope(int *count)
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 
-	qsort(tables, n, sizeof(NamedTable), named_table_cmp);
+	qsort(tables, n, sizeof(ConvNamedTable), named_table_cmp);
 	*count = n;
 	return tables;
 }
@@ -87,7 +80,7 @@ Datum
 conventions_violations(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	NamedTable *tables;
+	ConvNamedTable *tables;
 	int			ntables;
 	List	   *relids = NIL;
 	ListCell   *lc;
@@ -101,7 +94,7 @@ conventions_violations(PG_FUNCTION_ARGS)
 				 errmsg("conventions.violations() does not match the pg_conventions library"),
 				 errhint("ALTER EXTENSION pg_conventions UPDATE;")));
 
-	tables = tables_in_scope(&ntables);
+	tables = conv_tables_in_scope(&ntables);
 	for (int i = 0; i < ntables; i++)
 		relids = lappend_oid(relids, tables[i].relid);
 

@@ -27,9 +27,25 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-/* Does this one index cover this foreign key of its table? */
+/* Types, type modifiers and collations of the referencing columns. */
+void
+conv_fk_load_colinfo(ConvForeignKey *fk)
+{
+	if (fk->colinfo_loaded)
+		return;
+	for (int k = 0; k < fk->nkeys; k++)
+		get_atttypetypmodcoll(fk->conrelid, fk->conkey[k], &fk->coltypes[k],
+							  &fk->coltypmods[k], &fk->colcollations[k]);
+	fk->colinfo_loaded = true;
+}
+
+/*
+ * Does this one index cover this foreign key of its table?  The column
+ * information is read only when needed: an index column without a
+ * collation indexes a type that has none, so its column has none either.
+ */
 bool
-conv_index_covers_fk(const ConvIndex *index, const ConvForeignKey *fk)
+conv_index_covers_fk(const ConvIndex *index, ConvForeignKey *fk)
 {
 	int			n = fk->nkeys;
 	bool		matched[INDEX_MAX_KEYS] = {false};
@@ -56,8 +72,12 @@ conv_index_covers_fk(const ConvIndex *index, const ConvForeignKey *fk)
 			return false;
 		matched[k] = true;
 
-		if (index->collations[i] != fk->colcollations[k])
-			return false;
+		if (OidIsValid(index->collations[i]))
+		{
+			conv_fk_load_colinfo(fk);
+			if (index->collations[i] != fk->colcollations[k])
+				return false;
+		}
 		if (!op_in_opfamily(fk->pfeqop[k], index->opfamilies[i]))
 			return false;
 	}
@@ -66,6 +86,7 @@ conv_index_covers_fk(const ConvIndex *index, const ConvForeignKey *fk)
 	{
 		List	   *notnull = NIL;
 
+		conv_fk_load_colinfo(fk);
 		for (int k = 0; k < n; k++)
 		{
 			NullTest   *nt = makeNode(NullTest);
@@ -85,7 +106,7 @@ conv_index_covers_fk(const ConvIndex *index, const ConvForeignKey *fk)
 }
 
 static bool
-any_index_covers(List *indexes, const ConvForeignKey *fk)
+any_index_covers(List *indexes, ConvForeignKey *fk)
 {
 	ListCell   *lc;
 
@@ -101,11 +122,12 @@ any_index_covers(List *indexes, const ConvForeignKey *fk)
  * The same key as seen on a partition, whose column numbers may differ from
  * the parent's (dropped columns, ATTACH of a table built separately).
  */
-static bool
-map_fk_to_partition(const ConvForeignKey *fk, Oid parent, Oid leaf,
-					ConvForeignKey *out)
+bool
+conv_fk_for_partition(const ConvForeignKey *fk, Oid parent, Oid leaf,
+					  ConvForeignKey *out)
 {
 	*out = *fk;
+	out->conrelid = leaf;
 	for (int k = 0; k < fk->nkeys; k++)
 	{
 		char	   *attname = get_attname(parent, fk->conkey[k], true);
@@ -116,20 +138,26 @@ map_fk_to_partition(const ConvForeignKey *fk, Oid parent, Oid leaf,
 		if (out->conkey[k] == InvalidAttrNumber)
 			return false;
 	}
+	out->colinfo_loaded = false;
 	return true;
 }
 
-/* Is the foreign key covered, by the definition at the top of this file? */
+/*
+ * Is the foreign key covered, by the definition at the top of this file?
+ * The guard and every report come here; they differ only in how they find a
+ * relation's indexes (the lookup).
+ */
 bool
-conv_fk_is_covered(ConvTable *table, const ConvForeignKey *fk)
+conv_fk_covered(Oid relid, char relkind, ConvForeignKey *fk,
+				ConvIndexLookup lookup, void *arg)
 {
 	List	   *leaves;
 	ListCell   *lc;
 	int			nleaves = 0;
 
-	if (any_index_covers(conv_table_indexes(table), fk))
+	if (any_index_covers(lookup(relid, arg), fk))
 		return true;
-	if (table->relkind != RELKIND_PARTITIONED_TABLE)
+	if (relkind != RELKIND_PARTITIONED_TABLE)
 		return false;
 
 	/*
@@ -137,7 +165,7 @@ conv_fk_is_covered(ConvTable *table, const ConvForeignKey *fk)
 	 * to cover yet, but the first partition would arrive uncovered: we ask
 	 * for the index on the parent, which every future partition inherits.
 	 */
-	leaves = find_all_inheritors(table->relid, NoLock, NULL);
+	leaves = find_all_inheritors(relid, NoLock, NULL);
 	foreach(lc, leaves)
 	{
 		Oid			leaf = lfirst_oid(lc);
@@ -146,42 +174,58 @@ conv_fk_is_covered(ConvTable *table, const ConvForeignKey *fk)
 		if (get_rel_relkind(leaf) != RELKIND_RELATION)
 			continue;			/* the parent itself, sub-parents, foreign tables */
 		nleaves++;
-		if (!map_fk_to_partition(fk, table->relid, leaf, &mapped) ||
-			!any_index_covers(conv_load_indexes(leaf, table->ignore_index),
-							  &mapped))
+		if (!conv_fk_for_partition(fk, relid, leaf, &mapped) ||
+			!any_index_covers(lookup(leaf, arg), &mapped))
 			return false;
 	}
 	return nleaves > 0;
 }
 
-/*
- * The index that fixes an uncovered key: columns in the key's order, btree,
- * no predicate, so it passes conv_index_covers_fk.  CONCURRENTLY for a table
- * others can see; plain for one created in this transaction, where
- * CONCURRENTLY cannot run and the table is empty anyway, and for a
- * partitioned table, where PostgreSQL refuses CONCURRENTLY.
- */
+/* The guard's lookup: the table's own loaded indexes, a leaf's from the catalog. */
+static List *
+table_index_lookup(Oid relid, void *arg)
+{
+	ConvTable  *table = (ConvTable *) arg;
+
+	if (relid == table->relid)
+		return conv_table_indexes(table);
+	return conv_load_indexes(relid, table->ignore_index);
+}
+
+bool
+conv_fk_is_covered(ConvTable *table, ConvForeignKey *fk)
+{
+	return conv_fk_covered(table->relid, table->relkind, fk, table_index_lookup, table);
+}
+
+/* The conventional name for the index that covers a key. */
 char *
-conv_fk_index_sql(ConvTable *table, const ConvForeignKey *fk)
+conv_fk_index_name(Oid nspid, const char *relname, Oid relid,
+				   const ConvForeignKey *fk, Oid going_away,
+				   bool (*suggested) (Oid nspid, const char *name, void *arg),
+				   void *arg)
 {
 	const char *colnames[INDEX_MAX_KEYS];
-	bool		concurrently;
 
 	for (int k = 0; k < fk->nkeys; k++)
-		colnames[k] = get_attname(table->relid, fk->conkey[k], false);
+		colnames[k] = get_attname(relid, fk->conkey[k], false);
+	return conv_choose_index_name(nspid, relname, fk->nkeys, colnames, going_away,
+								  suggested, arg);
+}
 
-	concurrently = table->relkind != RELKIND_PARTITIONED_TABLE &&
-		!conv_created_in_current_xact(table->relid);
-
-	return psprintf("CREATE INDEX %s%s ON %s (%s);",
+/*
+ * The index that fixes an uncovered key: columns in the key's order, btree,
+ * no predicate, so it passes conv_index_covers_fk.
+ */
+char *
+conv_fk_index_sql(Oid relid, const char *sql_name, const char *index_name,
+				  const ConvForeignKey *fk, bool concurrently, bool if_not_exists)
+{
+	return psprintf("CREATE INDEX %s%s%s ON %s (%s);",
 					concurrently ? "CONCURRENTLY " : "",
-					quote_identifier(conv_choose_index_name(table->nspid,
-															table->relname,
-															fk->nkeys,
-															colnames,
-															table->ignore_index)),
-					table->sql_name,
-					conv_column_list_sql(table->relid, fk->nkeys, fk->conkey));
+					if_not_exists ? "IF NOT EXISTS " : "",
+					quote_identifier(index_name), sql_name,
+					conv_column_list_sql(relid, fk->nkeys, fk->conkey));
 }
 
 static char *
@@ -214,7 +258,21 @@ conv_rule_foreign_key_index(ConvTable *table, List **violations)
 						   psprintf("deleting or updating a row of \"%s\" scans \"%s\".",
 									relation_display_name(fk->confrelid),
 									table->display_name),
-						   conv_fk_index_sql(table, fk));
+						   conv_fk_index_sql(table->relid, table->sql_name,
+											 conv_fk_index_name(table->nspid, table->relname,
+																table->relid, fk,
+																table->ignore_index,
+																NULL, NULL),
+											 fk,
+					/*
+					 * CONCURRENTLY for a table others can see; plain for one
+					 * created in this transaction, where CONCURRENTLY cannot
+					 * run and the table is empty anyway, and for a partitioned
+					 * table, where PostgreSQL refuses CONCURRENTLY.
+					 */
+											 table->relkind != RELKIND_PARTITIONED_TABLE &&
+											 !conv_created_in_current_xact(table->relid),
+											 false));
 	}
 }
 

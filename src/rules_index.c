@@ -90,15 +90,19 @@ makes_redundant(const ConvIndex *y, const ConvIndex *x)
 		same_leading_columns(x, y, x->nkeyatts) && includes_covered(x, y);
 }
 
-static bool
-may_drop(const ConvIndex *index)
+/*
+ * May a report or rule propose dropping this index?  Not one that backs a
+ * constraint, and not one PostgreSQL attached to a partitioned index.
+ */
+bool
+conv_index_may_drop(const ConvIndex *index)
 {
 	return index->usable && !OidIsValid(index->constraint) && !index->isprimary &&
 		!index->ispartition;
 }
 
-static char *
-drop_index_sql(ConvTable *table, const ConvIndex *index)
+char *
+conv_drop_index_sql(ConvTable *table, const ConvIndex *index)
 {
 	/* plain inside the transaction that made it, and on a partitioned table */
 	bool		concurrently = table->relkind != RELKIND_PARTITIONED_TABLE &&
@@ -108,54 +112,72 @@ drop_index_sql(ConvTable *table, const ConvIndex *index)
 					quote_identifier(table->nspname), quote_identifier(index->name));
 }
 
-/* Rule redundant_index: no index is a duplicate or a leading part of another. */
-void
-conv_rule_redundant_index(ConvTable *table, List **violations)
+/*
+ * Every index of the table that another index makes redundant, with the
+ * index that does.  Of two droppable exact duplicates, only the newer one.
+ */
+List *
+conv_find_redundant_indexes(ConvTable *table)
 {
 	List	   *indexes = conv_table_indexes(table);
+	List	   *result = NIL;
 	ListCell   *lx;
 
 	foreach(lx, indexes)
 	{
 		ConvIndex  *x = lfirst(lx);
-		ConvIndex  *by = NULL;
 		ListCell   *ly;
 
-		if (!may_drop(x))
+		if (!conv_index_may_drop(x))
 			continue;
 		foreach(ly, indexes)
 		{
 			ConvIndex  *y = lfirst(ly);
+			ConvRedundancy *r;
 
 			if (y == x || !makes_redundant(y, x))
 				continue;
-			/* of two droppable duplicates, only the newer one is redundant */
-			if (exact_duplicate(x, y) && may_drop(y) && y->indexrelid > x->indexrelid)
+			if (exact_duplicate(x, y) && conv_index_may_drop(y) && y->indexrelid > x->indexrelid)
 				continue;
-			by = y;
+			r = palloc(sizeof(ConvRedundancy));
+			r->index = x;
+			r->by = y;
+			r->exact = exact_duplicate(x, y);
+			result = lappend(result, r);
 			break;
 		}
-		if (by == NULL)
-			continue;
+	}
+	return result;
+}
+
+/* Rule redundant_index: no index is a duplicate or a leading part of another. */
+void
+conv_rule_redundant_index(ConvTable *table, List **violations)
+{
+	ListCell   *lc;
+
+	foreach(lc, conv_find_redundant_indexes(table))
+	{
+		ConvRedundancy *r = lfirst(lc);
 
 		conv_add_violation(violations, "redundant_index", table,
-						   psprintf("%s.%s", table->nspname, x->name),
+						   psprintf("%s.%s", table->nspname, r->index->name),
 						   psprintf("index \"%s\" on table \"%s\" is redundant",
-									x->name, table->display_name),
+									r->index->name, table->display_name),
 						   psprintf("%s \"%s\" %s, so it serves every query this one "
 									"serves, and each index slows every write.",
-									by->isprimary ? "the primary key's index" :
-									OidIsValid(by->constraint) ? "the constraint index" : "index",
-									by->name,
-									exact_duplicate(x, by) ? "indexes the same columns the same way" :
+									r->by->isprimary ? "the primary key's index" :
+									OidIsValid(r->by->constraint) ? "the constraint index" : "index",
+									r->by->name,
+									r->exact ? "indexes the same columns the same way" :
 									"starts with the same columns, indexed the same way"),
-						   drop_index_sql(table, x));
+						   conv_drop_index_sql(table, r->index));
 	}
 }
 
 /* Does some foreign key of the table need this index for its coverage? */
-static bool
-covers_a_foreign_key(ConvTable *table, const ConvIndex *index)
+bool
+conv_index_covers_a_foreign_key(ConvTable *table, const ConvIndex *index)
 {
 	ListCell   *lc;
 
@@ -168,25 +190,25 @@ covers_a_foreign_key(ConvTable *table, const ConvIndex *index)
 }
 
 /*
- * Rule low_cardinality_index: a single-column btree on a column with very
+ * Single-column, non-unique, non-partial btree indexes on columns with very
  * few distinct values (the seed's "when NOT to add indexes"), read from the
- * planner's statistics, so only analyzed tables are judged.  When one value
- * dominates, the hint also gives the partial index that serves the queries
- * for the rare values.
+ * planner's statistics, so only analyzed tables are judged.  An index a
+ * foreign key needs is left alone.
  */
-void
-conv_rule_low_cardinality_index(ConvTable *table, List **violations)
+List *
+conv_find_low_cardinality_indexes(ConvTable *table)
 {
+	List	   *result = NIL;
 	ListCell   *lc;
-	float4		reltuples = 0;
+	float4		reltuples;
 	HeapTuple	ctup = SearchSysCache1(RELOID, ObjectIdGetDatum(table->relid));
 
 	if (!HeapTupleIsValid(ctup))
-		return;
+		return NIL;
 	reltuples = ((Form_pg_class) GETSTRUCT(ctup))->reltuples;
 	ReleaseSysCache(ctup);
 	if (reltuples <= 0)
-		return;
+		return NIL;
 
 	foreach(lc, conv_table_indexes(table))
 	{
@@ -194,14 +216,11 @@ conv_rule_low_cardinality_index(ConvTable *table, List **violations)
 		HeapTuple	stup;
 		double		ndistinct;
 		AttStatsSlot sslot;
-		char	   *dominant = NULL;
-		double		dominant_freq = 0;
-		char	   *colname;
-		ConvViolation *v;
+		ConvLowCardinality *low;
 
-		if (!may_drop(index) || index->relam != BTREE_AM_OID || index->isunique ||
+		if (!conv_index_may_drop(index) || index->relam != BTREE_AM_OID || index->isunique ||
 			index->natts != 1 || index->keys[0] == 0 || index->predicate != NIL ||
-			covers_a_foreign_key(table, index))
+			conv_index_covers_a_foreign_key(table, index))
 			continue;
 
 		stup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(table->relid),
@@ -217,41 +236,75 @@ conv_rule_low_cardinality_index(ConvTable *table, List **violations)
 			ReleaseSysCache(stup);
 			continue;
 		}
+
+		low = palloc0(sizeof(ConvLowCardinality));
+		low->index = index;
+		low->column = get_attname(table->relid, index->keys[0], false);
+		low->ndistinct = ndistinct;
 		if (get_attstatsslot(&sslot, stup, STATISTIC_KIND_MCV, InvalidOid,
 							 ATTSTATSSLOT_VALUES | ATTSTATSSLOT_NUMBERS))
 		{
+			/* a partial index pays off only when the other values are rare */
 			if (sslot.nvalues > 0 && sslot.nnumbers > 0 && sslot.numbers[0] >= 0.7)
 			{
 				Oid			typoutput;
 				bool		varlena;
 
 				getTypeOutputInfo(sslot.valuetype, &typoutput, &varlena);
-				dominant = OidOutputFunctionCall(typoutput, sslot.values[0]);
-				dominant_freq = sslot.numbers[0];
+				low->dominant = OidOutputFunctionCall(typoutput, sslot.values[0]);
+				low->dominant_fraction = sslot.numbers[0];
 			}
 			free_attstatsslot(&sslot);
 		}
 		ReleaseSysCache(stup);
+		result = lappend(result, low);
+	}
+	return result;
+}
 
-		colname = get_attname(table->relid, index->keys[0], false);
+/* The partial index for the rare values of a low-cardinality column. */
+char *
+conv_partial_index_sql(ConvTable *table, const ConvLowCardinality *low)
+{
+	const char *parts[2] = {low->column, "partial"};
+
+	if (low->dominant == NULL)
+		return NULL;
+	return psprintf("CREATE INDEX CONCURRENTLY %s ON %s (%s) WHERE %s <> %s;",
+					quote_identifier(conv_choose_index_name(table->nspid, table->relname,
+															2, parts, InvalidOid,
+															NULL, NULL)),
+					table->sql_name, quote_identifier(low->column),
+					quote_identifier(low->column), quote_literal_cstr(low->dominant));
+}
+
+/*
+ * Rule low_cardinality_index.  When one value dominates, the hint also
+ * gives the partial index that serves the queries for the rare values.
+ */
+void
+conv_rule_low_cardinality_index(ConvTable *table, List **violations)
+{
+	ListCell   *lc;
+
+	foreach(lc, conv_find_low_cardinality_indexes(table))
+	{
+		ConvLowCardinality *low = lfirst(lc);
+		ConvViolation *v;
+
 		v = conv_add_violation(violations, "low_cardinality_index", table,
-							   psprintf("%s.%s", table->nspname, index->name),
+							   psprintf("%s.%s", table->nspname, low->index->name),
 							   psprintf("index \"%s\" on table \"%s\" is on column \"%s\", which has only %.0f distinct values",
-										index->name, table->display_name, colname, ndistinct),
-							   dominant != NULL ?
+										low->index->name, table->display_name, low->column,
+										low->ndistinct),
+							   low->dominant != NULL ?
 							   psprintf("a btree index on a column with so few values rarely beats a sequential scan, and every write pays for it; "
 										"%s is %.0f%% of the rows, so only the other values are worth an index.",
-										quote_literal_cstr(dominant), dominant_freq * 100) :
+										quote_literal_cstr(low->dominant), low->dominant_fraction * 100) :
 							   "a btree index on a column with so few values rarely beats a sequential scan, and every write pays for it.",
-							   drop_index_sql(table, index));
-		if (dominant != NULL)
-		{
-			const char *parts[2] = {colname, "partial"};
-
-			v->advice = psprintf("For the rare values, a partial index: CREATE INDEX CONCURRENTLY %s ON %s (%s) WHERE %s <> %s;",
-								 quote_identifier(conv_choose_index_name(table->nspid, table->relname, 2, parts, InvalidOid)),
-								 table->sql_name, quote_identifier(colname),
-								 quote_identifier(colname), quote_literal_cstr(dominant));
-		}
+							   conv_drop_index_sql(table, low->index));
+		if (low->dominant != NULL)
+			v->advice = psprintf("For the rare values, a partial index: %s",
+								 conv_partial_index_sql(table, low));
 	}
 }

@@ -125,7 +125,8 @@ conv_rule_index_naming(ConvTable *table, List **violations)
 		for (int i = 0; i < index->nkeyatts; i++)
 			colnames[i] = conv_index_column_name(index, table->relid, i);
 		conventional = conv_choose_index_name(table->nspid, table->relname,
-											  index->nkeyatts, colnames, InvalidOid);
+											  index->nkeyatts, colnames, InvalidOid,
+											  NULL, NULL);
 		conv_add_violation(violations, "index_naming", table,
 						   psprintf("%s.%s", table->nspname, index->name),
 						   psprintf("index \"%s\" on table \"%s\" is not named idx_<table>_<columns>",

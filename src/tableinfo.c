@@ -118,6 +118,7 @@ load_constraints(ConvTable *table)
 			ConvForeignKey *fk = palloc0(sizeof(ConvForeignKey));
 
 			fk->conoid = con->oid;
+			fk->conrelid = table->relid;
 			fk->conname = pstrdup(NameStr(con->conname));
 			fk->confrelid = con->confrelid;
 			d = heap_getattr(tup, Anum_pg_constraint_conkey,
@@ -134,10 +135,7 @@ load_constraints(ConvTable *table)
 			if (isnull)
 				continue;
 			copy_oid_array(d, fk->pfeqop, fk->nkeys);
-			for (int i = 0; i < fk->nkeys; i++)
-				get_atttypetypmodcoll(table->relid, fk->conkey[i],
-									  &fk->coltypes[i], &fk->coltypmods[i],
-									  &fk->colcollations[i]);
+			conv_fk_load_colinfo(fk);
 			table->foreign_keys = lappend(table->foreign_keys, fk);
 		}
 	}
@@ -270,11 +268,63 @@ index_oid_cmp(const ListCell *a, const ListCell *b)
 }
 
 /*
- * Every index of a relation as the coverage test needs it, in OID order.
- * The predicate is kept in the planner's implicit-AND form.  It is not
- * const-simplified: that could run user functions, and this runs at
- * pre-commit, where no user code may run.
+ * An index as the rules need it, from its pg_index row: everything but
+ * what pg_class holds (name, access method, relispartition), which the
+ * caller fills in.  The predicate is kept in the planner's implicit-AND form.
+ * It is not const-simplified: that could run user functions, and this runs
+ * at pre-commit, where no user code may run.
  */
+ConvIndex *
+conv_index_from_tuple(HeapTuple tup, TupleDesc desc)
+{
+	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+	ConvIndex  *ci = palloc0(sizeof(ConvIndex));
+	bool		isnull;
+	Datum		d;
+	oidvector  *collations;
+	oidvector  *opclasses;
+	int2vector *options;
+
+	ci->indexrelid = idx->indexrelid;
+	ci->usable = idx->indisvalid && idx->indislive;
+	ci->isprimary = idx->indisprimary;
+	ci->isunique = idx->indisunique;
+	ci->natts = idx->indnatts;
+	ci->nkeyatts = idx->indnkeyatts;
+	for (int i = 0; i < idx->indnatts; i++)
+		ci->keys[i] = idx->indkey.values[i];
+
+	d = heap_getattr(tup, Anum_pg_index_indcollation, desc, &isnull);
+	collations = (oidvector *) DatumGetPointer(d);
+	d = heap_getattr(tup, Anum_pg_index_indclass, desc, &isnull);
+	opclasses = (oidvector *) DatumGetPointer(d);
+	d = heap_getattr(tup, Anum_pg_index_indoption, desc, &isnull);
+	options = (int2vector *) DatumGetPointer(d);
+	for (int i = 0; i < idx->indnkeyatts; i++)
+	{
+		ci->collations[i] = collations->values[i];
+		ci->opclasses[i] = opclasses->values[i];
+		ci->opfamilies[i] = get_opclass_family(opclasses->values[i]);
+		ci->options[i] = options->values[i];
+	}
+
+	d = heap_getattr(tup, Anum_pg_index_indexprs, desc, &isnull);
+	if (!isnull)
+		ci->expressions = (List *) stringToNode(TextDatumGetCString(d));
+
+	d = heap_getattr(tup, Anum_pg_index_indpred, desc, &isnull);
+	if (!isnull)
+	{
+		Node	   *pred = stringToNode(TextDatumGetCString(d));
+
+		pred = (Node *) canonicalize_qual((Expr *) pred, false);
+		fix_opfuncids(pred);
+		ci->predicate = make_ands_implicit((Expr *) pred);
+	}
+	return ci;
+}
+
+/* Every index of a relation as the rules need it, in OID order. */
 List *
 conv_load_indexes(Oid relid, Oid ignore_index)
 {
@@ -293,64 +343,17 @@ conv_load_indexes(Oid relid, Oid ignore_index)
 		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
 		ConvIndex  *ci;
 		HeapTuple	ctup;
-		bool		isnull;
-		Datum		d;
-		oidvector  *collations;
-		oidvector  *opclasses;
-		int2vector *options;
 
 		if (idx->indexrelid == ignore_index)
 			continue;
 		ctup = SearchSysCache1(RELOID, ObjectIdGetDatum(idx->indexrelid));
 		if (!HeapTupleIsValid(ctup))
 			continue;
-
-		ci = palloc0(sizeof(ConvIndex));
-		ci->indexrelid = idx->indexrelid;
+		ci = conv_index_from_tuple(tup, RelationGetDescr(rel));
 		ci->name = pstrdup(NameStr(((Form_pg_class) GETSTRUCT(ctup))->relname));
 		ci->relam = ((Form_pg_class) GETSTRUCT(ctup))->relam;
 		ci->ispartition = ((Form_pg_class) GETSTRUCT(ctup))->relispartition;
 		ReleaseSysCache(ctup);
-		ci->usable = idx->indisvalid && idx->indislive;
-		ci->isprimary = idx->indisprimary;
-		ci->isunique = idx->indisunique;
-		ci->natts = idx->indnatts;
-		ci->nkeyatts = idx->indnkeyatts;
-		for (int i = 0; i < idx->indnatts; i++)
-			ci->keys[i] = idx->indkey.values[i];
-
-		d = heap_getattr(tup, Anum_pg_index_indcollation,
-						 RelationGetDescr(rel), &isnull);
-		collations = (oidvector *) DatumGetPointer(d);
-		d = heap_getattr(tup, Anum_pg_index_indclass,
-						 RelationGetDescr(rel), &isnull);
-		opclasses = (oidvector *) DatumGetPointer(d);
-		d = heap_getattr(tup, Anum_pg_index_indoption,
-						 RelationGetDescr(rel), &isnull);
-		options = (int2vector *) DatumGetPointer(d);
-		for (int i = 0; i < idx->indnkeyatts; i++)
-		{
-			ci->collations[i] = collations->values[i];
-			ci->opclasses[i] = opclasses->values[i];
-			ci->opfamilies[i] = get_opclass_family(opclasses->values[i]);
-			ci->options[i] = options->values[i];
-		}
-
-		d = heap_getattr(tup, Anum_pg_index_indexprs,
-						 RelationGetDescr(rel), &isnull);
-		if (!isnull)
-			ci->expressions = (List *) stringToNode(TextDatumGetCString(d));
-
-		d = heap_getattr(tup, Anum_pg_index_indpred,
-						 RelationGetDescr(rel), &isnull);
-		if (!isnull)
-		{
-			Node	   *pred = stringToNode(TextDatumGetCString(d));
-
-			pred = (Node *) canonicalize_qual((Expr *) pred, false);
-			fix_opfuncids(pred);
-			ci->predicate = make_ands_implicit((Expr *) pred);
-		}
 		result = lappend(result, ci);
 	}
 	systable_endscan(scan);
