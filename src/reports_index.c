@@ -34,6 +34,7 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(conventions_missing_fk_indexes);
@@ -85,12 +86,12 @@ typedef struct MissingRow
 	char	   *note;
 } MissingRow;
 
-typedef struct ScanState
+typedef struct ReportScan
 {
 	HTAB	   *rels;
 	HTAB	   *nsps;
 	HTAB	   *suggested;
-} ScanState;
+} ReportScan;
 
 static RelEntry *
 rel_entry(HTAB *rels, Oid relid, bool create)
@@ -109,13 +110,13 @@ rel_entry(HTAB *rels, Oid relid, bool create)
 static List *
 hashed_indexes(Oid relid, void *arg)
 {
-	RelEntry   *e = rel_entry(((ScanState *) arg)->rels, relid, false);
+	RelEntry   *e = rel_entry(((ReportScan *) arg)->rels, relid, false);
 
 	return e ? e->indexes : NIL;
 }
 
 static bool
-namespace_in_scope(ScanState *st, Oid nspid)
+namespace_in_scope(ReportScan *st, Oid nspid)
 {
 	bool		found;
 	NspEntry   *e = hash_search(st->nsps, &nspid, HASH_ENTER, &found);
@@ -156,7 +157,7 @@ remember_name(HTAB *suggested, Oid nspid, const char *name)
 
 /* pg_constraint: every foreign key (clones too mark their table as needed). */
 static List *
-scan_foreign_keys(ScanState *st)
+scan_foreign_keys(ReportScan *st)
 {
 	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
 	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
@@ -206,7 +207,7 @@ scan_foreign_keys(ScanState *st)
 
 /* pg_index: the indexes of every table with a foreign key. */
 static List *
-scan_indexes(ScanState *st)
+scan_indexes(ReportScan *st)
 {
 	Relation	rel = table_open(IndexRelationId, AccessShareLock);
 	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
@@ -233,7 +234,7 @@ scan_indexes(ScanState *st)
 
 /* pg_class: what the hash needs to know about those tables and indexes. */
 static void
-scan_relations(ScanState *st)
+scan_relations(ReportScan *st)
 {
 	Relation	rel = table_open(RelationRelationId, AccessShareLock);
 	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
@@ -262,7 +263,7 @@ scan_relations(ScanState *st)
 
 /* Rows and pages of a table, a partitioned one's summed over its leaves. */
 static void
-table_size(ScanState *st, RelEntry *rel, MissingRow *row)
+table_size(ReportScan *st, RelEntry *rel, MissingRow *row)
 {
 	List	   *members = rel->relkind == RELKIND_PARTITIONED_TABLE ?
 		find_all_inheritors(rel->relid, NoLock, NULL) : list_make1_oid(rel->relid);
@@ -337,7 +338,7 @@ write_activity(Oid relid, MissingRow *row)
  * and attach it, to be run one at a time.
  */
 static void
-fix_for(ScanState *st, RelEntry *rel, ConvForeignKey *fk, MissingRow *row)
+fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, MissingRow *row)
 {
 	char	   *nspname = get_namespace_name(rel->nspid);
 	char	   *relname = NameStr(rel->relname);
@@ -421,7 +422,7 @@ Datum
 conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ScanState	st;
+	ReportScan	st;
 	HASHCTL		ctl;
 	List	   *fks;
 	List	   *indexes;
