@@ -16,7 +16,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 RULE_TESTS       = require_primary_key require_timestamps foreign_key_index \
                    transactions seed awkward_names extension_scripts \
                    naming keys columns indexes settings exemptions
-REGRESS_guard        = setup_guard mode $(RULE_TESTS) both_paths privileges violations upgrade
+REGRESS_guard        = setup_guard mode $(RULE_TESTS) both_paths privileges violations reports upgrade
 REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger
 SUITE     ?= guard
 REGRESS    = $(REGRESS_$(SUITE))

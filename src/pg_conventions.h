@@ -113,6 +113,7 @@ typedef struct ConvForeignKey
 	int32		coltypmods[INDEX_MAX_KEYS];
 	Oid			colcollations[INDEX_MAX_KEYS];
 	bool		colinfo_loaded; /* coltypes..colcollations filled in */
+	bool		inherited;		/* a partition's clone of its parent's key */
 } ConvForeignKey;
 
 typedef struct ConvIndex
@@ -164,7 +165,10 @@ typedef struct ConvTable
 	char	   *pk_conname;
 	AttrNumber	pk_keys[INDEX_MAX_KEYS];
 	List	   *columns;		/* ConvColumn *, by attnum, no dropped ones */
-	List	   *foreign_keys;	/* ConvForeignKey *, by name */
+	List	   *foreign_keys;	/* ConvForeignKey *, by name; a partition's
+								 * clones of its parent's keys are marked
+								 * inherited: judged on the parent, but they
+								 * still need their indexes */
 	List	   *constraints;	/* ConvConstraint *, every constraint, by name */
 	List	   *indexes;		/* ConvIndex *, loaded on first use */
 	bool		indexes_loaded;

@@ -86,11 +86,18 @@ typedef struct MissingRow
 	char	   *note;
 } MissingRow;
 
+typedef struct ColumnSetName
+{
+	char		key[64];		/* table OID and its sorted key columns */
+	NameData	name;
+} ColumnSetName;
+
 typedef struct ReportScan
 {
 	HTAB	   *rels;
 	HTAB	   *nsps;
 	HTAB	   *suggested;
+	HTAB	   *column_sets;	/* one index name per set of key columns */
 } ReportScan;
 
 static RelEntry *
@@ -344,10 +351,42 @@ fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, MissingRow *row)
 	char	   *relname = NameStr(rel->relname);
 	char	   *sql_name = conv_qualified_sql_name(nspname, relname);
 	char	   *name;
+	AttrNumber	sorted[INDEX_MAX_KEYS];
+	StringInfoData key;
+	ColumnSetName *cs;
+	bool		found;
 
-	name = conv_fk_index_name(rel->nspid, relname, rel->relid, fk, InvalidOid,
-							  name_suggested, st->suggested);
-	remember_name(st->suggested, rel->nspid, name);
+	/* keys on the same columns, in any order, are covered by one index */
+	memcpy(sorted, fk->conkey, fk->nkeys * sizeof(AttrNumber));
+	for (int i = 1; i < fk->nkeys; i++)
+		for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--)
+		{
+			AttrNumber	t = sorted[j];
+
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	initStringInfo(&key);
+	appendStringInfo(&key, "%u", rel->relid);
+	for (int i = 0; i < fk->nkeys; i++)
+		appendStringInfo(&key, ",%d", sorted[i]);
+	if (key.len >= (int) sizeof(cs->key))
+		key.data[sizeof(cs->key) - 1] = '\0';
+	{
+		char		k[64] = {0};
+
+		strlcpy(k, key.data, sizeof(k));
+		cs = hash_search(st->column_sets, k, HASH_ENTER, &found);
+	}
+	if (found)
+		name = pstrdup(NameStr(cs->name));
+	else
+	{
+		name = conv_fk_index_name(rel->nspid, relname, rel->relid, fk, InvalidOid,
+								  name_suggested, st->suggested);
+		remember_name(st->suggested, rel->nspid, name);
+		namestrcpy(&cs->name, name);
+	}
 
 	if (rel->relkind != RELKIND_PARTITIONED_TABLE)
 	{
@@ -445,6 +484,10 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	ctl.entrysize = sizeof(SuggestedName);
 	st.suggested = hash_create("pg_conventions suggested names", 64, &ctl,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = 64;
+	ctl.entrysize = sizeof(ColumnSetName);
+	st.column_sets = hash_create("pg_conventions key column sets", 64, &ctl,
+								 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
 	fks = scan_foreign_keys(&st);
 	indexes = scan_indexes(&st);

@@ -249,7 +249,7 @@ conv_rule_foreign_key_index(ConvTable *table, List **violations)
 	{
 		ConvForeignKey *fk = lfirst(lc);
 
-		if (conv_fk_is_covered(table, fk))
+		if (fk->inherited || conv_fk_is_covered(table, fk))
 			continue;
 		conv_add_violation(violations, "foreign_key_index", table,
 						   psprintf("%s on %s", fk->conname, table->display_name),
@@ -290,6 +290,8 @@ conv_rule_foreign_key_type(ConvTable *table, List **violations)
 	{
 		ConvForeignKey *fk = lfirst(lc);
 
+		if (fk->inherited)
+			continue;			/* judged on the parent */
 		for (int k = 0; k < fk->nkeys; k++)
 		{
 			Oid			reftype;

@@ -111,12 +111,11 @@ load_constraints(ConvTable *table)
 				table->pk_nkeys = copy_int2_array(d, table->pk_keys);
 			table->pk_conname = cc->conname;
 		}
-		else if (con->contype == CONSTRAINT_FOREIGN &&
-				 !OidIsValid(con->conparentid))
+		else if (con->contype == CONSTRAINT_FOREIGN)
 		{
-			/* a partition's clone of its parent's key is judged on the parent */
 			ConvForeignKey *fk = palloc0(sizeof(ConvForeignKey));
 
+			fk->inherited = OidIsValid(con->conparentid);
 			fk->conoid = con->oid;
 			fk->conrelid = table->relid;
 			fk->conname = pstrdup(NameStr(con->conname));
