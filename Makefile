@@ -33,3 +33,7 @@ installcheck: regress-outputdir
 .PHONY: regress-outputdir
 regress-outputdir:
 	@mkdir -p output/$(SUITE)
+
+# PGXS tracks no header dependencies: every object depends on the shared
+# headers, or a changed struct leaves stale objects with the old layout.
+$(OBJS): src/pg_conventions.h src/compat.h

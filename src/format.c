@@ -58,8 +58,8 @@ clip_length(const char *name, int maxbytes)
  * ends in a hash of the whole, so two long names that differ only at the end
  * still differ; a name already taken gets a number.  The relation named by
  * going_away (an index the statement being judged drops) does not count as
- * taking its name; names a report has already suggested (suggested(), when
- * given) do.
+ * taking its name.  A report passes suggested(), which answers for the
+ * relations that exist as well as for the names it has already suggested.
  */
 char *
 conv_choose_index_name(Oid nspid, const char *relname, int natts,
@@ -67,34 +67,47 @@ conv_choose_index_name(Oid nspid, const char *relname, int natts,
 					   bool (*suggested) (Oid nspid, const char *name, void *arg),
 					   void *arg)
 {
-	StringInfoData buf;
+	char		buf[NAMEDATALEN * (INDEX_MAX_KEYS + 2)];
+	int			len;
 	char	   *base;
 	char	   *candidate;
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "idx_%s", relname);
-	for (int i = 0; i < natts; i++)
-		appendStringInfo(&buf, "_%s", colnames[i]);
-	base = buf.data;
+	/* a stack buffer: reports call this once per row of their output */
+	len = snprintf(buf, sizeof(buf), "idx_%s", relname);
+	for (int i = 0; i < natts && len < (int) sizeof(buf); i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "_%s", colnames[i]);
+	len = Min(len, (int) sizeof(buf) - 1);
+	base = NULL;
 
-	if (buf.len > NAMEDATALEN - 1)
+	if (len > NAMEDATALEN - 1)
 	{
-		uint32		hash = hash_bytes((const unsigned char *) buf.data, buf.len);
-		int			keep = clip_length(buf.data, NAMEDATALEN - 1 - 9);
+		uint32		hash = hash_bytes((const unsigned char *) buf, len);
+		int			keep = clip_length(buf, NAMEDATALEN - 1 - 9);
 
-		base = psprintf("%.*s_%08x", keep, buf.data, hash);
+		base = psprintf("%.*s_%08x", keep, buf, hash);
 	}
+	else
+		base = pstrdup(buf);
 
 	candidate = base;
 	for (int n = 1;; n++)
 	{
-		Oid			taken = get_relname_relid(candidate, nspid);
+		Oid			taken;
 		char		suffix[16];
 		int			keep;
 
-		if ((!OidIsValid(taken) || taken == going_away) &&
-			(suggested == NULL || !suggested(nspid, candidate, arg)))
-			break;
+		/* with suggested(), it knows the relations that exist too */
+		if (suggested != NULL)
+		{
+			if (!suggested(nspid, candidate, arg))
+				break;
+		}
+		else
+		{
+			taken = get_relname_relid(candidate, nspid);
+			if (!OidIsValid(taken) || taken == going_away)
+				break;
+		}
 		snprintf(suffix, sizeof(suffix), "%d", n);
 		keep = clip_length(base, NAMEDATALEN - 1 - (int) strlen(suffix));
 		candidate = psprintf("%.*s%s", keep, base, suffix);

@@ -106,12 +106,13 @@ typedef struct ConvForeignKey
 	char	   *conname;
 	Oid			confrelid;		/* referenced table */
 	int			nkeys;
-	AttrNumber	conkey[INDEX_MAX_KEYS]; /* referencing columns, FK order */
-	AttrNumber	confkey[INDEX_MAX_KEYS];	/* referenced columns */
-	Oid			pfeqop[INDEX_MAX_KEYS]; /* PK = FK operators */
-	Oid			coltypes[INDEX_MAX_KEYS];	/* of the referencing columns */
-	int32		coltypmods[INDEX_MAX_KEYS];
-	Oid			colcollations[INDEX_MAX_KEYS];
+	/* arrays of nkeys (conv_fk_alloc): catalogs hold tens of thousands */
+	AttrNumber *conkey;			/* referencing columns, FK order */
+	AttrNumber *confkey;		/* referenced columns */
+	Oid		   *pfeqop;			/* PK = FK operators */
+	Oid		   *coltypes;		/* of the referencing columns */
+	int32	   *coltypmods;
+	Oid		   *colcollations;
 	bool		colinfo_loaded; /* coltypes..colcollations filled in */
 	bool		inherited;		/* a partition's clone of its parent's key */
 } ConvForeignKey;
@@ -129,11 +130,12 @@ typedef struct ConvIndex
 								 * conv_table_indexes), or InvalidOid */
 	int			natts;			/* all columns, INCLUDE columns too */
 	int			nkeyatts;		/* key columns, INCLUDE columns excluded */
-	AttrNumber	keys[INDEX_MAX_KEYS];	/* all columns; 0 = expression */
-	Oid			collations[INDEX_MAX_KEYS];
-	Oid			opclasses[INDEX_MAX_KEYS];
-	Oid			opfamilies[INDEX_MAX_KEYS];
-	int16		options[INDEX_MAX_KEYS];	/* DESC, NULLS FIRST */
+	/* arrays sized to the index (conv_index_from_tuple) */
+	AttrNumber *keys;			/* natts: all columns; 0 = expression */
+	Oid		   *collations;		/* nkeyatts each from here */
+	Oid		   *opclasses;
+	Oid		   *opfamilies;
+	int16	   *options;		/* DESC, NULLS FIRST */
 	List	   *expressions;	/* one per 0 in keys, in order */
 	List	   *predicate;		/* implicit-AND list, NIL when none */
 } ConvIndex;
@@ -273,6 +275,7 @@ extern bool conv_fk_covered(Oid relid, char relkind, ConvForeignKey *fk,
 							ConvIndexLookup lookup, void *arg);
 extern bool conv_index_covers_fk(const ConvIndex *index, ConvForeignKey *fk);
 extern void conv_fk_load_colinfo(ConvForeignKey *fk);
+extern ConvForeignKey *conv_fk_alloc(int nkeys);
 extern char *conv_fk_index_name(Oid nspid, const char *relname, Oid relid,
 								const ConvForeignKey *fk, Oid going_away,
 								bool (*suggested) (Oid nspid, const char *name, void *arg),

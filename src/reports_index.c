@@ -15,14 +15,20 @@
  */
 #include "pg_conventions.h"
 
+#include "access/genam.h"
 #include "access/heapam.h"
+#include "access/xact.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/catalog.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
@@ -32,10 +38,12 @@
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "common/hashfn.h"
 
 PG_FUNCTION_INFO_V1(conventions_missing_fk_indexes);
 PG_FUNCTION_INFO_V1(conventions_redundant_indexes);
@@ -49,6 +57,10 @@ typedef struct RelEntry
 {
 	Oid			relid;			/* hash key */
 	bool		seen;			/* found in pg_class */
+	bool		created_here;	/* its pg_class row is this transaction's */
+	bool		scope_known;
+	bool		in_scope;
+	bool		needs_names;	/* has a reported key: read its column names */
 	Oid			nspid;
 	char		relkind;
 	char		persistence;
@@ -57,8 +69,31 @@ typedef struct RelEntry
 	float4		reltuples;
 	Oid			relam;
 	NameData	relname;
+	char	   *nspname;		/* filled when first needed */
+	char	   *sql_name;
+	uint64		fkcols;			/* key columns numbered 1..63 */
+	bool		fkcols_high;	/* and some numbered higher */
 	List	   *indexes;		/* ConvIndex *, for tables */
 } RelEntry;
+
+/* The relation map: simplehash, as it is probed a few hundred thousand times. */
+typedef struct RelSlot
+{
+	Oid			relid;
+	char		status;
+	RelEntry   *entry;
+} RelSlot;
+
+#define SH_PREFIX relmap
+#define SH_ELEMENT_TYPE RelSlot
+#define SH_KEY_TYPE Oid
+#define SH_KEY relid
+#define SH_HASH_KEY(tb, key) murmurhash32(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 typedef struct NspEntry
 {
@@ -66,11 +101,42 @@ typedef struct NspEntry
 	bool		in_scope;
 } NspEntry;
 
-typedef struct SuggestedName
+typedef struct TakenName
 {
 	Oid			nspid;
 	NameData	name;
-} SuggestedName;
+} TakenName;
+
+typedef struct AttName
+{
+	Oid			relid;
+	AttrNumber	attnum;
+	NameData	name;
+} AttName;
+
+typedef struct Activity
+{
+	Oid			relid;
+	int64		updates;
+	int64		deletes;
+} Activity;
+
+typedef struct ColumnSetName
+{
+	char		key[64];		/* table OID and its sorted key columns */
+	NameData	name;
+} ColumnSetName;
+
+typedef struct ReportScan
+{
+	relmap_hash *rels;
+	HTAB	   *nsps;
+	HTAB	   *taken;			/* idx_ names that exist or were suggested */
+	HTAB	   *attnames;
+	HTAB	   *activity;
+	HTAB	   *column_sets;	/* one index name per set of key columns */
+	HTAB	   *ext_members;	/* relations that belong to an extension */
+} ReportScan;
 
 typedef struct MissingRow
 {
@@ -82,35 +148,38 @@ typedef struct MissingRow
 	int64		size;
 	int64		ref_updates;
 	int64		ref_deletes;
-	char	   *fix_sql;
-	char	   *note;
 } MissingRow;
 
-typedef struct ColumnSetName
+static HTAB *
+make_hash(const char *name, Size keysize, Size entrysize, long size, int flags)
 {
-	char		key[64];		/* table OID and its sorted key columns */
-	NameData	name;
-} ColumnSetName;
+	HASHCTL		ctl;
 
-typedef struct ReportScan
-{
-	HTAB	   *rels;
-	HTAB	   *nsps;
-	HTAB	   *suggested;
-	HTAB	   *column_sets;	/* one index name per set of key columns */
-} ReportScan;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, size, &ctl, HASH_ELEM | HASH_CONTEXT | flags);
+}
 
 static RelEntry *
-rel_entry(HTAB *rels, Oid relid, bool create)
+rel_entry(relmap_hash *rels, Oid relid, bool create)
 {
+	RelSlot    *slot;
 	bool		found;
-	RelEntry   *e = hash_search(rels, &relid, create ? HASH_ENTER : HASH_FIND, &found);
 
-	if (create && !found)
+	if (!create)
 	{
-		memset(((char *) e) + sizeof(Oid), 0, sizeof(RelEntry) - sizeof(Oid));
+		slot = relmap_lookup(rels, relid);
+		return slot ? slot->entry : NULL;
 	}
-	return e;
+	slot = relmap_insert(rels, relid, &found);
+	if (!found)
+	{
+		slot->entry = palloc0(sizeof(RelEntry));
+		slot->entry->relid = relid;
+	}
+	return slot->entry;
 }
 
 /* The lookup conv_fk_covered uses: indexes from the hash, never the catalog. */
@@ -140,10 +209,26 @@ namespace_in_scope(ReportScan *st, Oid nspid)
 	return e->in_scope;
 }
 
+/* The same test as conv_table_in_scope, from what the scans collected. */
 static bool
-name_suggested(Oid nspid, const char *name, void *arg)
+rel_in_scope(ReportScan *st, RelEntry *rel)
 {
-	SuggestedName key;
+	if (!rel->scope_known)
+	{
+		rel->in_scope = rel->seen &&
+			(rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_PARTITIONED_TABLE) &&
+			rel->persistence != RELPERSISTENCE_TEMP &&
+			namespace_in_scope(st, rel->nspid) &&
+			hash_search(st->ext_members, &rel->relid, HASH_FIND, NULL) == NULL;
+		rel->scope_known = true;
+	}
+	return rel->in_scope;
+}
+
+static bool
+name_taken(Oid nspid, const char *name, void *arg)
+{
+	TakenName	key;
 
 	memset(&key, 0, sizeof(key));
 	key.nspid = nspid;
@@ -152,14 +237,67 @@ name_suggested(Oid nspid, const char *name, void *arg)
 }
 
 static void
-remember_name(HTAB *suggested, Oid nspid, const char *name)
+take_name(HTAB *taken, Oid nspid, const char *name)
 {
-	SuggestedName key;
+	TakenName	key;
 
 	memset(&key, 0, sizeof(key));
 	key.nspid = nspid;
 	namestrcpy(&key.name, name);
-	hash_search(suggested, &key, HASH_ENTER, NULL);
+	hash_search(taken, &key, HASH_ENTER, NULL);
+}
+
+/*
+ * Relations that belong to an extension: one probe of pg_depend per
+ * extension, instead of one per table.
+ */
+static HTAB *
+extension_members(void)
+{
+	HTAB	   *members = make_hash("pg_conventions extension members", sizeof(Oid),
+									sizeof(Oid), 256, HASH_BLOBS);
+	Relation	extrel = table_open(ExtensionRelationId, AccessShareLock);
+	Relation	deprel = table_open(DependRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(extrel, 0, NULL);
+	HeapTuple	tup;
+
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Oid			extoid = ((Form_pg_extension) GETSTRUCT(tup))->oid;
+		ScanKeyData keys[2];
+		SysScanDesc dscan;
+		HeapTuple	dtup;
+
+		ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
+		ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(extoid));
+		dscan = systable_beginscan(deprel, DependReferenceIndexId, true, NULL, 2, keys);
+		while (HeapTupleIsValid(dtup = systable_getnext(dscan)))
+		{
+			Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(dtup);
+
+			if (dep->classid == RelationRelationId && dep->deptype == DEPENDENCY_EXTENSION)
+				hash_search(members, &dep->objid, HASH_ENTER, NULL);
+		}
+		systable_endscan(dscan);
+	}
+	table_endscan(scan);
+	table_close(deprel, AccessShareLock);
+	table_close(extrel, AccessShareLock);
+	return members;
+}
+
+static void
+mark_fk_columns(RelEntry *rel, const AttrNumber *cols, int n)
+{
+	for (int k = 0; k < n; k++)
+	{
+		if (cols[k] > 0 && cols[k] < 64)
+			rel->fkcols |= (uint64) 1 << cols[k];
+		else
+			rel->fkcols_high = true;
+	}
 }
 
 /* pg_constraint: every foreign key (clones too mark their table as needed). */
@@ -175,36 +313,42 @@ scan_foreign_keys(ReportScan *st)
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
 		ConvForeignKey *fk;
+		RelEntry   *table;
 		ArrayType  *arr;
 		bool		isnull;
 		Datum		d;
+		AttrNumber	conkey[INDEX_MAX_KEYS];
+		int			nkeys;
 
 		if (con->contype != CONSTRAINT_FOREIGN)
 			continue;
-		rel_entry(st->rels, con->conrelid, true);
-		if (OidIsValid(con->conparentid))
-			continue;			/* judged on the parent */
-
-		fk = palloc0(sizeof(ConvForeignKey));
-		fk->conoid = con->oid;
-		fk->conrelid = con->conrelid;
-		fk->confrelid = con->confrelid;
-		fk->conname = pstrdup(NameStr(con->conname));
 		d = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(rel), &isnull);
 		if (isnull)
 			continue;
 		arr = DatumGetArrayTypeP(d);
-		fk->nkeys = ARR_DIMS(arr)[0];
-		if (ARR_NDIM(arr) != 1 || fk->nkeys < 1 || fk->nkeys > INDEX_MAX_KEYS)
+		nkeys = ARR_DIMS(arr)[0];
+		if (ARR_NDIM(arr) != 1 || nkeys < 1 || nkeys > INDEX_MAX_KEYS)
 			continue;
-		memcpy(fk->conkey, ARR_DATA_PTR(arr), fk->nkeys * sizeof(int16));
+		memcpy(conkey, ARR_DATA_PTR(arr), nkeys * sizeof(int16));
+
+		table = rel_entry(st->rels, con->conrelid, true);
+		mark_fk_columns(table, conkey, nkeys);
+		if (OidIsValid(con->conparentid))
+			continue;			/* judged on the parent */
+
+		fk = conv_fk_alloc(nkeys);
+		fk->conoid = con->oid;
+		fk->conrelid = con->conrelid;
+		fk->confrelid = con->confrelid;
+		fk->conname = pstrdup(NameStr(con->conname));
+		memcpy(fk->conkey, conkey, nkeys * sizeof(AttrNumber));
 		d = heap_getattr(tup, Anum_pg_constraint_conpfeqop, RelationGetDescr(rel), &isnull);
 		if (isnull)
 			continue;
 		arr = DatumGetArrayTypeP(d);
-		if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != fk->nkeys)
+		if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != nkeys)
 			continue;
-		memcpy(fk->pfeqop, ARR_DATA_PTR(arr), fk->nkeys * sizeof(Oid));
+		memcpy(fk->pfeqop, ARR_DATA_PTR(arr), nkeys * sizeof(Oid));
 		fks = lappend(fks, fk);
 	}
 	table_endscan(scan);
@@ -212,7 +356,11 @@ scan_foreign_keys(ReportScan *st)
 	return fks;
 }
 
-/* pg_index: the indexes of every table with a foreign key. */
+/*
+ * pg_index: the indexes that could cover a key: those of a table with keys
+ * whose first column is one of the keys' columns (a covering index starts
+ * with one; most others never need decoding).
+ */
 static List *
 scan_indexes(ReportScan *st)
 {
@@ -225,9 +373,12 @@ scan_indexes(ReportScan *st)
 	{
 		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
 		RelEntry   *table = rel_entry(st->rels, idx->indrelid, false);
+		AttrNumber	first = idx->indkey.values[0];
 		ConvIndex  *ci;
 
-		if (table == NULL)
+		if (table == NULL || first == 0)
+			continue;
+		if (!table->fkcols_high && (first >= 64 || !(table->fkcols & ((uint64) 1 << first))))
 			continue;
 		ci = conv_index_from_tuple(tup, RelationGetDescr(rel));
 		table->indexes = lappend(table->indexes, ci);
@@ -239,7 +390,10 @@ scan_indexes(ReportScan *st)
 	return all;
 }
 
-/* pg_class: what the hash needs to know about those tables and indexes. */
+/*
+ * pg_class: what the report needs to know about those tables and indexes,
+ * and every name starting with idx_ (the only names a suggestion can take).
+ */
 static void
 scan_relations(ReportScan *st)
 {
@@ -250,11 +404,15 @@ scan_relations(ReportScan *st)
 	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
 	{
 		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
-		RelEntry   *e = rel_entry(st->rels, cls->oid, false);
+		RelEntry   *e;
 
+		if (strncmp(NameStr(cls->relname), "idx_", 4) == 0)
+			take_name(st->taken, cls->relnamespace, NameStr(cls->relname));
+		e = rel_entry(st->rels, cls->oid, false);
 		if (e == NULL)
 			continue;
 		e->seen = true;
+		e->created_here = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
 		e->nspid = cls->relnamespace;
 		e->relkind = cls->relkind;
 		e->persistence = cls->relpersistence;
@@ -268,34 +426,72 @@ scan_relations(ReportScan *st)
 	table_close(rel, AccessShareLock);
 }
 
+/* pg_attribute: the column names of the tables with reported keys. */
+static void
+scan_attribute_names(ReportScan *st)
+{
+	Relation	rel = table_open(AttributeRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tup;
+
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
+		RelEntry   *e;
+		AttName		key;
+		AttName    *an;
+
+		if (att->attnum <= 0 || att->attisdropped)
+			continue;
+		e = rel_entry(st->rels, att->attrelid, false);
+		if (e == NULL || !e->needs_names ||
+			(!e->fkcols_high && (att->attnum >= 64 || !(e->fkcols & ((uint64) 1 << att->attnum)))))
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.relid = att->attrelid;
+		key.attnum = att->attnum;
+		an = hash_search(st->attnames, &key, HASH_ENTER, NULL);
+		an->name = att->attname;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+static const char *
+column_name(ReportScan *st, Oid relid, AttrNumber attnum)
+{
+	AttName		key;
+	AttName    *an;
+
+	memset(&key, 0, sizeof(key));
+	key.relid = relid;
+	key.attnum = attnum;
+	an = hash_search(st->attnames, &key, HASH_FIND, NULL);
+	return an ? NameStr(an->name) : get_attname(relid, attnum, false);
+}
+
 /* Rows and pages of a table, a partitioned one's summed over its leaves. */
 static void
 table_size(ReportScan *st, RelEntry *rel, MissingRow *row)
 {
-	List	   *members = rel->relkind == RELKIND_PARTITIONED_TABLE ?
-		find_all_inheritors(rel->relid, NoLock, NULL) : list_make1_oid(rel->relid);
+	List	   *members;
 	ListCell   *lc;
 	double		rows = 0;
 	double		pages = 0;
 	bool		known = true;
 
+	if (rel->relkind != RELKIND_PARTITIONED_TABLE)
+	{
+		row->rows = (int64) Max(rel->reltuples, 0);
+		row->rows_known = rel->reltuples >= 0;
+		row->size = (int64) rel->relpages * BLCKSZ;
+		return;
+	}
+	members = find_all_inheritors(rel->relid, NoLock, NULL);
 	foreach(lc, members)
 	{
-		RelEntry   *m = rel_entry(st->rels, lfirst_oid(lc), false);
-		HeapTuple	ctup;
+		HeapTuple	ctup = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
 
-		if (m != NULL && m->seen)
-		{
-			if (m->relkind == RELKIND_PARTITIONED_TABLE)
-				continue;
-			pages += m->relpages;
-			if (m->reltuples < 0)
-				known = false;
-			else
-				rows += m->reltuples;
-			continue;
-		}
-		ctup = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
 		if (HeapTupleIsValid(ctup))
 		{
 			Form_pg_class cls = (Form_pg_class) GETSTRUCT(ctup);
@@ -318,45 +514,64 @@ table_size(ReportScan *st, RelEntry *rel, MissingRow *row)
 
 /* Updates and deletes on the referenced table (its leaves, if partitioned). */
 static void
-write_activity(Oid relid, MissingRow *row)
+write_activity(ReportScan *st, Oid relid, MissingRow *row)
 {
-	List	   *members = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ?
-		find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
-	ListCell   *lc;
+	bool		found;
+	Activity   *a = hash_search(st->activity, &relid, HASH_ENTER, &found);
 
-	foreach(lc, members)
+	if (!found)
 	{
-		PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(lfirst_oid(lc));
+		RelEntry   *known = rel_entry(st->rels, relid, false);
+		char		relkind = known && known->seen ? known->relkind : get_rel_relkind(relid);
+		List	   *members = relkind == RELKIND_PARTITIONED_TABLE ?
+			find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+		ListCell   *lc;
 
-		if (stat != NULL)
+		a->updates = a->deletes = 0;
+		foreach(lc, members)
 		{
-			row->ref_updates += stat->tuples_updated;
-			row->ref_deletes += stat->tuples_deleted;
+			PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(lfirst_oid(lc));
+
+			if (stat != NULL)
+			{
+				a->updates += stat->tuples_updated;
+				a->deletes += stat->tuples_deleted;
+			}
 		}
 	}
+	row->ref_updates = a->updates;
+	row->ref_deletes = a->deletes;
+}
+
+/* "a, b" for the key's columns, quoted as needed. */
+static char *
+key_column_list(const ConvForeignKey *fk, const char *const *colnames)
+{
+	char		buf[INDEX_MAX_KEYS * (NAMEDATALEN * 2 + 4)];
+	int			len = 0;
+
+	for (int k = 0; k < fk->nkeys && len < (int) sizeof(buf); k++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", k > 0 ? ", " : "",
+						quote_identifier(colnames[k]));
+	return pstrdup(buf);
 }
 
 /*
- * The fix.  One name per set of key columns per table, so two keys on the
- * same columns share one index; IF NOT EXISTS, so every row can be run.
- * A partitioned table cannot be indexed CONCURRENTLY: the fix builds on the
- * parent (locking each partition against writes while it builds), and the
- * note gives the statements that build each partition's index concurrently
- * and attach it, to be run one at a time.
+ * The name of the index for a key: one per set of key columns per table, so
+ * keys on the same columns share one index, and never a name that exists or
+ * that this report suggested for another index.
  */
-static void
-fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, MissingRow *row)
+static char *
+index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
+			   const char *const *colnames)
 {
-	char	   *nspname = get_namespace_name(rel->nspid);
-	char	   *relname = NameStr(rel->relname);
-	char	   *sql_name = conv_qualified_sql_name(nspname, relname);
-	char	   *name;
 	AttrNumber	sorted[INDEX_MAX_KEYS];
-	StringInfoData key;
+	char		key[64];
+	int			len;
 	ColumnSetName *cs;
 	bool		found;
+	char	   *name;
 
-	/* keys on the same columns, in any order, are covered by one index */
 	memcpy(sorted, fk->conkey, fk->nkeys * sizeof(AttrNumber));
 	for (int i = 1; i < fk->nkeys; i++)
 		for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--)
@@ -366,73 +581,86 @@ fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, MissingRow *row)
 			sorted[j] = sorted[j - 1];
 			sorted[j - 1] = t;
 		}
-	initStringInfo(&key);
-	appendStringInfo(&key, "%u", rel->relid);
-	for (int i = 0; i < fk->nkeys; i++)
-		appendStringInfo(&key, ",%d", sorted[i]);
-	if (key.len >= (int) sizeof(cs->key))
-		key.data[sizeof(cs->key) - 1] = '\0';
-	{
-		char		k[64] = {0};
-
-		strlcpy(k, key.data, sizeof(k));
-		cs = hash_search(st->column_sets, k, HASH_ENTER, &found);
-	}
+	memset(key, 0, sizeof(key));
+	len = snprintf(key, sizeof(key), "%u", rel->relid);
+	for (int i = 0; i < fk->nkeys && len < (int) sizeof(key) - 8; i++)
+		len += snprintf(key + len, sizeof(key) - len, ",%d", sorted[i]);
+	cs = hash_search(st->column_sets, key, HASH_ENTER, &found);
 	if (found)
-		name = pstrdup(NameStr(cs->name));
-	else
-	{
-		name = conv_fk_index_name(rel->nspid, relname, rel->relid, fk, InvalidOid,
-								  name_suggested, st->suggested);
-		remember_name(st->suggested, rel->nspid, name);
-		namestrcpy(&cs->name, name);
-	}
+		return pstrdup(NameStr(cs->name));
 
+	name = conv_choose_index_name(rel->nspid, NameStr(rel->relname), fk->nkeys, colnames,
+								  InvalidOid, name_taken, st->taken);
+	take_name(st->taken, rel->nspid, name);
+	namestrcpy(&cs->name, name);
+	return name;
+}
+
+/*
+ * The fix.  IF NOT EXISTS, so every row can be run even when two share an
+ * index.  A partitioned table cannot be indexed CONCURRENTLY: the fix builds
+ * on the parent (blocking writes to each partition while it builds), and
+ * the note gives the statements that build each partition's index
+ * concurrently and attach it, to be run one at a time.
+ */
+static void
+fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, const char *const *colnames,
+		char **fix_sql, char **note)
+{
+	char	   *nspname;
+	char	   *sql_name;
+	char	   *name = index_name_for(st, rel, fk, colnames);
+	char	   *columns = key_column_list(fk, colnames);
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (rel->sql_name == NULL)
+	{
+		rel->nspname = get_namespace_name(rel->nspid);
+		rel->sql_name = conv_qualified_sql_name(rel->nspname, NameStr(rel->relname));
+	}
+	nspname = rel->nspname;
+	sql_name = rel->sql_name;
+
+	*note = NULL;
 	if (rel->relkind != RELKIND_PARTITIONED_TABLE)
 	{
-		row->fix_sql = conv_fk_index_sql(rel->relid, sql_name, name, fk,
-										 !conv_created_in_current_xact(rel->relid), true);
+		*fix_sql = psprintf("CREATE INDEX %sIF NOT EXISTS %s ON %s (%s);",
+							rel->created_here && conv_created_in_current_xact(rel->relid) ?
+							"" : "CONCURRENTLY ",
+							quote_identifier(name), sql_name, columns);
 		return;
 	}
 
-	row->fix_sql = conv_fk_index_sql(rel->relid, sql_name, name, fk, false, true);
+	*fix_sql = psprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s);",
+						quote_identifier(name), sql_name, columns);
+	initStringInfo(&buf);
+	appendStringInfo(&buf,
+					 "PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table, and "
+					 "fix_sql blocks writes to each partition while it builds. Without that, run "
+					 "one at a time: CREATE INDEX IF NOT EXISTS %s ON ONLY %s (%s);",
+					 quote_identifier(name), sql_name, columns);
+	foreach(lc, find_inheritance_children(rel->relid, NoLock))
 	{
-		StringInfoData note;
-		ListCell   *lc;
+		Oid			leaf = lfirst_oid(lc);
+		Oid			leafnspid = get_rel_namespace(leaf);
+		ConvForeignKey mapped;
+		char	   *leafname = get_rel_name(leaf);
+		char	   *leafsql = conv_qualified_sql_name(get_namespace_name(leafnspid), leafname);
+		char	   *leafindex;
 
-		initStringInfo(&note);
-		appendStringInfo(&note,
-						 "PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table, and "
-						 "fix_sql blocks writes to each partition while it builds. Without that, run "
-						 "one at a time: CREATE INDEX IF NOT EXISTS %s ON ONLY %s (%s);",
-						 quote_identifier(name), sql_name,
-						 conv_column_list_sql(rel->relid, fk->nkeys, fk->conkey));
-		foreach(lc, find_inheritance_children(rel->relid, NoLock))
-		{
-			Oid			leaf = lfirst_oid(lc);
-			ConvForeignKey mapped;
-			char	   *leafname;
-			char	   *leafnsp;
-			char	   *leafindex;
-
-			if (!conv_fk_for_partition(fk, rel->relid, leaf, &mapped))
-				continue;
-			leafname = get_rel_name(leaf);
-			leafnsp = get_namespace_name(get_rel_namespace(leaf));
-			leafindex = conv_fk_index_name(get_rel_namespace(leaf), leafname, leaf,
-										   &mapped, InvalidOid, name_suggested,
-										   st->suggested);
-			remember_name(st->suggested, get_rel_namespace(leaf), leafindex);
-			appendStringInfo(&note, " %s ALTER INDEX %s ATTACH PARTITION %s;",
-							 conv_fk_index_sql(leaf, conv_qualified_sql_name(leafnsp, leafname),
-											   leafindex, &mapped,
-											   get_rel_relkind(leaf) != RELKIND_PARTITIONED_TABLE,
-											   true),
-							 conv_qualified_sql_name(nspname, name),
-							 conv_qualified_sql_name(leafnsp, leafindex));
-		}
-		row->note = note.data;
+		if (!conv_fk_for_partition(fk, rel->relid, leaf, &mapped))
+			continue;
+		leafindex = conv_fk_index_name(leafnspid, leafname, leaf, &mapped, InvalidOid,
+									   NULL, NULL);
+		appendStringInfo(&buf, " %s ALTER INDEX %s ATTACH PARTITION %s;",
+						 conv_fk_index_sql(leaf, leafsql, leafindex, &mapped,
+										   get_rel_relkind(leaf) != RELKIND_PARTITIONED_TABLE,
+										   true),
+						 conv_qualified_sql_name(nspname, name),
+						 conv_qualified_sql_name(get_namespace_name(leafnspid), leafindex));
 	}
+	*note = buf.data;
 }
 
 static int
@@ -462,7 +690,6 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ReportScan	st;
-	HASHCTL		ctl;
 	List	   *fks;
 	List	   *indexes;
 	ListCell   *lc;
@@ -471,23 +698,13 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(RelEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	st.rels = hash_create("pg_conventions relations", 4096, &ctl,
-						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.entrysize = sizeof(NspEntry);
-	st.nsps = hash_create("pg_conventions namespaces", 64, &ctl,
-						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = sizeof(SuggestedName);
-	ctl.entrysize = sizeof(SuggestedName);
-	st.suggested = hash_create("pg_conventions suggested names", 64, &ctl,
-							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = 64;
-	ctl.entrysize = sizeof(ColumnSetName);
-	st.column_sets = hash_create("pg_conventions key column sets", 64, &ctl,
-								 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	st.rels = relmap_create(CurrentMemoryContext, 8192, NULL);
+	st.nsps = make_hash("pg_conventions namespaces", sizeof(Oid), sizeof(NspEntry), 64, HASH_BLOBS);
+	st.taken = make_hash("pg_conventions index names", sizeof(TakenName), sizeof(TakenName), 256, HASH_BLOBS);
+	st.attnames = make_hash("pg_conventions column names", offsetof(AttName, name), sizeof(AttName), 4096, HASH_BLOBS);
+	st.activity = make_hash("pg_conventions write activity", sizeof(Oid), sizeof(Activity), 1024, HASH_BLOBS);
+	st.column_sets = make_hash("pg_conventions key column sets", 64, sizeof(ColumnSetName), 1024, HASH_STRINGS);
+	st.ext_members = extension_members();
 
 	fks = scan_foreign_keys(&st);
 	indexes = scan_indexes(&st);
@@ -512,25 +729,20 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 		RelEntry   *rel = rel_entry(st.rels, fk->conrelid, false);
 		MissingRow *row;
 
-		if (rel == NULL || !rel->seen ||
-			(rel->relkind != RELKIND_RELATION && rel->relkind != RELKIND_PARTITIONED_TABLE) ||
-			rel->persistence == RELPERSISTENCE_TEMP || !namespace_in_scope(&st, rel->nspid))
+		if (rel == NULL || !rel_in_scope(&st, rel) ||
+			conv_fk_covered(fk->conrelid, rel->relkind, fk, hashed_indexes, &st))
 			continue;
-		rel->relid = fk->conrelid;
-		if (conv_fk_covered(fk->conrelid, rel->relkind, fk, hashed_indexes, &st))
-			continue;
-		/* extension membership costs a pg_depend scan: only for the uncovered */
-		if (!conv_table_in_scope(fk->conrelid))
-			continue;
-
+		rel->needs_names = true;
 		row = &rows[nrows++];
 		row->fk = fk;
 		row->rel = rel;
 		table_size(&st, rel, row);
-		write_activity(fk->confrelid, row);
+		write_activity(&st, fk->confrelid, row);
 		row->impact = ((double) row->ref_updates + row->ref_deletes + 1) *
 			((double) row->size + BLCKSZ);
 	}
+	if (nrows > 0)
+		scan_attribute_names(&st);
 
 	qsort(rows, nrows, sizeof(MissingRow), impact_cmp);
 	for (int i = 0; i < nrows; i++)
@@ -539,11 +751,17 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 		ConvForeignKey *fk = row->fk;
 		Datum		values[10];
 		bool		nulls[10] = {false};
-		Datum	   *cols = palloc(fk->nkeys * sizeof(Datum));
+		Datum		cols[INDEX_MAX_KEYS];
+		const char *colnames[INDEX_MAX_KEYS];
+		char	   *fix_sql;
+		char	   *note;
 
-		fix_for(&st, row->rel, fk, row);
 		for (int k = 0; k < fk->nkeys; k++)
-			cols[k] = name_datum(get_attname(fk->conrelid, fk->conkey[k], false));
+		{
+			colnames[k] = column_name(&st, fk->conrelid, fk->conkey[k]);
+			cols[k] = name_datum(colnames[k]);
+		}
+		fix_for(&st, row->rel, fk, colnames, &fix_sql, &note);
 
 		values[0] = ObjectIdGetDatum(fk->conrelid);
 		values[1] = name_datum(fk->conname);
@@ -555,9 +773,9 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 		values[5] = Int64GetDatum(row->size);
 		values[6] = Int64GetDatum(row->ref_updates);
 		values[7] = Int64GetDatum(row->ref_deletes);
-		values[8] = CStringGetTextDatum(row->fix_sql);
-		if (row->note)
-			values[9] = CStringGetTextDatum(row->note);
+		values[8] = CStringGetTextDatum(fix_sql);
+		if (note)
+			values[9] = CStringGetTextDatum(note);
 		else
 			nulls[9] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -27,6 +27,30 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+/* A key with room for nkeys columns, in one allocation. */
+ConvForeignKey *
+conv_fk_alloc(int nkeys)
+{
+	Size		size = MAXALIGN(sizeof(ConvForeignKey)) +
+		nkeys * (2 * sizeof(AttrNumber) + 3 * sizeof(Oid) + sizeof(int32));
+	ConvForeignKey *fk = palloc0(size);
+	char	   *p = ((char *) fk) + MAXALIGN(sizeof(ConvForeignKey));
+
+	fk->nkeys = nkeys;
+	fk->pfeqop = (Oid *) p;
+	p += nkeys * sizeof(Oid);
+	fk->coltypes = (Oid *) p;
+	p += nkeys * sizeof(Oid);
+	fk->colcollations = (Oid *) p;
+	p += nkeys * sizeof(Oid);
+	fk->coltypmods = (int32 *) p;
+	p += nkeys * sizeof(int32);
+	fk->conkey = (AttrNumber *) p;
+	p += nkeys * sizeof(AttrNumber);
+	fk->confkey = (AttrNumber *) p;
+	return fk;
+}
+
 /* Types, type modifiers and collations of the referencing columns. */
 void
 conv_fk_load_colinfo(ConvForeignKey *fk)
@@ -126,8 +150,16 @@ bool
 conv_fk_for_partition(const ConvForeignKey *fk, Oid parent, Oid leaf,
 					  ConvForeignKey *out)
 {
-	*out = *fk;
+	ConvForeignKey *copy = conv_fk_alloc(fk->nkeys);
+
+	*out = *copy;
+	out->conoid = fk->conoid;
+	out->conname = fk->conname;
+	out->confrelid = fk->confrelid;
+	out->inherited = fk->inherited;
 	out->conrelid = leaf;
+	memcpy(out->confkey, fk->confkey, fk->nkeys * sizeof(AttrNumber));
+	memcpy(out->pfeqop, fk->pfeqop, fk->nkeys * sizeof(Oid));
 	for (int k = 0; k < fk->nkeys; k++)
 	{
 		char	   *attname = get_attname(parent, fk->conkey[k], true);
@@ -138,7 +170,6 @@ conv_fk_for_partition(const ConvForeignKey *fk, Oid parent, Oid leaf,
 		if (out->conkey[k] == InvalidAttrNumber)
 			return false;
 	}
-	out->colinfo_loaded = false;
 	return true;
 }
 

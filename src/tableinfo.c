@@ -113,22 +113,27 @@ load_constraints(ConvTable *table)
 		}
 		else if (con->contype == CONSTRAINT_FOREIGN)
 		{
-			ConvForeignKey *fk = palloc0(sizeof(ConvForeignKey));
+			ConvForeignKey *fk;
+			AttrNumber	conkey[INDEX_MAX_KEYS];
+			int			nkeys;
 
+			d = heap_getattr(tup, Anum_pg_constraint_conkey,
+							 RelationGetDescr(rel), &isnull);
+			if (isnull)
+				continue;
+			nkeys = copy_int2_array(d, conkey);
+			fk = conv_fk_alloc(nkeys);
+			memcpy(fk->conkey, conkey, nkeys * sizeof(AttrNumber));
 			fk->inherited = OidIsValid(con->conparentid);
 			fk->conoid = con->oid;
 			fk->conrelid = table->relid;
 			fk->conname = pstrdup(NameStr(con->conname));
 			fk->confrelid = con->confrelid;
-			d = heap_getattr(tup, Anum_pg_constraint_conkey,
-							 RelationGetDescr(rel), &isnull);
-			if (isnull)
-				continue;
-			fk->nkeys = copy_int2_array(d, fk->conkey);
 			d = heap_getattr(tup, Anum_pg_constraint_confkey,
 							 RelationGetDescr(rel), &isnull);
-			if (isnull || copy_int2_array(d, fk->confkey) != fk->nkeys)
+			if (isnull || copy_int2_array(d, conkey) != fk->nkeys)
 				continue;
+			memcpy(fk->confkey, conkey, nkeys * sizeof(AttrNumber));
 			d = heap_getattr(tup, Anum_pg_constraint_conpfeqop,
 							 RelationGetDescr(rel), &isnull);
 			if (isnull)
@@ -277,12 +282,29 @@ ConvIndex *
 conv_index_from_tuple(HeapTuple tup, TupleDesc desc)
 {
 	Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
-	ConvIndex  *ci = palloc0(sizeof(ConvIndex));
+	int			natts = idx->indnatts;
+	int			nkey = idx->indnkeyatts;
+	ConvIndex  *ci;
+	char	   *p;
 	bool		isnull;
 	Datum		d;
 	oidvector  *collations;
 	oidvector  *opclasses;
 	int2vector *options;
+
+	/* one allocation, arrays sized to the index: reports decode thousands */
+	ci = palloc0(MAXALIGN(sizeof(ConvIndex)) + nkey * (3 * sizeof(Oid)) +
+				 natts * sizeof(AttrNumber) + nkey * sizeof(int16));
+	p = ((char *) ci) + MAXALIGN(sizeof(ConvIndex));
+	ci->collations = (Oid *) p;
+	p += nkey * sizeof(Oid);
+	ci->opclasses = (Oid *) p;
+	p += nkey * sizeof(Oid);
+	ci->opfamilies = (Oid *) p;
+	p += nkey * sizeof(Oid);
+	ci->keys = (AttrNumber *) p;
+	p += natts * sizeof(AttrNumber);
+	ci->options = (int16 *) p;
 
 	ci->indexrelid = idx->indexrelid;
 	ci->usable = idx->indisvalid && idx->indislive;
