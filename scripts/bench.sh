@@ -12,3 +12,5 @@ for shape in txn per_table; do
 done
 pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions -o max_locks_per_transaction=1024 \
   bash test/bench/profile_migration.sh
+pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=2048 \
+  bash test/bench/missing_fk_indexes.sh
