@@ -799,6 +799,27 @@ relation_size_estimate(Oid relid)
 	return size;
 }
 
+/* Run a report over every table in scope, one table at a time. */
+typedef void (*TableReport) (ConvTable *table, ReturnSetInfo *rsinfo);
+
+static void
+report_each_table(FunctionCallInfo fcinfo, TableReport report)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ConvNamedTable *tables;
+	int			ntables;
+
+	CONV_INIT_MATERIALIZED_SRF(fcinfo);
+	tables = conv_tables_in_scope(&ntables);
+	for (int i = 0; i < ntables; i++)
+	{
+		ConvTable  *table = conv_table_load(tables[i].relid);
+
+		if (table != NULL)
+			report(table, rsinfo);
+	}
+}
+
 /*
  * Is this index the only one that covers one of the table's foreign keys?
  * Then no report proposes dropping it.
@@ -829,139 +850,123 @@ needed_by_a_foreign_key(ConvTable *table, const ConvIndex *index)
 	return false;
 }
 
+static void
+redundant_rows(ConvTable *table, ReturnSetInfo *rsinfo)
+{
+	ListCell   *lc;
+
+	foreach(lc, conv_find_redundant_indexes(table))
+	{
+		ConvRedundancy *r = lfirst(lc);
+		Datum		values[6];
+		bool		nulls[6] = {false};
+
+		if (needed_by_a_foreign_key(table, r->index))
+			continue;
+		values[0] = ObjectIdGetDatum(r->index->indexrelid);
+		values[1] = ObjectIdGetDatum(table->relid);
+		values[2] = ObjectIdGetDatum(r->by->indexrelid);
+		values[3] = CStringGetTextDatum(r->exact ?
+										psprintf("duplicate of %s", r->by->name) :
+										psprintf("its columns lead %s, indexed the same way",
+												 r->by->name));
+		values[4] = Int64GetDatum(relation_size_estimate(r->index->indexrelid));
+		values[5] = CStringGetTextDatum(conv_drop_index_sql(table, r->index));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
 Datum
 conventions_redundant_indexes(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ConvNamedTable *tables;
-	int			ntables;
-
-	CONV_INIT_MATERIALIZED_SRF(fcinfo);
-	tables = conv_tables_in_scope(&ntables);
-	for (int i = 0; i < ntables; i++)
-	{
-		ConvTable  *table = conv_table_load(tables[i].relid);
-		ListCell   *lc;
-
-		if (table == NULL)
-			continue;
-		foreach(lc, conv_find_redundant_indexes(table))
-		{
-			ConvRedundancy *r = lfirst(lc);
-			Datum		values[6];
-			bool		nulls[6] = {false};
-
-			if (needed_by_a_foreign_key(table, r->index))
-				continue;
-			values[0] = ObjectIdGetDatum(r->index->indexrelid);
-			values[1] = ObjectIdGetDatum(table->relid);
-			values[2] = ObjectIdGetDatum(r->by->indexrelid);
-			values[3] = CStringGetTextDatum(r->exact ?
-											psprintf("duplicate of %s", r->by->name) :
-											psprintf("its columns lead %s, indexed the same way",
-													 r->by->name));
-			values[4] = Int64GetDatum(relation_size_estimate(r->index->indexrelid));
-			values[5] = CStringGetTextDatum(conv_drop_index_sql(table, r->index));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-	}
+	report_each_table(fcinfo, redundant_rows);
 	return (Datum) 0;
+}
+
+static void
+unused_rows(ConvTable *table, ReturnSetInfo *rsinfo)
+{
+	PgStat_StatDBEntry *db = pgstat_fetch_stat_dbentry(MyDatabaseId);
+	TimestampTz since = db ? db->stat_reset_timestamp : 0;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	ListCell   *lc;
+
+	if (table->relkind != RELKIND_RELATION)
+		return;					/* a partitioned table's scans count on its leaves */
+	foreach(lc, conv_table_indexes(table))
+	{
+		ConvIndex  *index = lfirst(lc);
+		PgStat_StatTabEntry *stat;
+		Datum		values[8];
+		bool		nulls[8] = {false};
+
+		/* unique indexes enforce something even when never scanned */
+		if (!conv_index_may_drop(index) || index->isunique ||
+			conv_index_covers_a_foreign_key(table, index))
+			continue;
+		stat = pgstat_fetch_stat_tabentry(index->indexrelid);
+		if (stat != NULL && stat->numscans > 0)
+			continue;
+
+		values[0] = ObjectIdGetDatum(index->indexrelid);
+		values[1] = ObjectIdGetDatum(table->relid);
+		values[2] = Int64GetDatum(relation_size_estimate(index->indexrelid));
+		values[3] = Int64GetDatum(0);
+		if (since != 0)
+		{
+			values[4] = TimestampTzGetDatum(since);
+			values[5] = DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
+											TimestampTzGetDatum(since));
+		}
+		else
+			nulls[4] = nulls[5] = true;
+		values[6] = CStringGetTextDatum(conv_drop_index_sql(table, index));
+		values[7] = CStringGetTextDatum(since != 0 ?
+										"no scan on this server since the statistics were reset; a replica counts its own scans, so check it there too before dropping" :
+										"no scan on this server since its statistics began (they were never reset); a replica counts its own scans, so check it there too before dropping");
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 }
 
 Datum
 conventions_unused_indexes(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ConvNamedTable *tables;
-	int			ntables;
-	PgStat_StatDBEntry *db = pgstat_fetch_stat_dbentry(MyDatabaseId);
-	TimestampTz since = db ? db->stat_reset_timestamp : 0;
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-
-	CONV_INIT_MATERIALIZED_SRF(fcinfo);
-	tables = conv_tables_in_scope(&ntables);
-	for (int i = 0; i < ntables; i++)
-	{
-		ConvTable  *table = conv_table_load(tables[i].relid);
-		ListCell   *lc;
-
-		if (table == NULL || table->relkind != RELKIND_RELATION)
-			continue;			/* a partitioned table's scans count on its leaves */
-		foreach(lc, conv_table_indexes(table))
-		{
-			ConvIndex  *index = lfirst(lc);
-			PgStat_StatTabEntry *stat;
-			Datum		values[8];
-			bool		nulls[8] = {false};
-
-			/* unique indexes enforce something even when never scanned */
-			if (!conv_index_may_drop(index) || index->isunique ||
-				conv_index_covers_a_foreign_key(table, index))
-				continue;
-			stat = pgstat_fetch_stat_tabentry(index->indexrelid);
-			if (stat != NULL && stat->numscans > 0)
-				continue;
-
-			values[0] = ObjectIdGetDatum(index->indexrelid);
-			values[1] = ObjectIdGetDatum(table->relid);
-			values[2] = Int64GetDatum(relation_size_estimate(index->indexrelid));
-			values[3] = Int64GetDatum(0);
-			if (since != 0)
-			{
-				values[4] = TimestampTzGetDatum(since);
-				values[5] = DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
-												TimestampTzGetDatum(since));
-			}
-			else
-				nulls[4] = nulls[5] = true;
-			values[6] = CStringGetTextDatum(conv_drop_index_sql(table, index));
-			values[7] = CStringGetTextDatum(since != 0 ?
-											"no scan on this server since the statistics were reset; a replica counts its own scans, so check it there too before dropping" :
-											"no scan on this server since its statistics began (they were never reset); a replica counts its own scans, so check it there too before dropping");
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-	}
+	report_each_table(fcinfo, unused_rows);
 	return (Datum) 0;
+}
+
+static void
+low_cardinality_rows(ConvTable *table, ReturnSetInfo *rsinfo)
+{
+	ListCell   *lc;
+
+	foreach(lc, conv_find_low_cardinality_indexes(table))
+	{
+		ConvLowCardinality *low = lfirst(lc);
+		Datum		values[9];
+		bool		nulls[9] = {false};
+
+		values[0] = ObjectIdGetDatum(low->index->indexrelid);
+		values[1] = ObjectIdGetDatum(table->relid);
+		values[2] = name_datum(low->column);
+		values[3] = Float8GetDatum(low->ndistinct);
+		if (low->dominant != NULL)
+		{
+			values[4] = CStringGetTextDatum(low->dominant);
+			values[5] = Float8GetDatum(low->dominant_fraction);
+			values[8] = CStringGetTextDatum(conv_partial_index_sql(table, low));
+		}
+		else
+			nulls[4] = nulls[5] = nulls[8] = true;
+		values[6] = Int64GetDatum(relation_size_estimate(low->index->indexrelid));
+		values[7] = CStringGetTextDatum(conv_drop_index_sql(table, low->index));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 }
 
 Datum
 conventions_low_cardinality_indexes(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ConvNamedTable *tables;
-	int			ntables;
-
-	CONV_INIT_MATERIALIZED_SRF(fcinfo);
-	tables = conv_tables_in_scope(&ntables);
-	for (int i = 0; i < ntables; i++)
-	{
-		ConvTable  *table = conv_table_load(tables[i].relid);
-		ListCell   *lc;
-
-		if (table == NULL)
-			continue;
-		foreach(lc, conv_find_low_cardinality_indexes(table))
-		{
-			ConvLowCardinality *low = lfirst(lc);
-			Datum		values[9];
-			bool		nulls[9] = {false};
-
-			values[0] = ObjectIdGetDatum(low->index->indexrelid);
-			values[1] = ObjectIdGetDatum(table->relid);
-			values[2] = name_datum(low->column);
-			values[3] = Float8GetDatum(low->ndistinct);
-			if (low->dominant != NULL)
-			{
-				values[4] = CStringGetTextDatum(low->dominant);
-				values[5] = Float8GetDatum(low->dominant_fraction);
-				values[8] = CStringGetTextDatum(conv_partial_index_sql(table, low));
-			}
-			else
-				nulls[4] = nulls[5] = nulls[8] = true;
-			values[6] = Int64GetDatum(relation_size_estimate(low->index->indexrelid));
-			values[7] = CStringGetTextDatum(conv_drop_index_sql(table, low->index));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-	}
+	report_each_table(fcinfo, low_cardinality_rows);
 	return (Datum) 0;
 }
