@@ -121,9 +121,12 @@ typedef struct Activity
 	int64		deletes;
 } Activity;
 
+/* room for a table OID and 32 column numbers: never truncated */
+#define COLUMN_SET_KEY_LEN (12 + INDEX_MAX_KEYS * 6)
+
 typedef struct ColumnSetName
 {
-	char		key[64];		/* table OID and its sorted key columns */
+	char		key[COLUMN_SET_KEY_LEN];	/* table OID, sorted key columns */
 	NameData	name;
 } ColumnSetName;
 
@@ -566,7 +569,7 @@ index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
 			   const char *const *colnames)
 {
 	AttrNumber	sorted[INDEX_MAX_KEYS];
-	char		key[64];
+	char		key[COLUMN_SET_KEY_LEN];
 	int			len;
 	ColumnSetName *cs;
 	bool		found;
@@ -583,7 +586,7 @@ index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
 		}
 	memset(key, 0, sizeof(key));
 	len = snprintf(key, sizeof(key), "%u", rel->relid);
-	for (int i = 0; i < fk->nkeys && len < (int) sizeof(key) - 8; i++)
+	for (int i = 0; i < fk->nkeys; i++)
 		len += snprintf(key + len, sizeof(key) - len, ",%d", sorted[i]);
 	cs = hash_search(st->column_sets, key, HASH_ENTER, &found);
 	if (found)
@@ -703,7 +706,7 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	st.taken = make_hash("pg_conventions index names", sizeof(TakenName), sizeof(TakenName), 256, HASH_BLOBS);
 	st.attnames = make_hash("pg_conventions column names", offsetof(AttName, name), sizeof(AttName), 4096, HASH_BLOBS);
 	st.activity = make_hash("pg_conventions write activity", sizeof(Oid), sizeof(Activity), 1024, HASH_BLOBS);
-	st.column_sets = make_hash("pg_conventions key column sets", 64, sizeof(ColumnSetName), 1024, HASH_STRINGS);
+	st.column_sets = make_hash("pg_conventions key column sets", COLUMN_SET_KEY_LEN, sizeof(ColumnSetName), 1024, HASH_STRINGS);
 	st.ext_members = extension_members();
 
 	fks = scan_foreign_keys(&st);
