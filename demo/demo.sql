@@ -46,6 +46,16 @@ SELECT rule, severity, sqlstate FROM conventions.rules();
 SELECT rule, object, fix_sql FROM conventions.violations() ORDER BY table_name::text, rule, object;
 
 \echo
+\echo '=== 2b. the index reports: missing foreign-key indexes (most costly first), redundant and low-cardinality indexes ==='
+SELECT table_name, constraint_name, fk_columns, fix_sql FROM conventions.missing_fk_indexes();
+SELECT index, redundant_to, reason, fix_sql FROM conventions.redundant_indexes();
+INSERT INTO users (email) SELECT 'user' || i || '@example.com' FROM generate_series(1, 2000) i;
+UPDATE users SET status = 'banned' WHERE email LIKE 'user1_@%';
+CREATE INDEX idx_users_status ON users (status);
+ANALYZE users;
+SELECT index, column_name, distinct_values, dominant_value, partial_index_sql FROM conventions.low_cardinality_indexes();
+
+\echo
 \echo '=== 3. enforce: the same kind of drift is rejected, with the fix in the HINT ==='
 SET pg_conventions.mode = enforce;
 CREATE TABLE comments (
