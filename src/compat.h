@@ -51,4 +51,14 @@
 extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #endif
 
+/*
+ * The shared statistics hash can be read in one pass from 15 on; its key
+ * names the object objoid until 18, objid (64 bits) since.
+ */
+#if PG_VERSION_NUM >= 180000
+#define CONV_PGSTAT_KEY_OBJECT(key) ((Oid) (key).objid)
+#elif PG_VERSION_NUM >= 150000
+#define CONV_PGSTAT_KEY_OBJECT(key) ((key).objoid)
+#endif
+
 #endif							/* PG_CONVENTIONS_COMPAT_H */

@@ -51,6 +51,17 @@ clip_length(const char *name, int maxbytes)
 	return pg_mbcliplen(name, len, maxbytes);
 }
 
+/* Append s to the string of len bytes in buf, as much as fits. */
+static void
+append_clipped(char *buf, int size, int *len, const char *s)
+{
+	int			n = Min((int) strlen(s), size - 1 - *len);
+
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
 /*
  * The conventional index name idx_<table>_<col>[_<col>...], made to fit in
  * NAMEDATALEN - 1 bytes and not to collide with a relation that already
@@ -73,10 +84,14 @@ conv_choose_index_name(Oid nspid, const char *relname, int natts,
 	char	   *candidate;
 
 	/* a stack buffer: reports call this once per row of their output */
-	len = snprintf(buf, sizeof(buf), "idx_%s", relname);
-	for (int i = 0; i < natts && len < (int) sizeof(buf); i++)
-		len += snprintf(buf + len, sizeof(buf) - len, "_%s", colnames[i]);
-	len = Min(len, (int) sizeof(buf) - 1);
+	len = 0;
+	append_clipped(buf, sizeof(buf), &len, "idx_");
+	append_clipped(buf, sizeof(buf), &len, relname);
+	for (int i = 0; i < natts; i++)
+	{
+		append_clipped(buf, sizeof(buf), &len, "_");
+		append_clipped(buf, sizeof(buf), &len, colnames[i]);
+	}
 	base = NULL;
 
 	if (len > NAMEDATALEN - 1)

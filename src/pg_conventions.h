@@ -275,7 +275,9 @@ extern bool conv_fk_covered(Oid relid, char relkind, ConvForeignKey *fk,
 							ConvIndexLookup lookup, void *arg);
 extern bool conv_index_covers_fk(const ConvIndex *index, ConvForeignKey *fk);
 extern void conv_fk_load_colinfo(ConvForeignKey *fk);
+extern Size conv_fk_size(int nkeys);
 extern ConvForeignKey *conv_fk_alloc(int nkeys);
+extern ConvForeignKey *conv_fk_init(void *mem, int nkeys);
 extern char *conv_fk_index_name(Oid nspid, const char *relname, Oid relid,
 								const ConvForeignKey *fk, Oid going_away,
 								bool (*suggested) (Oid nspid, const char *name, void *arg),

@@ -40,6 +40,9 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#if PG_VERSION_NUM >= 150000
+#include "utils/pgstat_internal.h"
+#endif
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -51,6 +54,8 @@ PG_FUNCTION_INFO_V1(conventions_unused_indexes);
 PG_FUNCTION_INFO_V1(conventions_low_cardinality_indexes);
 
 /* ---- missing_fk_indexes() ---- */
+
+struct ColumnSetName;
 
 /* A relation the report needs: a referencing table or one of its indexes. */
 typedef struct RelEntry
@@ -74,6 +79,12 @@ typedef struct RelEntry
 	uint64		fkcols;			/* key columns numbered 1..63 */
 	bool		fkcols_high;	/* and some numbered higher */
 	List	   *indexes;		/* ConvIndex *, for tables */
+	char	  **colnames;		/* of key columns 1..63, when needs_names */
+	struct ColumnSetName *column_sets;	/* index names suggested */
+	bool		wants_activity; /* a referenced table, or a leaf of one */
+	List	   *leaves;			/* of a partitioned referenced table */
+	int64		updates;		/* its own counters */
+	int64		deletes;
 } RelEntry;
 
 /* The relation map: simplehash, as it is probed a few hundred thousand times. */
@@ -99,45 +110,102 @@ typedef struct NspEntry
 {
 	Oid			nspid;			/* hash key */
 	bool		in_scope;
+	char	   *nspname;
+	const char *quoted;			/* as SQL writes it */
 } NspEntry;
 
-typedef struct TakenName
+/* An index name that exists or was suggested, in its schema. */
+typedef struct TakenKey
 {
 	Oid			nspid;
-	NameData	name;
-} TakenName;
+	const char *name;
+} TakenKey;
 
-typedef struct AttName
+typedef struct TakenSlot
 {
-	Oid			relid;
-	AttrNumber	attnum;
-	NameData	name;
-} AttName;
+	TakenKey	key;
+	uint32		hash;
+	char		status;
+} TakenSlot;
 
-typedef struct Activity
+static inline uint32
+taken_hash(TakenKey key)
 {
-	Oid			relid;
-	int64		updates;
-	int64		deletes;
-} Activity;
+	return hash_combine(murmurhash32(key.nspid),
+						hash_bytes((const unsigned char *) key.name, strlen(key.name)));
+}
 
-/* room for a table OID and 32 column numbers: never truncated */
-#define COLUMN_SET_KEY_LEN (12 + INDEX_MAX_KEYS * 6)
+#define SH_PREFIX takenmap
+#define SH_ELEMENT_TYPE TakenSlot
+#define SH_KEY_TYPE TakenKey
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) taken_hash(k)
+#define SH_EQUAL(tb, a, b) ((a).nspid == (b).nspid && strcmp((a).name, (b).name) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
+/* The index name suggested for one set of key columns of a table. */
 typedef struct ColumnSetName
 {
-	char		key[COLUMN_SET_KEY_LEN];	/* table OID, sorted key columns */
-	NameData	name;
+	struct ColumnSetName *next; /* the table's other sets */
+	char	   *name;
+	int			ncols;
+	AttrNumber	cols[FLEXIBLE_ARRAY_MEMBER];	/* sorted */
 } ColumnSetName;
+
+/*
+ * Memory for the many small things that live until the report ends: carved
+ * from 64 kB blocks, without a chunk header or power-of-two rounding each.
+ */
+typedef struct Arena
+{
+	MemoryContext cxt;			/* where its blocks are */
+	char	   *next;
+	Size		left;
+} Arena;
+
+static void *
+arena_alloc0(Arena *arena, Size size)
+{
+	void	   *p;
+
+	size = MAXALIGN(size);
+	if (size > arena->left)
+	{
+		Size		block = Max(size, 64 * 1024);
+
+		arena->next = MemoryContextAlloc(arena->cxt, block);
+		arena->left = block;
+	}
+	p = arena->next;
+	arena->next += size;
+	arena->left -= size;
+	return memset(p, 0, size);
+}
+
+static char *
+arena_strdup(Arena *arena, const char *s)
+{
+	Size		len = strlen(s) + 1;
+
+	return memcpy(arena_alloc0(arena, len), s, len);
+}
+
+/* bits of the column-name filter: 128 kB, small enough to stay in cache */
+#define NAME_FILTER_BITS (1 << 20)
 
 typedef struct ReportScan
 {
+	uint64	   *name_filter;	/* (table, column) pairs that need a name */
+	MemoryContext report_cxt;	/* lives until the report ends */
+	Arena		arena;
 	relmap_hash *rels;
 	HTAB	   *nsps;
-	HTAB	   *taken;			/* idx_ names that exist or were suggested */
-	HTAB	   *attnames;
-	HTAB	   *activity;
-	HTAB	   *column_sets;	/* one index name per set of key columns */
+	takenmap_hash *taken;		/* idx_ names that exist or were suggested */
 	HTAB	   *ext_members;	/* relations that belong to an extension */
 } ReportScan;
 
@@ -166,20 +234,22 @@ make_hash(const char *name, Size keysize, Size entrysize, long size, int flags)
 }
 
 static RelEntry *
-rel_entry(relmap_hash *rels, Oid relid, bool create)
+find_rel(ReportScan *st, Oid relid)
 {
-	RelSlot    *slot;
-	bool		found;
+	RelSlot    *slot = relmap_lookup(st->rels, relid);
 
-	if (!create)
-	{
-		slot = relmap_lookup(rels, relid);
-		return slot ? slot->entry : NULL;
-	}
-	slot = relmap_insert(rels, relid, &found);
+	return slot ? slot->entry : NULL;
+}
+
+static RelEntry *
+add_rel(ReportScan *st, Oid relid)
+{
+	bool		found;
+	RelSlot    *slot = relmap_insert(st->rels, relid, &found);
+
 	if (!found)
 	{
-		slot->entry = palloc0(sizeof(RelEntry));
+		slot->entry = arena_alloc0(&st->arena, sizeof(RelEntry));
 		slot->entry->relid = relid;
 	}
 	return slot->entry;
@@ -189,27 +259,37 @@ rel_entry(relmap_hash *rels, Oid relid, bool create)
 static List *
 hashed_indexes(Oid relid, void *arg)
 {
-	RelEntry   *e = rel_entry(((ReportScan *) arg)->rels, relid, false);
+	RelEntry   *e = find_rel((ReportScan *) arg, relid);
 
 	return e ? e->indexes : NIL;
 }
 
-static bool
-namespace_in_scope(ReportScan *st, Oid nspid)
+static NspEntry *
+namespace_entry(ReportScan *st, Oid nspid)
 {
 	bool		found;
 	NspEntry   *e = hash_search(st->nsps, &nspid, HASH_ENTER, &found);
 
 	if (!found)
 	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(st->report_cxt);
 		char	   *nspname = get_namespace_name(nspid);
 
+		e->nspname = nspname;
+		e->quoted = nspname ? quote_identifier(nspname) : NULL;
 		e->in_scope = nspname != NULL && !IsCatalogNamespace(nspid) &&
 			!IsToastNamespace(nspid) && !isAnyTempNamespace(nspid) &&
 			strcmp(nspname, "information_schema") != 0 &&
 			conv_schema_in_scope(nspname);
+		MemoryContextSwitchTo(oldcxt);
 	}
-	return e->in_scope;
+	return e;
+}
+
+static bool
+namespace_in_scope(ReportScan *st, Oid nspid)
+{
+	return namespace_entry(st, nspid)->in_scope;
 }
 
 /* The same test as conv_table_in_scope, from what the scans collected. */
@@ -231,23 +311,19 @@ rel_in_scope(ReportScan *st, RelEntry *rel)
 static bool
 name_taken(Oid nspid, const char *name, void *arg)
 {
-	TakenName	key;
+	TakenKey	key = {nspid, name};
 
-	memset(&key, 0, sizeof(key));
-	key.nspid = nspid;
-	namestrcpy(&key.name, name);
-	return hash_search((HTAB *) arg, &key, HASH_FIND, NULL) != NULL;
+	return takenmap_lookup((takenmap_hash *) arg, key) != NULL;
 }
 
+/* name must live as long as the map */
 static void
-take_name(HTAB *taken, Oid nspid, const char *name)
+take_name(takenmap_hash *taken, Oid nspid, const char *name)
 {
-	TakenName	key;
+	TakenKey	key = {nspid, name};
+	bool		found;
 
-	memset(&key, 0, sizeof(key));
-	key.nspid = nspid;
-	namestrcpy(&key.name, name);
-	hash_search(taken, &key, HASH_ENTER, NULL);
+	takenmap_insert(taken, key, &found);
 }
 
 /*
@@ -303,6 +379,34 @@ mark_fk_columns(RelEntry *rel, const AttrNumber *cols, int n)
 	}
 }
 
+/* Room for a catalog's small array, aligned, on the stack. */
+typedef union ArrayBuf
+{
+	ArrayType	hdr;
+	double		align;
+	char		data[512];
+} ArrayBuf;
+
+/*
+ * A catalog array, without a palloc per tuple: a short (1-byte header)
+ * array is copied to buf with a 4-byte header, as detoasting would.
+ */
+static ArrayType *
+small_array(Datum d, ArrayBuf *buf)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (VARATT_IS_SHORT(v) && VARSIZE_SHORT(v) - VARHDRSZ_SHORT + VARHDRSZ <= sizeof(buf->data))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(buf->data, len + VARHDRSZ);
+		memcpy(buf->data + VARHDRSZ, VARDATA_SHORT(v), len);
+		return &buf->hdr;
+	}
+	return DatumGetArrayTypeP(d);
+}
+
 /* pg_constraint: every foreign key (clones too mark their table as needed). */
 static List *
 scan_foreign_keys(ReportScan *st)
@@ -311,6 +415,8 @@ scan_foreign_keys(ReportScan *st)
 	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
 	HeapTuple	tup;
 	List	   *fks = NIL;
+	Datum		values[Natts_pg_constraint];
+	bool		nulls[Natts_pg_constraint];
 
 	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
 	{
@@ -318,37 +424,35 @@ scan_foreign_keys(ReportScan *st)
 		ConvForeignKey *fk;
 		RelEntry   *table;
 		ArrayType  *arr;
-		bool		isnull;
-		Datum		d;
+		ArrayBuf	buf;
 		AttrNumber	conkey[INDEX_MAX_KEYS];
 		int			nkeys;
 
 		if (con->contype != CONSTRAINT_FOREIGN)
 			continue;
-		d = heap_getattr(tup, Anum_pg_constraint_conkey, RelationGetDescr(rel), &isnull);
-		if (isnull)
+		/* one pass over the tuple: both arrays follow variable-width columns */
+		heap_deform_tuple(tup, RelationGetDescr(rel), values, nulls);
+		if (nulls[Anum_pg_constraint_conkey - 1] || nulls[Anum_pg_constraint_conpfeqop - 1])
 			continue;
-		arr = DatumGetArrayTypeP(d);
+		arr = small_array(values[Anum_pg_constraint_conkey - 1], &buf);
 		nkeys = ARR_DIMS(arr)[0];
 		if (ARR_NDIM(arr) != 1 || nkeys < 1 || nkeys > INDEX_MAX_KEYS)
 			continue;
 		memcpy(conkey, ARR_DATA_PTR(arr), nkeys * sizeof(int16));
 
-		table = rel_entry(st->rels, con->conrelid, true);
+		table = add_rel(st, con->conrelid);
 		mark_fk_columns(table, conkey, nkeys);
 		if (OidIsValid(con->conparentid))
 			continue;			/* judged on the parent */
+		add_rel(st, con->confrelid);	/* pg_class tells its kind */
 
-		fk = conv_fk_alloc(nkeys);
+		fk = conv_fk_init(arena_alloc0(&st->arena, conv_fk_size(nkeys)), nkeys);
 		fk->conoid = con->oid;
 		fk->conrelid = con->conrelid;
 		fk->confrelid = con->confrelid;
-		fk->conname = pstrdup(NameStr(con->conname));
+		fk->conname = arena_strdup(&st->arena, NameStr(con->conname));
 		memcpy(fk->conkey, conkey, nkeys * sizeof(AttrNumber));
-		d = heap_getattr(tup, Anum_pg_constraint_conpfeqop, RelationGetDescr(rel), &isnull);
-		if (isnull)
-			continue;
-		arr = DatumGetArrayTypeP(d);
+		arr = small_array(values[Anum_pg_constraint_conpfeqop - 1], &buf);
 		if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != nkeys)
 			continue;
 		memcpy(fk->pfeqop, ARR_DATA_PTR(arr), nkeys * sizeof(Oid));
@@ -375,7 +479,7 @@ scan_indexes(ReportScan *st)
 	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
 	{
 		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
-		RelEntry   *table = rel_entry(st->rels, idx->indrelid, false);
+		RelEntry   *table = find_rel(st, idx->indrelid);
 		AttrNumber	first = idx->indkey.values[0];
 		ConvIndex  *ci;
 
@@ -385,7 +489,7 @@ scan_indexes(ReportScan *st)
 			continue;
 		ci = conv_index_from_tuple(tup, RelationGetDescr(rel));
 		table->indexes = lappend(table->indexes, ci);
-		rel_entry(st->rels, idx->indexrelid, true);
+		add_rel(st, idx->indexrelid);
 		all = lappend(all, ci);
 	}
 	table_endscan(scan);
@@ -410,8 +514,8 @@ scan_relations(ReportScan *st)
 		RelEntry   *e;
 
 		if (strncmp(NameStr(cls->relname), "idx_", 4) == 0)
-			take_name(st->taken, cls->relnamespace, NameStr(cls->relname));
-		e = rel_entry(st->rels, cls->oid, false);
+			take_name(st->taken, cls->relnamespace, arena_strdup(&st->arena, NameStr(cls->relname)));
+		e = find_rel(st, cls->oid);
 		if (e == NULL)
 			continue;
 		e->seen = true;
@@ -429,7 +533,38 @@ scan_relations(ReportScan *st)
 	table_close(rel, AccessShareLock);
 }
 
-/* pg_attribute: the column names of the tables with reported keys. */
+/* The highest key column numbered below 64 of a table. */
+static int
+highest_fk_column(const RelEntry *rel)
+{
+	int			n = 0;
+
+	for (int i = 1; i < 64; i++)
+		if (rel->fkcols & ((uint64) 1 << i))
+			n = i;
+	return n;
+}
+
+static inline uint32
+name_filter_bit(Oid relid, AttrNumber attnum)
+{
+	return hash_combine(murmurhash32(relid), (uint32) attnum) & (NAME_FILTER_BITS - 1);
+}
+
+static void
+need_column_name(ReportScan *st, Oid relid, AttrNumber attnum)
+{
+	uint32		bit = name_filter_bit(relid, attnum);
+
+	st->name_filter[bit / 64] |= (uint64) 1 << (bit % 64);
+}
+
+/*
+ * pg_attribute: the names of the key columns of the tables with reported
+ * keys, kept in their entries.  A bit filter on (table, column) skips most
+ * rows without a probe of the relation map.  Columns numbered 64 and up
+ * (rare) are looked up one by one.
+ */
 static void
 scan_attribute_names(ReportScan *st)
 {
@@ -441,36 +576,28 @@ scan_attribute_names(ReportScan *st)
 	{
 		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
 		RelEntry   *e;
-		AttName		key;
-		AttName    *an;
+		uint32		bit;
 
-		if (att->attnum <= 0 || att->attisdropped)
+		if (att->attnum <= 0 || att->attnum >= 64)
 			continue;
-		e = rel_entry(st->rels, att->attrelid, false);
-		if (e == NULL || !e->needs_names ||
-			(!e->fkcols_high && (att->attnum >= 64 || !(e->fkcols & ((uint64) 1 << att->attnum)))))
+		bit = name_filter_bit(att->attrelid, att->attnum);
+		if (!(st->name_filter[bit / 64] & ((uint64) 1 << (bit % 64))))
 			continue;
-		memset(&key, 0, sizeof(key));
-		key.relid = att->attrelid;
-		key.attnum = att->attnum;
-		an = hash_search(st->attnames, &key, HASH_ENTER, NULL);
-		an->name = att->attname;
+		e = find_rel(st, att->attrelid);
+		if (e == NULL || e->colnames == NULL || !(e->fkcols & ((uint64) 1 << att->attnum)))
+			continue;
+		e->colnames[att->attnum] = arena_strdup(&st->arena, NameStr(att->attname));
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 }
 
 static const char *
-column_name(ReportScan *st, Oid relid, AttrNumber attnum)
+column_name(RelEntry *rel, AttrNumber attnum)
 {
-	AttName		key;
-	AttName    *an;
-
-	memset(&key, 0, sizeof(key));
-	key.relid = relid;
-	key.attnum = attnum;
-	an = hash_search(st->attnames, &key, HASH_FIND, NULL);
-	return an ? NameStr(an->name) : get_attname(relid, attnum, false);
+	if (attnum > 0 && attnum < 64 && rel->colnames && rel->colnames[attnum])
+		return rel->colnames[attnum];
+	return get_attname(rel->relid, attnum, false);
 }
 
 /* Rows and pages of a table, a partitioned one's summed over its leaves. */
@@ -515,48 +642,109 @@ table_size(ReportScan *st, RelEntry *rel, MissingRow *row)
 	row->size = (int64) pages * BLCKSZ;
 }
 
+/* A referenced table needs its write activity, or its leaves' if partitioned. */
+static void
+want_activity(ReportScan *st, Oid relid)
+{
+	RelEntry   *ref = add_rel(st, relid);
+	char		relkind;
+	ListCell   *lc;
+
+	if (ref->wants_activity)
+		return;
+	ref->wants_activity = true;
+	relkind = ref->seen ? ref->relkind : get_rel_relkind(relid);
+	if (relkind != RELKIND_PARTITIONED_TABLE)
+		return;
+	ref->leaves = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, ref->leaves)
+		add_rel(st, lfirst_oid(lc))->wants_activity = true;
+}
+
+/*
+ * The tables' update and delete counters.  From 15 on, one pass over the
+ * shared statistics hash, as a statistics snapshot is built, instead of a
+ * lookup per table; before, a lookup per table.
+ */
+static void
+read_write_activity(ReportScan *st)
+{
+#if PG_VERSION_NUM >= 150000
+	dshash_seq_status hstat;
+	PgStatShared_HashEntry *p;
+
+	dshash_seq_init(&hstat, pgStatLocal.shared_hash, false);
+	while ((p = dshash_seq_next(&hstat)) != NULL)
+	{
+		RelEntry   *e;
+		PgStatShared_Relation *shared;
+
+		if (p->key.kind != PGSTAT_KIND_RELATION || p->key.dboid != MyDatabaseId || p->dropped)
+			continue;
+		e = find_rel(st, CONV_PGSTAT_KEY_OBJECT(p->key));
+		if (e == NULL || !e->wants_activity)
+			continue;
+		shared = dsa_get_address(pgStatLocal.dsa, p->body);
+		LWLockAcquire(&shared->header.lock, LW_SHARED);
+		e->updates = shared->stats.tuples_updated;
+		e->deletes = shared->stats.tuples_deleted;
+		LWLockRelease(&shared->header.lock);
+	}
+	dshash_seq_term(&hstat);
+#else
+	relmap_iterator it;
+	RelSlot    *slot;
+
+	relmap_start_iterate(st->rels, &it);
+	while ((slot = relmap_iterate(st->rels, &it)) != NULL)
+	{
+		PgStat_StatTabEntry *stat;
+
+		if (!slot->entry->wants_activity)
+			continue;
+		stat = pgstat_fetch_stat_tabentry(slot->relid);
+		if (stat != NULL)
+		{
+			slot->entry->updates = stat->tuples_updated;
+			slot->entry->deletes = stat->tuples_deleted;
+		}
+	}
+#endif
+}
+
 /* Updates and deletes on the referenced table (its leaves, if partitioned). */
 static void
 write_activity(ReportScan *st, Oid relid, MissingRow *row)
 {
-	bool		found;
-	Activity   *a = hash_search(st->activity, &relid, HASH_ENTER, &found);
+	RelEntry   *ref = find_rel(st, relid);
+	ListCell   *lc;
 
-	if (!found)
+	row->ref_updates = row->ref_deletes = 0;
+	if (ref->leaves == NIL)
 	{
-		RelEntry   *known = rel_entry(st->rels, relid, false);
-		char		relkind = known && known->seen ? known->relkind : get_rel_relkind(relid);
-		List	   *members = relkind == RELKIND_PARTITIONED_TABLE ?
-			find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
-		ListCell   *lc;
-
-		a->updates = a->deletes = 0;
-		foreach(lc, members)
-		{
-			PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(lfirst_oid(lc));
-
-			if (stat != NULL)
-			{
-				a->updates += stat->tuples_updated;
-				a->deletes += stat->tuples_deleted;
-			}
-		}
+		row->ref_updates = ref->updates;
+		row->ref_deletes = ref->deletes;
+		return;
 	}
-	row->ref_updates = a->updates;
-	row->ref_deletes = a->deletes;
+	foreach(lc, ref->leaves)
+	{
+		RelEntry   *leaf = find_rel(st, lfirst_oid(lc));
+
+		row->ref_updates += leaf->updates;
+		row->ref_deletes += leaf->deletes;
+	}
 }
 
 /* "a, b" for the key's columns, quoted as needed. */
-static char *
-key_column_list(const ConvForeignKey *fk, const char *const *colnames)
+static void
+append_key_columns(StringInfo buf, const ConvForeignKey *fk, const char *const *colnames)
 {
-	char		buf[INDEX_MAX_KEYS * (NAMEDATALEN * 2 + 4)];
-	int			len = 0;
-
-	for (int k = 0; k < fk->nkeys && len < (int) sizeof(buf); k++)
-		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", k > 0 ? ", " : "",
-						quote_identifier(colnames[k]));
-	return pstrdup(buf);
+	for (int k = 0; k < fk->nkeys; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(buf, ", ");
+		appendStringInfoString(buf, quote_identifier(colnames[k]));
+	}
 }
 
 /*
@@ -569,11 +757,8 @@ index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
 			   const char *const *colnames)
 {
 	AttrNumber	sorted[INDEX_MAX_KEYS];
-	char		key[COLUMN_SET_KEY_LEN];
-	int			len;
 	ColumnSetName *cs;
-	bool		found;
-	char	   *name;
+	MemoryContext oldcxt;
 
 	memcpy(sorted, fk->conkey, fk->nkeys * sizeof(AttrNumber));
 	for (int i = 1; i < fk->nkeys; i++)
@@ -584,19 +769,22 @@ index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
 			sorted[j] = sorted[j - 1];
 			sorted[j - 1] = t;
 		}
-	memset(key, 0, sizeof(key));
-	len = snprintf(key, sizeof(key), "%u", rel->relid);
-	for (int i = 0; i < fk->nkeys; i++)
-		len += snprintf(key + len, sizeof(key) - len, ",%d", sorted[i]);
-	cs = hash_search(st->column_sets, key, HASH_ENTER, &found);
-	if (found)
-		return pstrdup(NameStr(cs->name));
+	for (cs = rel->column_sets; cs != NULL; cs = cs->next)
+		if (cs->ncols == fk->nkeys &&
+			memcmp(cs->cols, sorted, fk->nkeys * sizeof(AttrNumber)) == 0)
+			return cs->name;
 
-	name = conv_choose_index_name(rel->nspid, NameStr(rel->relname), fk->nkeys, colnames,
-								  InvalidOid, name_taken, st->taken);
-	take_name(st->taken, rel->nspid, name);
-	namestrcpy(&cs->name, name);
-	return name;
+	cs = arena_alloc0(&st->arena, offsetof(ColumnSetName, cols) + fk->nkeys * sizeof(AttrNumber));
+	cs->ncols = fk->nkeys;
+	memcpy(cs->cols, sorted, fk->nkeys * sizeof(AttrNumber));
+	oldcxt = MemoryContextSwitchTo(st->report_cxt);
+	cs->name = conv_choose_index_name(rel->nspid, NameStr(rel->relname), fk->nkeys, colnames,
+									  InvalidOid, name_taken, st->taken);
+	MemoryContextSwitchTo(oldcxt);
+	take_name(st->taken, rel->nspid, cs->name);
+	cs->next = rel->column_sets;
+	rel->column_sets = cs;
+	return cs->name;
 }
 
 /*
@@ -608,35 +796,51 @@ index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
  */
 static void
 fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, const char *const *colnames,
-		char **fix_sql, char **note)
+		StringInfo fix_sql, char **note)
 {
 	char	   *nspname;
 	char	   *sql_name;
 	char	   *name = index_name_for(st, rel, fk, colnames);
-	char	   *columns = key_column_list(fk, colnames);
+	char	   *columns;
 	StringInfoData buf;
 	ListCell   *lc;
 
 	if (rel->sql_name == NULL)
 	{
-		rel->nspname = get_namespace_name(rel->nspid);
-		rel->sql_name = conv_qualified_sql_name(rel->nspname, NameStr(rel->relname));
+		/* schema.table, quoted as needed, sized exactly: one per table */
+		NspEntry   *nsp = namespace_entry(st, rel->nspid);
+		const char *quoted = quote_identifier(NameStr(rel->relname));
+		Size		nsplen = strlen(nsp->quoted);
+		Size		rellen = strlen(quoted);
+
+		rel->nspname = nsp->nspname;
+		rel->sql_name = arena_alloc0(&st->arena, nsplen + rellen + 2);
+		memcpy(rel->sql_name, nsp->quoted, nsplen);
+		rel->sql_name[nsplen] = '.';
+		memcpy(rel->sql_name + nsplen + 1, quoted, rellen);
 	}
 	nspname = rel->nspname;
 	sql_name = rel->sql_name;
 
+	/* appends, not printf: the report builds tens of thousands of these */
 	*note = NULL;
+	appendStringInfoString(fix_sql, "CREATE INDEX ");
+	if (rel->relkind != RELKIND_PARTITIONED_TABLE &&
+		!(rel->created_here && conv_created_in_current_xact(rel->relid)))
+		appendStringInfoString(fix_sql, "CONCURRENTLY ");
+	appendStringInfoString(fix_sql, "IF NOT EXISTS ");
+	appendStringInfoString(fix_sql, quote_identifier(name));
+	appendStringInfoString(fix_sql, " ON ");
+	appendStringInfoString(fix_sql, sql_name);
+	appendStringInfoString(fix_sql, " (");
+	append_key_columns(fix_sql, fk, colnames);
+	appendStringInfoString(fix_sql, ");");
 	if (rel->relkind != RELKIND_PARTITIONED_TABLE)
-	{
-		*fix_sql = psprintf("CREATE INDEX %sIF NOT EXISTS %s ON %s (%s);",
-							rel->created_here && conv_created_in_current_xact(rel->relid) ?
-							"" : "CONCURRENTLY ",
-							quote_identifier(name), sql_name, columns);
 		return;
-	}
 
-	*fix_sql = psprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s);",
-						quote_identifier(name), sql_name, columns);
+	initStringInfo(&buf);
+	append_key_columns(&buf, fk, colnames);
+	columns = buf.data;
 	initStringInfo(&buf);
 	appendStringInfo(&buf,
 					 "PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table, and "
@@ -666,26 +870,50 @@ fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, const char *const *co
 	*note = buf.data;
 }
 
+/* Most costly first; then by table and constraint name. */
 static int
 impact_cmp(const void *a, const void *b)
 {
-	const MissingRow *x = a;
-	const MissingRow *y = b;
-	int			c;
+	const MissingRow *x = *(MissingRow *const *) a;
+	const MissingRow *y = *(MissingRow *const *) b;
 
 	if (x->impact != y->impact)
 		return x->impact > y->impact ? -1 : 1;
-	c = strcmp(NameStr(x->rel->relname), NameStr(y->rel->relname));
-	return c != 0 ? c : strcmp(x->fk->conname, y->fk->conname);
+	if (x->rel != y->rel)
+	{
+		int			c = strcmp(NameStr(x->rel->relname), NameStr(y->rel->relname));
+
+		if (c != 0)
+			return c;
+	}
+	return strcmp(x->fk->conname, y->fk->conname);
+}
+
+static Datum
+name_datum_in(NameData *n, const char *s)
+{
+	namestrcpy(n, s);
+	return NameGetDatum(n);
 }
 
 static Datum
 name_datum(const char *s)
 {
-	Name		n = palloc0(NAMEDATALEN);
+	return name_datum_in(palloc(NAMEDATALEN), s);
+}
 
-	namestrcpy(n, s);
-	return NameGetDatum(n);
+static uint32
+relation_count_estimate(void)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(RelationRelationId));
+	float4		n = 0;
+
+	if (HeapTupleIsValid(tup))
+	{
+		n = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+		ReleaseSysCache(tup);
+	}
+	return (uint32) Min(Max(n, 1024), 16 * 1024 * 1024);
 }
 
 Datum
@@ -697,19 +925,25 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	List	   *indexes;
 	ListCell   *lc;
 	MissingRow *rows;
+	MissingRow **order;
 	int			nrows = 0;
+	MemoryContext row_cxt;
+	StringInfoData fix_sql;
 
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
 
-	st.rels = relmap_create(CurrentMemoryContext, 8192, NULL);
+	memset(&st, 0, sizeof(st));
+	st.report_cxt = CurrentMemoryContext;
+	st.arena.cxt = CurrentMemoryContext;
+	st.name_filter = palloc0(NAME_FILTER_BITS / 8);
+	/* sized once: at most every relation, by pg_class's own estimate */
+	st.rels = relmap_create(CurrentMemoryContext, relation_count_estimate(), NULL);
 	st.nsps = make_hash("pg_conventions namespaces", sizeof(Oid), sizeof(NspEntry), 64, HASH_BLOBS);
-	st.taken = make_hash("pg_conventions index names", sizeof(TakenName), sizeof(TakenName), 256, HASH_BLOBS);
-	st.attnames = make_hash("pg_conventions column names", offsetof(AttName, name), sizeof(AttName), 4096, HASH_BLOBS);
-	st.activity = make_hash("pg_conventions write activity", sizeof(Oid), sizeof(Activity), 1024, HASH_BLOBS);
-	st.column_sets = make_hash("pg_conventions key column sets", COLUMN_SET_KEY_LEN, sizeof(ColumnSetName), 1024, HASH_STRINGS);
 	st.ext_members = extension_members();
 
 	fks = scan_foreign_keys(&st);
+	/* the names of idx_ relations, and one per key at most */
+	st.taken = takenmap_create(CurrentMemoryContext, list_length(fks) + 1024, NULL);
 	indexes = scan_indexes(&st);
 	scan_relations(&st);
 
@@ -717,7 +951,7 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	foreach(lc, indexes)
 	{
 		ConvIndex  *ci = lfirst(lc);
-		RelEntry   *e = rel_entry(st.rels, ci->indexrelid, false);
+		RelEntry   *e = find_rel(&st, ci->indexrelid);
 
 		ci->relam = e->relam;
 		ci->ispartition = e->ispartition;
@@ -729,45 +963,70 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	foreach(lc, fks)
 	{
 		ConvForeignKey *fk = lfirst(lc);
-		RelEntry   *rel = rel_entry(st.rels, fk->conrelid, false);
+		RelEntry   *rel = find_rel(&st, fk->conrelid);
 		MissingRow *row;
 
 		if (rel == NULL || !rel_in_scope(&st, rel) ||
 			conv_fk_covered(fk->conrelid, rel->relkind, fk, hashed_indexes, &st))
 			continue;
-		rel->needs_names = true;
+		if (!rel->needs_names)
+		{
+			rel->needs_names = true;
+			rel->colnames = arena_alloc0(&st.arena, (highest_fk_column(rel) + 1) * sizeof(char *));
+		}
 		row = &rows[nrows++];
 		row->fk = fk;
 		row->rel = rel;
-		table_size(&st, rel, row);
-		write_activity(&st, fk->confrelid, row);
-		row->impact = ((double) row->ref_updates + row->ref_deletes + 1) *
-			((double) row->size + BLCKSZ);
+		for (int k = 0; k < fk->nkeys; k++)
+			need_column_name(&st, fk->conrelid, fk->conkey[k]);
+		want_activity(&st, fk->confrelid);
 	}
 	if (nrows > 0)
+	{
+		read_write_activity(&st);
 		scan_attribute_names(&st);
-
-	qsort(rows, nrows, sizeof(MissingRow), impact_cmp);
+	}
 	for (int i = 0; i < nrows; i++)
 	{
 		MissingRow *row = &rows[i];
+
+		table_size(&st, row->rel, row);
+		write_activity(&st, row->fk->confrelid, row);
+		row->impact = ((double) row->ref_updates + row->ref_deletes + 1) *
+			((double) row->size + BLCKSZ);
+	}
+
+	order = palloc(Max(nrows, 1) * sizeof(MissingRow *));
+	for (int i = 0; i < nrows; i++)
+		order[i] = &rows[i];
+	qsort(order, nrows, sizeof(MissingRow *), impact_cmp);
+
+	/* each row is built in memory freed once the tuplestore has copied it */
+	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_conventions report row",
+									ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&fix_sql);
+	for (int i = 0; i < nrows; i++)
+	{
+		MissingRow *row = order[i];
 		ConvForeignKey *fk = row->fk;
 		Datum		values[10];
 		bool		nulls[10] = {false};
 		Datum		cols[INDEX_MAX_KEYS];
+		NameData	names[INDEX_MAX_KEYS + 1];
 		const char *colnames[INDEX_MAX_KEYS];
-		char	   *fix_sql;
 		char	   *note;
 
+		MemoryContextSwitchTo(row_cxt);
 		for (int k = 0; k < fk->nkeys; k++)
 		{
-			colnames[k] = column_name(&st, fk->conrelid, fk->conkey[k]);
-			cols[k] = name_datum(colnames[k]);
+			colnames[k] = column_name(row->rel, fk->conkey[k]);
+			cols[k] = name_datum_in(&names[k + 1], colnames[k]);
 		}
+		resetStringInfo(&fix_sql);
 		fix_for(&st, row->rel, fk, colnames, &fix_sql, &note);
 
 		values[0] = ObjectIdGetDatum(fk->conrelid);
-		values[1] = name_datum(fk->conname);
+		values[1] = name_datum_in(&names[0], fk->conname);
 		values[2] = PointerGetDatum(construct_array(cols, fk->nkeys, NAMEOID,
 													NAMEDATALEN, false, TYPALIGN_CHAR));
 		values[3] = ObjectIdGetDatum(fk->confrelid);
@@ -776,12 +1035,14 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 		values[5] = Int64GetDatum(row->size);
 		values[6] = Int64GetDatum(row->ref_updates);
 		values[7] = Int64GetDatum(row->ref_deletes);
-		values[8] = CStringGetTextDatum(fix_sql);
+		values[8] = PointerGetDatum(cstring_to_text_with_len(fix_sql.data, fix_sql.len));
 		if (note)
 			values[9] = CStringGetTextDatum(note);
 		else
 			nulls[9] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(st.report_cxt);
+		MemoryContextReset(row_cxt);
 	}
 	return (Datum) 0;
 }

@@ -27,13 +27,26 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+/* The size of a key with room for nkeys columns. */
+Size
+conv_fk_size(int nkeys)
+{
+	return MAXALIGN(sizeof(ConvForeignKey)) +
+		nkeys * (2 * sizeof(AttrNumber) + 3 * sizeof(Oid) + sizeof(int32));
+}
+
 /* A key with room for nkeys columns, in one allocation. */
 ConvForeignKey *
 conv_fk_alloc(int nkeys)
 {
-	Size		size = MAXALIGN(sizeof(ConvForeignKey)) +
-		nkeys * (2 * sizeof(AttrNumber) + 3 * sizeof(Oid) + sizeof(int32));
-	ConvForeignKey *fk = palloc0(size);
+	return conv_fk_init(palloc0(conv_fk_size(nkeys)), nkeys);
+}
+
+/* Lay a key out in zeroed memory of conv_fk_size(nkeys) bytes. */
+ConvForeignKey *
+conv_fk_init(void *mem, int nkeys)
+{
+	ConvForeignKey *fk = mem;
 	char	   *p = ((char *) fk) + MAXALIGN(sizeof(ConvForeignKey));
 
 	fk->nkeys = nkeys;

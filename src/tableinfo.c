@@ -286,8 +286,8 @@ conv_index_from_tuple(HeapTuple tup, TupleDesc desc)
 	int			nkey = idx->indnkeyatts;
 	ConvIndex  *ci;
 	char	   *p;
-	bool		isnull;
-	Datum		d;
+	Datum		values[Natts_pg_index];
+	bool		nulls[Natts_pg_index];
 	oidvector  *collations;
 	oidvector  *opclasses;
 	int2vector *options;
@@ -315,12 +315,11 @@ conv_index_from_tuple(HeapTuple tup, TupleDesc desc)
 	for (int i = 0; i < idx->indnatts; i++)
 		ci->keys[i] = idx->indkey.values[i];
 
-	d = heap_getattr(tup, Anum_pg_index_indcollation, desc, &isnull);
-	collations = (oidvector *) DatumGetPointer(d);
-	d = heap_getattr(tup, Anum_pg_index_indclass, desc, &isnull);
-	opclasses = (oidvector *) DatumGetPointer(d);
-	d = heap_getattr(tup, Anum_pg_index_indoption, desc, &isnull);
-	options = (int2vector *) DatumGetPointer(d);
+	/* one pass over the tuple: these follow the variable-width indkey */
+	heap_deform_tuple(tup, desc, values, nulls);
+	collations = (oidvector *) DatumGetPointer(values[Anum_pg_index_indcollation - 1]);
+	opclasses = (oidvector *) DatumGetPointer(values[Anum_pg_index_indclass - 1]);
+	options = (int2vector *) DatumGetPointer(values[Anum_pg_index_indoption - 1]);
 	for (int i = 0; i < idx->indnkeyatts; i++)
 	{
 		ci->collations[i] = collations->values[i];
@@ -329,14 +328,12 @@ conv_index_from_tuple(HeapTuple tup, TupleDesc desc)
 		ci->options[i] = options->values[i];
 	}
 
-	d = heap_getattr(tup, Anum_pg_index_indexprs, desc, &isnull);
-	if (!isnull)
-		ci->expressions = (List *) stringToNode(TextDatumGetCString(d));
+	if (!nulls[Anum_pg_index_indexprs - 1])
+		ci->expressions = (List *) stringToNode(TextDatumGetCString(values[Anum_pg_index_indexprs - 1]));
 
-	d = heap_getattr(tup, Anum_pg_index_indpred, desc, &isnull);
-	if (!isnull)
+	if (!nulls[Anum_pg_index_indpred - 1])
 	{
-		Node	   *pred = stringToNode(TextDatumGetCString(d));
+		Node	   *pred = stringToNode(TextDatumGetCString(values[Anum_pg_index_indpred - 1]));
 
 		pred = (Node *) canonicalize_qual((Expr *) pred, false);
 		fix_opfuncids(pred);
