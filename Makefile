@@ -17,7 +17,7 @@ RULE_TESTS       = require_primary_key require_timestamps foreign_key_index \
                    transactions seed awkward_names extension_scripts \
                    naming keys columns indexes settings exemptions
 REGRESS_guard        = setup_guard mode $(RULE_TESTS) both_paths privileges violations reports upgrade
-REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger
+REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger advisor
 SUITE     ?= guard
 REGRESS    = $(REGRESS_$(SUITE))
 REGRESS_OPTS = --outputdir=output/$(SUITE) --encoding=UTF8 --no-locale

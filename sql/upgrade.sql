@@ -1,4 +1,4 @@
--- Upgrading from 0.1: the same objects as a fresh 0.2, and they work.
+-- Upgrading from 0.1: the same objects as a fresh install, and they work.
 SET pg_conventions.mode = off;
 DROP EXTENSION pg_conventions;
 CREATE EXTENSION pg_conventions VERSION '0.1';

@@ -61,4 +61,12 @@ extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #define CONV_PGSTAT_KEY_OBJECT(key) ((key).objoid)
 #endif
 
+/* The permission check EXPLAIN makes of a plan (permInfos since 16). */
+#if PG_VERSION_NUM >= 160000
+#define CONV_CHECK_PLAN_PERMISSIONS(ps) \
+	((void) ExecCheckPermissions((ps)->rtable, (ps)->permInfos, true))
+#else
+#define CONV_CHECK_PLAN_PERMISSIONS(ps) ((void) ExecCheckRTPerms((ps)->rtable, true))
+#endif
+
 #endif							/* PG_CONVENTIONS_COMPAT_H */

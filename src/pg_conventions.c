@@ -335,6 +335,9 @@ _PG_init(void)
 	RegisterXactCallback(conv_xact_callback, NULL);
 	RegisterSubXactCallback(conv_subxact_callback, NULL);
 
+	/* the advisor's planner hooks: inert unless suggest_indexes() runs */
+	conv_advisor_init();
+
 	/*
 	 * The hooks only when preloaded.  Loading the library because someone
 	 * called a report function or the event trigger must not turn the guard

@@ -76,6 +76,9 @@ extern bool conv_schema_in_scope(const char *nspname);
 
 extern bool conv_guard_active(void);
 
+/* advisor.c */
+extern void conv_advisor_init(void);
+
 /* ---- touched objects (collector.c) ---- */
 
 /* What a statement means to the guard. */

@@ -1,0 +1,137 @@
+-- conventions.suggest_indexes(): the index advisor.  This suite preloads
+-- nothing: the advisor needs no preloading.  Tables stay under ANALYZE's
+-- 30,000-row sample, so the statistics (and the plans) are the same on
+-- every run.
+SET pg_conventions.mode = off;
+CREATE SCHEMA adv;
+SET search_path = adv, public;
+CREATE TABLE users (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  email text NOT NULL,
+  role text NOT NULL,
+  status text NOT NULL,
+  created_at timestamptz NOT NULL,
+  deleted_at timestamptz);
+CREATE TABLE posts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id),
+  title text NOT NULL,
+  status text NOT NULL,
+  created_at timestamptz NOT NULL,
+  deleted_at timestamptz);
+CREATE TABLE tags (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);
+CREATE TABLE post_tags (post_id bigint NOT NULL REFERENCES posts (id),
+                        tag_id bigint NOT NULL REFERENCES tags (id),
+                        PRIMARY KEY (post_id, tag_id));
+INSERT INTO users (email, role, status, created_at, deleted_at)
+SELECT 'u' || i || '@example.org',
+       (ARRAY['admin', 'editor', 'member', 'member', 'member', 'member'])[1 + i % 6],
+       CASE WHEN i % 50 = 0 THEN 'active' WHEN i % 50 < 10 THEN 'pending' ELSE 'inactive' END,
+       timestamptz '2026-01-01' + i * interval '1 minute',
+       CASE WHEN i % 10 = 0 THEN timestamptz '2026-06-01' END
+  FROM generate_series(1, 20000) i;
+-- 40 authors with 500 posts each
+INSERT INTO posts (user_id, title, status, created_at, deleted_at)
+SELECT 1 + i % 40, 'post ' || i, CASE WHEN i % 10 = 0 THEN 'draft' ELSE 'published' END,
+       timestamptz '2026-01-01' + i * interval '1 second',
+       CASE WHEN i % 25 = 0 THEN timestamptz '2026-06-01' END
+  FROM generate_series(1, 20000) i;
+INSERT INTO tags (name) SELECT 'tag' || i FROM generate_series(1, 2000) i;
+INSERT INTO post_tags SELECT p, 1 + (p * 7) % 2000 FROM generate_series(1, 20000) p;
+ANALYZE users, posts, tags, post_tags;
+
+-- equality on two columns, ORM-style parameters: a composite index, the
+-- more distinct column first
+SELECT table_name, kind, index_columns, predicate, fix_sql, queries_helped,
+       cost_after < cost_before AS cheaper, estimated_size > 0 AS sized
+  FROM conventions.suggest_indexes('SELECT * FROM users WHERE role = $1 AND status = $2');
+
+-- a selective condition on a constant with ORDER BY ... LIMIT: a partial index
+SELECT table_name, kind, index_columns, predicate, fix_sql
+  FROM conventions.suggest_indexes(
+    'SELECT email FROM users WHERE status = ''active'' ORDER BY created_at DESC LIMIT 50');
+
+-- the soft-delete condition is not selective (90 % of rows match): not a predicate
+SELECT table_name, kind, index_columns, predicate
+  FROM conventions.suggest_indexes(
+    'SELECT email FROM users WHERE deleted_at IS NULL AND email = $1');
+
+-- posts of one author, newest first: equality column, then the sort
+SELECT table_name, kind, index_columns, fix_sql
+  FROM conventions.suggest_indexes(
+    'SELECT id, title FROM posts WHERE user_id = $1 ORDER BY created_at DESC LIMIT 20');
+
+-- a join through the junction table: its foreign-key column and the tag name
+SELECT table_name, kind, index_columns
+  FROM conventions.suggest_indexes(
+    'SELECT p.title FROM posts p JOIN post_tags pt ON pt.post_id = p.id
+       JOIN tags t ON t.id = pt.tag_id WHERE t.name = $1')
+ ORDER BY table_name::text;
+
+-- the budget
+SELECT count(*) AS suggested FROM conventions.suggest_indexes(
+    'SELECT p.title FROM posts p JOIN post_tags pt ON pt.post_id = p.id
+       JOIN tags t ON t.id = pt.tag_id WHERE t.name = $1', 1);
+
+-- UPDATE and DELETE: their WHERE; neither runs
+SELECT table_name, kind, index_columns, predicate
+  FROM conventions.suggest_indexes('DELETE FROM users WHERE email = $1');
+SELECT table_name, index_columns
+  FROM conventions.suggest_indexes('UPDATE posts SET title = $2 WHERE user_id = $1 AND status = ''draft''');
+SELECT count(*) AS users_left FROM users;
+
+-- the query is planned, never executed: a volatile function in it never runs
+CREATE TABLE calls (n int);
+CREATE FUNCTION bump() RETURNS bigint LANGUAGE sql VOLATILE AS
+  'INSERT INTO adv.calls VALUES (1) RETURNING 1::bigint';
+SELECT count(*) >= 0 AS planned FROM conventions.suggest_indexes('SELECT * FROM users WHERE id = bump()');
+SELECT count(*) AS calls FROM calls;
+
+-- every suggestion executed, then asked again: nothing left to suggest
+SELECT fix_sql FROM conventions.suggest_indexes('SELECT * FROM users WHERE role = $1 AND status = $2')
+UNION ALL
+SELECT fix_sql FROM conventions.suggest_indexes(
+    'SELECT email FROM users WHERE status = ''active'' ORDER BY created_at DESC LIMIT 50')
+UNION ALL
+SELECT fix_sql FROM conventions.suggest_indexes(
+    'SELECT id, title FROM posts WHERE user_id = $1 ORDER BY created_at DESC LIMIT 20') \gexec
+ANALYZE users, posts;
+SELECT count(*) AS still_suggested FROM conventions.suggest_indexes('SELECT * FROM users WHERE role = $1 AND status = $2');
+SELECT count(*) AS still_suggested FROM conventions.suggest_indexes(
+    'SELECT email FROM users WHERE status = ''active'' ORDER BY created_at DESC LIMIT 50');
+SELECT count(*) AS still_suggested FROM conventions.suggest_indexes(
+    'SELECT id, title FROM posts WHERE user_id = $1 ORDER BY created_at DESC LIMIT 20');
+
+-- awkward identifiers are quoted in the fix
+CREATE TABLE "Odd Posts" ("User Id" int NOT NULL, "Créé" timestamptz NOT NULL);
+INSERT INTO "Odd Posts" SELECT i % 100, timestamptz '2026-01-01' + i * interval '1 second'
+  FROM generate_series(1, 20000) i;
+ANALYZE "Odd Posts";
+SELECT kind, index_columns, fix_sql FROM conventions.suggest_indexes(
+    'SELECT * FROM "Odd Posts" WHERE "User Id" = $1 ORDER BY "Créé" LIMIT 5');
+
+-- bad input: a clear error each time
+\set VERBOSITY default
+SELECT * FROM conventions.suggest_indexes(NULL);
+SELECT * FROM conventions.suggest_indexes('');
+SELECT * FROM conventions.suggest_indexes('SELECT 1; SELECT 2');
+SELECT * FROM conventions.suggest_indexes('SELEC * FROM users');
+SELECT * FROM conventions.suggest_indexes('SELECT * FROM no_such_table');
+SELECT * FROM conventions.suggest_indexes('CREATE TABLE x (a int)');
+SELECT * FROM conventions.suggest_indexes('INSERT INTO tags (name) VALUES ($1)');
+SELECT * FROM conventions.suggest_indexes('SELECT * INTO new_users FROM users');
+SELECT * FROM conventions.suggest_indexes('SELECT * FROM users WHERE id = $1 OR $2 IS NULL');
+SELECT * FROM conventions.suggest_indexes('SELECT * FROM users', 0);
+
+-- privileges: planning needs the same right as EXPLAIN
+CREATE ROLE adv_nobody;
+GRANT USAGE ON SCHEMA adv TO adv_nobody;
+SET ROLE adv_nobody;
+SELECT * FROM conventions.suggest_indexes('SELECT * FROM adv.users WHERE email = $1');
+RESET ROLE;
+\set VERBOSITY terse
+
+DROP SCHEMA adv CASCADE;
+DROP ROLE adv_nobody;
+RESET search_path;
+RESET pg_conventions.mode;
