@@ -90,3 +90,16 @@ SET pg_conventions.mode = warn;
 SELECT fix_sql FROM conventions.violations() WHERE NOT exempted
  ORDER BY rule = 'snake_case_names', fix_sql LIKE 'ALTER SCHEMA%', fix_sql \gexec
 SELECT count(*) AS violations_left FROM conventions.violations();
+
+\echo
+\echo '=== 7. the index advisor: the seed''s queries, checked by the planner with hypothetical indexes ==='
+INSERT INTO users (email, role, status)
+SELECT 'u' || i || '@example.org', CASE WHEN i % 10 = 0 THEN 'admin' ELSE 'user' END,
+       CASE WHEN i % 20 = 0 THEN 'active' WHEN i % 20 = 1 THEN 'banned' ELSE 'inactive' END
+  FROM generate_series(1, 20000) i;
+ANALYZE users;
+SELECT kind, fix_sql, cost_before, cost_after
+  FROM conventions.suggest_indexes('SELECT * FROM users WHERE role = $1 AND status = $2');
+SELECT kind, fix_sql, cost_before, cost_after
+  FROM conventions.suggest_indexes('SELECT email FROM users WHERE status = ''active''
+                                    AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 20');
