@@ -27,13 +27,16 @@
 #include "access/amapi.h"
 #include "access/nbtree.h"
 #include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_opclass.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "commands/extension.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -53,13 +56,16 @@
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/ruleutils.h"
 #include "utils/selfuncs.h"
 #include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(conventions_suggest_indexes);
+PG_FUNCTION_INFO_V1(conventions_suggest_indexes_workload);
 
 /* kinds of use a column gets */
 #define USE_EQ		0x01		/* col = constant, col IN (...) */
@@ -67,7 +73,10 @@ PG_FUNCTION_INFO_V1(conventions_suggest_indexes);
 #define USE_JOIN	0x04		/* col = other table's column */
 
 #define MAX_CANDIDATE_COLUMNS 4
-#define MAX_CANDIDATES 64
+#define MAX_CANDIDATES 256
+/* a partial index's col = constant is on a column of at most this many values */
+#define MAX_PREDICATE_NDISTINCT 100
+#define MAX_STATEMENTS 200		/* most frequent workload statements planned */
 
 /* A column of a table and what the query does with it. */
 typedef struct AdvColumn
@@ -234,6 +243,7 @@ discover_clause(PlannerInfo *root, RelOptInfo *rel, AdvTable *t, RestrictInfo *r
 		Node	   *other;
 		Oid			opno = op->opno;
 		int			strategy;
+		double		nd;
 
 		if ((var = rel_var(left, varno)) != NULL)
 			other = right;
@@ -260,10 +270,12 @@ discover_clause(PlannerInfo *root, RelOptInfo *rel, AdvTable *t, RestrictInfo *r
 				note_column(t, var->varattno, USE_JOIN, column_ndistinct(root, rel, var));
 			return;
 		}
+		nd = column_ndistinct(root, rel, var);
 		note_column(t, var->varattno,
-					strategy == BTEqualStrategyNumber ? USE_EQ : USE_RANGE,
-					column_ndistinct(root, rel, var));
-		if (strategy == BTEqualStrategyNumber && IsA(other, Const))
+					strategy == BTEqualStrategyNumber ? USE_EQ : USE_RANGE, nd);
+		/* status = 'active' can carry a partial index; user_id = 42 cannot */
+		if (strategy == BTEqualStrategyNumber && IsA(other, Const) &&
+			nd > 0 && nd <= MAX_PREDICATE_NDISTINCT)
 			note_predicate(root, t, rinfo, varno, var->varattno);
 		return;
 	}
@@ -577,24 +589,38 @@ mark_used(Plan *plan, List *candidates)
 }
 
 /*
- * The estimated cost of the queries with these hypothetical indexes, and
- * which of them the plans use.
+ * One statement of the workload as the advisor plans it: its analysed
+ * queries, the parameter values it is planned with (NULL: a generic plan)
+ * and how many executions it stands for.
  */
+typedef struct WorkItem
+{
+	int			stmt;			/* statement number; value sets share it */
+	const char *sql;
+	List	   *queries;		/* Query *, analysed and rewritten */
+	ParamListInfo params;
+	double		weight;
+	List	   *tables;			/* AdvTable * it reads, from discovery */
+	List	   *relids;			/* their OIDs */
+	Cost		base;			/* cost without hypothetical indexes */
+	Cost		current;		/* with the indexes chosen so far */
+	Cost		trial;			/* at the last planning */
+} WorkItem;
+
+/* The estimated cost of one item with these hypothetical indexes; marks those used. */
 static Cost
-plan_cost(List *queries, const char *sql, List *candidates)
+plan_item(WorkItem *w, List *candidates)
 {
 	Cost		total = 0;
 	ListCell   *lc;
 
-	foreach(lc, candidates)
-		((Candidate *) lfirst(lc))->used = false;
 	injecting = candidates;
 	PG_TRY();
 	{
-		foreach(lc, queries)
+		foreach(lc, w->queries)
 		{
-			PlannedStmt *ps = pg_plan_query(copyObject(lfirst_node(Query, lc)), sql,
-											CURSOR_OPT_PARALLEL_OK, NULL);
+			PlannedStmt *ps = pg_plan_query(copyObject(lfirst_node(Query, lc)), w->sql,
+											CURSOR_OPT_PARALLEL_OK, w->params);
 
 			total += ps->planTree->total_cost;
 			mark_used(ps->planTree, candidates);
@@ -606,6 +632,39 @@ plan_cost(List *queries, const char *sql, List *candidates)
 		injecting = NIL;
 	}
 	PG_END_TRY();
+	return total;
+}
+
+static bool
+item_reads(WorkItem *w, Oid relid)
+{
+	return list_member_oid(w->relids, relid);
+}
+
+/*
+ * The workload's estimated cost (executions times plan cost) with these
+ * hypothetical indexes, setting each item's trial cost.  Only the items
+ * that read focus's table are planned again when focus is given; the others
+ * keep their current cost, which the other candidates cannot change.
+ */
+static double
+workload_cost(List *items, List *candidates, Candidate *focus)
+{
+	double		total = 0;
+	ListCell   *lc;
+
+	foreach(lc, candidates)
+		((Candidate *) lfirst(lc))->used = false;
+	foreach(lc, items)
+	{
+		WorkItem   *w = lfirst(lc);
+
+		if (focus == NULL || item_reads(w, focus->relid))
+			w->trial = plan_item(w, candidates);
+		else
+			w->trial = w->current;
+		total += w->weight * w->trial;
+	}
 	return total;
 }
 
@@ -711,7 +770,7 @@ add_candidate(List **cands, AdvTable *t, const char *kind, int ncols,
  * predicate fixes are left out.
  */
 static int
-composite_keys(AdvTable *t, List *eqcols, AttrNumber skip, bool with_order,
+composite_keys(AdvTable *t, List *eqcols, Bitmapset *skip, bool with_order,
 			   AttrNumber *cols, bool *desc)
 {
 	int			n = 0;
@@ -721,7 +780,7 @@ composite_keys(AdvTable *t, List *eqcols, AttrNumber skip, bool with_order,
 	{
 		AdvColumn  *c = lfirst(lc);
 
-		if (c->attnum != skip && n < MAX_CANDIDATE_COLUMNS)
+		if (!bms_is_member(c->attnum, skip) && n < MAX_CANDIDATE_COLUMNS)
 		{
 			desc[n] = false;
 			cols[n++] = c->attnum;
@@ -740,7 +799,7 @@ composite_keys(AdvTable *t, List *eqcols, AttrNumber skip, bool with_order,
 	{
 		AdvColumn  *c = lfirst(lc);
 
-		if ((c->uses & USE_RANGE) && !(c->uses & USE_EQ) && c->attnum != skip &&
+		if ((c->uses & USE_RANGE) && !(c->uses & USE_EQ) && !bms_is_member(c->attnum, skip) &&
 			n < MAX_CANDIDATE_COLUMNS)
 		{
 			desc[n] = false;
@@ -751,13 +810,80 @@ composite_keys(AdvTable *t, List *eqcols, AttrNumber skip, bool with_order,
 	return n;
 }
 
-static List *
-make_candidates(void)
+/*
+ * How much of a table's workload carries each condition on a constant: a
+ * partial index is a candidate only for a condition most of the table's
+ * executions (by weight) apply.  An entry with a NULL clause holds the
+ * table's total.
+ */
+typedef struct PredicateShare
 {
-	List	   *cands = NIL;
+	Oid			relid;
+	Expr	   *clause;
+	double		weight;
+} PredicateShare;
+
+static void
+add_share(List **shares, Oid relid, Expr *clause, double weight)
+{
+	ListCell   *lc;
+	PredicateShare *ps;
+
+	foreach(lc, *shares)
+	{
+		ps = lfirst(lc);
+		if (ps->relid == relid && equal(ps->clause, clause))
+		{
+			ps->weight += weight;
+			return;
+		}
+	}
+	ps = palloc(sizeof(PredicateShare));
+	ps->relid = relid;
+	ps->clause = clause;
+	ps->weight = weight;
+	*shares = lappend(*shares, ps);
+}
+
+static double
+share_weight(List *shares, Oid relid, Expr *clause)
+{
 	ListCell   *lc;
 
-	foreach(lc, discovered)
+	foreach(lc, shares)
+	{
+		PredicateShare *ps = lfirst(lc);
+
+		if (ps->relid == relid && equal(ps->clause, clause))
+			return ps->weight;
+	}
+	return 0;
+}
+
+static bool
+common_predicate(List *shares, Oid relid, Expr *clause)
+{
+	return share_weight(shares, relid, clause) >= 0.5 * share_weight(shares, relid, NULL);
+}
+
+static bool
+all_common(List *shares, AdvTable *t)
+{
+	ListCell   *lc;
+
+	foreach(lc, t->predicates)
+		if (!common_predicate(shares, t->relid, ((AdvPredicate *) lfirst(lc))->clause))
+			return false;
+	return true;
+}
+
+static void
+make_candidates(List *tables, List *shares, List **candsp)
+{
+	List	   *cands = *candsp;
+	ListCell   *lc;
+
+	foreach(lc, tables)
 	{
 		AdvTable   *t = lfirst(lc);
 		List	   *eqcols = NIL;
@@ -781,7 +907,7 @@ make_candidates(void)
 						  t->norder, t->order, t->order_desc, NIL, 1.0);
 		for (int with_order = 0; with_order <= 1; with_order++)
 		{
-			n = composite_keys(t, eqcols, InvalidAttrNumber, with_order, cols, desc);
+			n = composite_keys(t, eqcols, NULL, with_order, cols, desc);
 			if (n > 1)
 				add_candidate(&cands, t, "composite", n, cols, desc, NIL, 1.0);
 		}
@@ -791,18 +917,20 @@ make_candidates(void)
 		{
 			AdvPredicate *p = lfirst(cc);
 
-			if (p->selectivity > 0.5)
+			if (p->selectivity > 0.5 || !common_predicate(shares, t->relid, p->clause))
 				continue;
 			for (int with_order = 0; with_order <= 1; with_order++)
 			{
-				n = composite_keys(t, eqcols, p->attnum, with_order, cols, desc);
+				n = composite_keys(t, eqcols, bms_make_singleton(p->attnum), with_order,
+								   cols, desc);
 				add_candidate(&cands, t, "partial", n, cols, desc,
 							  list_make1(p->clause), p->selectivity);
 			}
 		}
-		if (list_length(t->predicates) > 1)
+		if (list_length(t->predicates) > 1 && all_common(shares, t))
 		{
 			List	   *all = NIL;
+			Bitmapset  *fixed = NULL;
 			double		sel = 1.0;
 
 			foreach(cc, t->predicates)
@@ -810,17 +938,18 @@ make_candidates(void)
 				AdvPredicate *p = lfirst(cc);
 
 				all = lappend(all, p->clause);
+				fixed = bms_add_member(fixed, p->attnum);
 				sel *= p->selectivity;
 			}
 			if (sel <= 0.5)
 				for (int with_order = 0; with_order <= 1; with_order++)
 				{
-					n = composite_keys(t, eqcols, InvalidAttrNumber, with_order, cols, desc);
+					n = composite_keys(t, eqcols, fixed, with_order, cols, desc);
 					add_candidate(&cands, t, "partial", n, cols, desc, all, sel);
 				}
 		}
 	}
-	return cands;
+	*candsp = cands;
 }
 
 /* OIDs no relation has, counted down from the first normal OID. */
@@ -861,16 +990,18 @@ query_error_callback(void *arg)
 	errcontext("query given to conventions.suggest_indexes()");
 }
 
-/* Parse, analyse and rewrite one SELECT, UPDATE or DELETE. */
+/*
+ * Parse, analyse and rewrite one SELECT, UPDATE or DELETE.  With types
+ * given (a captured statement's parameters), they are the parameters'
+ * types; otherwise they are inferred from the query.
+ */
 static List *
-analyse_query(const char *sql)
+analyse_query(const char *sql, Oid *types, int ntypes)
 {
 	ErrorContextCallback errcb;
 	ParseErrorContext ctx = {sql};
 	List	   *raw;
 	RawStmt    *stmt;
-	Oid		   *types = NULL;
-	int			ntypes = 0;
 	Query	   *query;
 	List	   *rewritten;
 	List	   *result = NIL;
@@ -888,6 +1019,9 @@ analyse_query(const char *sql)
 				 errmsg("conventions.suggest_indexes() takes exactly one statement, not %d",
 						list_length(raw))));
 	stmt = linitial_node(RawStmt, raw);
+	/* a prepared statement's query: psql's EXECUTE runs one under this text */
+	if (IsA(stmt->stmt, PrepareStmt))
+		stmt->stmt = ((PrepareStmt *) stmt->stmt)->query;
 	if (!IsA(stmt->stmt, SelectStmt) && !IsA(stmt->stmt, UpdateStmt) &&
 		!IsA(stmt->stmt, DeleteStmt))
 		ereport(ERROR,
@@ -895,13 +1029,18 @@ analyse_query(const char *sql)
 				 errmsg("conventions.suggest_indexes() does not take %s statements",
 						CreateCommandName(stmt->stmt)),
 				 errhint("Pass one SELECT, UPDATE or DELETE statement.")));
-	query = parse_analyze_varparams(stmt, sql, &types, &ntypes, NULL);
-	for (int i = 0; i < ntypes; i++)
-		if (!OidIsValid(types[i]) || types[i] == UNKNOWNOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_INDETERMINATE_DATATYPE),
-					 errmsg("could not determine data type of parameter $%d", i + 1),
-					 errhint("Cast the parameter, as in $%d::integer.", i + 1)));
+	if (types != NULL)
+		query = parse_analyze_fixedparams(stmt, sql, types, ntypes, NULL);
+	else
+	{
+		query = parse_analyze_varparams(stmt, sql, &types, &ntypes, NULL);
+		for (int i = 0; i < ntypes; i++)
+			if (!OidIsValid(types[i]) || types[i] == UNKNOWNOID)
+				ereport(ERROR,
+						(errcode(ERRCODE_INDETERMINATE_DATATYPE),
+						 errmsg("could not determine data type of parameter $%d", i + 1),
+						 errhint("Cast the parameter, as in $%d::integer.", i + 1)));
+	}
 	if (query->commandType == CMD_UTILITY)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -915,8 +1054,303 @@ analyse_query(const char *sql)
 	return result;
 }
 
-/* ---- the function ---- */
+/*
+ * Plan an item once without hypothetical indexes, recording what it asks
+ * of each table.  Privileges are checked as EXPLAIN checks them: the
+ * planner itself does not.
+ */
+static void
+discover_item(WorkItem *w)
+{
+	ListCell   *lc;
 
+	discovered = NIL;
+	discovering = true;
+	PG_TRY();
+	{
+		foreach(lc, w->queries)
+		{
+			PlannedStmt *ps = pg_plan_query(copyObject(lfirst_node(Query, lc)), w->sql,
+											CURSOR_OPT_PARALLEL_OK, w->params);
+
+			CONV_CHECK_PLAN_PERMISSIONS(ps);
+			w->base += ps->planTree->total_cost;
+		}
+	}
+	PG_FINALLY();
+	{
+		discovering = false;
+	}
+	PG_END_TRY();
+	w->tables = discovered;
+	discovered = NIL;
+	foreach(lc, w->tables)
+		w->relids = lappend_oid(w->relids, ((AdvTable *) lfirst(lc))->relid);
+	w->current = w->base;
+}
+
+/* ---- the workload ---- */
+
+/* Parameter values from their text, as constants the planner may fold. */
+static ParamListInfo
+bind_params(int n, const Oid *types, char **values)
+{
+	ParamListInfo params = makeParamList(n);
+
+	params->numParams = n;
+	for (int i = 0; i < n; i++)
+	{
+		ParamExternData *prm = &params->params[i];
+
+		prm->ptype = types[i];
+		prm->pflags = PARAM_FLAG_CONST;
+		prm->isnull = values[i] == NULL;
+		if (!prm->isnull)
+		{
+			Oid			typinput;
+			Oid			typioparam;
+
+			getTypeInputInfo(types[i], &typinput, &typioparam);
+			prm->value = OidInputFunctionCall(typinput, values[i], typioparam, -1);
+		}
+	}
+	return params;
+}
+
+/*
+ * The items of one workload statement: one per kept value set, weighted
+ * by its share of the executions, and a generic plan for the rest.  Runs
+ * under the search_path the statement ran with.
+ */
+static List *
+statement_items(int stmt, ConvStatement *s, double executions)
+{
+	List	   *items = NIL;
+	int			nestlevel = NewGUCNestLevel();
+	bool		types_known = s->nparams > 0 && OidIsValid(s->paramtypes[0]);
+	double		sampled = s->unbound;
+	List	   *queries;
+
+	if (s->search_path)
+		(void) set_config_option("search_path", s->search_path, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	queries = analyse_query(s->query, types_known ? s->paramtypes : NULL,
+							types_known ? s->nparams : 0);
+	for (int i = 0; i < s->nsets; i++)
+		sampled += s->set_calls[i];
+	for (int i = 0; i <= s->nsets; i++)
+	{
+		WorkItem   *w;
+		double		calls = i < s->nsets ? s->set_calls[i] : s->unbound;
+
+		if (calls <= 0 && !(i == s->nsets && s->nsets == 0))
+			continue;
+		w = palloc0(sizeof(WorkItem));
+		w->stmt = stmt;
+		w->sql = s->query;
+		w->queries = queries;
+		w->weight = s->nsets == 0 ? executions : executions * calls / sampled;
+		if (i < s->nsets && types_known)
+			w->params = bind_params(s->nparams, s->paramtypes, s->set_values[i]);
+		discover_item(w);
+		items = lappend(items, w);
+	}
+	AtEOXact_GUC(true, nestlevel);
+	return items;
+}
+
+/* The pg_stat_statements texts of this database, when that extension is here. */
+static List *
+pg_stat_statements_texts(void)
+{
+	List	   *result = NIL;
+	MemoryContext outer = CurrentMemoryContext;
+	StringInfoData sql;
+	char	   *schema;
+	Oid			extoid = get_extension_oid("pg_stat_statements", true);
+
+	if (!OidIsValid(extoid))
+		return NIL;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(psprintf("SELECT extnamespace::regnamespace::text FROM pg_extension "
+							 "WHERE oid = %u", extoid), true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not find the schema of pg_stat_statements");
+	schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT userid, queryid, query, calls FROM %s.pg_stat_statements "
+					 "WHERE dbid = %u AND toplevel AND query <> '<insufficient privilege>' "
+					 "AND query ~* '^\\s*(select|with|update|delete)\\M' "
+					 "ORDER BY calls DESC LIMIT %d",
+					 schema, MyDatabaseId, MAX_STATEMENTS);
+	if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_stat_statements");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext old = MemoryContextSwitchTo(outer);
+		ConvStatement *s = palloc0(sizeof(ConvStatement));
+
+		s->userid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		s->queryid = (uint64) DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		s->query = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
+		s->calls = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+		result = lappend(result, s);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return result;
+}
+
+/*
+ * Run fn(arg) in a subtransaction; on error, forget it and say so at
+ * DEBUG1.  One statement of the workload that no longer parses (a dropped
+ * table) or that this role may not read must not stop the others.
+ */
+static bool
+try_subtransaction(void (*fn) (void *), void *arg, const char *what)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	bool		ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		ereport(DEBUG1,
+				(errmsg_internal("suggest_indexes() leaves out %s: %s", what, edata->message)));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return ok;
+}
+
+typedef struct StatementCall
+{
+	int			stmt;
+	ConvStatement *s;
+	double		executions;
+	List	   *items;
+} StatementCall;
+
+static void
+statement_items_call(void *arg)
+{
+	StatementCall *c = arg;
+
+	c->items = statement_items(c->stmt, c->s, c->executions);
+}
+
+static void
+pgss_call(void *arg)
+{
+	*(List **) arg = pg_stat_statements_texts();
+}
+
+static int
+executions_desc_cmp(const ListCell *a, const ListCell *b)
+{
+	const StatementCall *x = lfirst(a);
+	const StatementCall *y = lfirst(b);
+
+	if (x->executions != y->executions)
+		return x->executions > y->executions ? -1 : 1;
+	return strcmp(x->s->query, y->s->query);
+}
+
+/*
+ * The workload: captured statements (their executions scaled by the sample
+ * rate, or pg_stat_statements' count of the same query id), and the
+ * pg_stat_statements texts the capture does not have, planned generically.
+ */
+static List *
+workload_items(List **texts)
+{
+	List	   *stmts = NIL;
+	List	   *pgss = NIL;
+	List	   *items = NIL;
+	bool		have_pgss = OidIsValid(get_extension_oid("pg_stat_statements", true));
+	double		scale = conv_capture_sample_rate > 0 ? 1.0 / conv_capture_sample_rate : 1.0;
+	ListCell   *lc;
+	int			n = 0;
+
+	if (!conv_workload_available() && !have_pgss)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("there is no workload to suggest indexes for"),
+				 errdetail("pg_conventions is not in shared_preload_libraries, and "
+						   "pg_stat_statements is not installed in this database."),
+				 errhint("Preload pg_conventions (its capture records the executed queries), "
+						 "or pass one query: conventions.suggest_indexes('SELECT ...').")));
+	if (have_pgss)
+		(void) try_subtransaction(pgss_call, &pgss, "pg_stat_statements");
+	if (conv_workload_available())
+		foreach(lc, conv_workload_statements(MyDatabaseId))
+		{
+			StatementCall *c = palloc0(sizeof(StatementCall));
+			ListCell   *pc;
+
+			c->s = lfirst(lc);
+			c->executions = c->s->calls * scale;
+			foreach(pc, pgss)
+			{
+				ConvStatement *p = lfirst(pc);
+
+				if (c->s->queryid != 0 && p->queryid == c->s->queryid &&
+					p->userid == c->s->userid)
+				{
+					c->executions = p->calls;
+					pgss = foreach_delete_current(pgss, pc);
+				}
+			}
+			stmts = lappend(stmts, c);
+		}
+	foreach(lc, pgss)
+	{
+		StatementCall *c = palloc0(sizeof(StatementCall));
+
+		c->s = lfirst(lc);
+		c->executions = c->s->calls;
+		stmts = lappend(stmts, c);
+	}
+	list_sort(stmts, executions_desc_cmp);
+	foreach(lc, stmts)
+	{
+		StatementCall *c = lfirst(lc);
+
+		if (n >= MAX_STATEMENTS)
+			break;
+		c->stmt = n;
+		if (try_subtransaction(statement_items_call, c, "a statement"))
+		{
+			items = list_concat(items, c->items);
+			*texts = lappend(*texts, c->s->query);
+			n++;
+		}
+	}
+	return items;
+}
+
+/* ---- the function ---- */
 static char *
 predicate_sql(Candidate *c)
 {
@@ -954,65 +1388,51 @@ candidate_sql(Candidate *c, char **name_out)
 	return buf.data;
 }
 
-Datum
-conventions_suggest_indexes(PG_FUNCTION_ARGS)
+/*
+ * Choose indexes for the workload and return one row each: the greedy
+ * choice under the budget (a number of indexes, and bytes when max_size is
+ * not negative), each with the workload's cost once it and those above it
+ * exist, and the statements it makes cheaper.
+ */
+static void
+advise(ReturnSetInfo *rsinfo, List *items, List *texts, int budget, int64 max_size)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *sql;
-	int			budget;
-	List	   *queries;
-	List	   *cands;
+	List	   *cands = NIL;
+	List	   *shares = NIL;
 	List	   *chosen = NIL;
 	List	   *remaining = NIL;
-	Cost		base;
-	Cost		current;
+	double		base = 0;
+	double		current;
+	double		size = 0;
 	ListCell   *lc;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the query must not be null")));
-	budget = PG_ARGISNULL(1) ? 3 : PG_GETARG_INT32(1);
-	if (budget < 1 || budget > 32)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_indexes must be between 1 and 32, not %d", budget)));
-	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	CONV_INIT_MATERIALIZED_SRF(fcinfo);
-
-	queries = analyse_query(sql);
-
-	/* the plan without any hypothetical index, and what the query asks of each table */
-	discovered = NIL;
-	discovering = true;
-	PG_TRY();
+	/* candidates from what each statement asks, partial ones by table share */
+	foreach(lc, items)
 	{
-		foreach(lc, queries)
+		WorkItem   *w = lfirst(lc);
+		ListCell   *tc;
+
+		foreach(tc, w->tables)
 		{
-			PlannedStmt *ps = pg_plan_query(copyObject(lfirst_node(Query, lc)), sql,
-											CURSOR_OPT_PARALLEL_OK, NULL);
+			AdvTable   *t = lfirst(tc);
+			ListCell   *pc;
 
-			/* the planner does not check privileges: EXPLAIN would */
-			CONV_CHECK_PLAN_PERMISSIONS(ps);
+			add_share(&shares, t->relid, NULL, w->weight);
+			foreach(pc, t->predicates)
+				add_share(&shares, t->relid, ((AdvPredicate *) lfirst(pc))->clause, w->weight);
 		}
+		base += w->weight * w->base;
 	}
-	PG_FINALLY();
-	{
-		discovering = false;
-	}
-	PG_END_TRY();
-
-	cands = make_candidates();
-	discovered = NIL;
+	foreach(lc, items)
+		make_candidates(((WorkItem *) lfirst(lc))->tables, shares, &cands);
 	assign_fake_oids(cands);
-	base = plan_cost(queries, sql, NIL);
 
 	/* each alone: keep those the planner uses and that lower the cost */
 	foreach(lc, cands)
 	{
 		Candidate  *c = lfirst(lc);
 
-		c->alone = plan_cost(queries, sql, list_make1(c));
+		c->alone = workload_cost(items, list_make1(c), c);
 		if (c->used && c->alone < base)
 			remaining = lappend(remaining, c);
 	}
@@ -1022,13 +1442,16 @@ conventions_suggest_indexes(PG_FUNCTION_ARGS)
 	while (list_length(chosen) < budget && remaining != NIL)
 	{
 		Candidate  *best = NULL;
-		Cost		best_cost = current;
+		double		best_cost = current;
 
 		foreach(lc, remaining)
 		{
 			Candidate  *c = lfirst(lc);
-			Cost		cost = plan_cost(queries, sql, lappend(list_copy(chosen), c));
+			double		cost;
 
+			if (max_size >= 0 && size + c->size > (double) max_size)
+				continue;
+			cost = workload_cost(items, lappend(list_copy(chosen), c), c);
 			if (c->used && (cost < best_cost ||
 							(best && cost == best_cost && c->size < best->size)))
 			{
@@ -1041,29 +1464,53 @@ conventions_suggest_indexes(PG_FUNCTION_ARGS)
 		chosen = lappend(chosen, best);
 		remaining = list_delete_ptr(remaining, best);
 
-		/* one it no longer uses makes no suggestion */
-		(void) plan_cost(queries, sql, chosen);
+		/* one the plans no longer use makes no suggestion */
+		(void) workload_cost(items, chosen, NULL);
 		foreach(lc, chosen)
 			if (!((Candidate *) lfirst(lc))->used)
 				chosen = foreach_delete_current(chosen, lc);
-		current = plan_cost(queries, sql, chosen);
+		current = workload_cost(items, chosen, NULL);
+		size = 0;
+		foreach(lc, chosen)
+			size += ((Candidate *) lfirst(lc))->size;
+		foreach(lc, items)
+			((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
 	}
 
 	/* rows: each index, with the cost once it and those above it exist */
+	foreach(lc, items)
+		((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->base;
 	{
 		List	   *so_far = NIL;
 
 		foreach(lc, chosen)
 		{
 			Candidate  *c = lfirst(lc);
-			Datum		values[9];
-			bool		nulls[9] = {false};
+			Datum		values[10];
+			bool		nulls[10] = {false};
 			Datum	   *cols = palloc(c->ncols * sizeof(Datum));
+			Bitmapset  *helped = NULL;
+			Datum	   *helped_texts;
+			int			nhelped = 0;
+			int			member = -1;
 			char	   *name;
-			Cost		after;
+			double		after;
+			ListCell   *ic;
 
 			so_far = lappend(so_far, c);
-			after = plan_cost(queries, sql, so_far);
+			after = workload_cost(items, so_far, NULL);
+			foreach(ic, items)
+			{
+				WorkItem   *w = lfirst(ic);
+
+				if (w->trial < w->current)
+					helped = bms_add_member(helped, w->stmt);
+				w->current = w->trial;
+			}
+			helped_texts = palloc(Max(bms_num_members(helped), 1) * sizeof(Datum));
+			while ((member = bms_next_member(helped, member)) >= 0)
+				helped_texts[nhelped++] = CStringGetTextDatum(list_nth(texts, member));
+
 			for (int i = 0; i < c->ncols; i++)
 				cols[i] = CStringGetTextDatum(psprintf("%s%s",
 													   quote_identifier(get_attname(c->relid, c->cols[i], false)),
@@ -1077,12 +1524,73 @@ conventions_suggest_indexes(PG_FUNCTION_ARGS)
 			else
 				nulls[3] = true;
 			values[4] = CStringGetTextDatum(candidate_sql(c, &name));
-			values[5] = Int32GetDatum(1);
-			values[6] = Float8GetDatum(rint(base * 100) / 100);
-			values[7] = Float8GetDatum(rint(after * 100) / 100);
-			values[8] = Int64GetDatum((int64) c->size);
+			values[5] = Int32GetDatum(nhelped);
+			values[6] = PointerGetDatum(construct_array(helped_texts, nhelped, TEXTOID, -1,
+														false, TYPALIGN_INT));
+			values[7] = Float8GetDatum(rint(base * 100) / 100);
+			values[8] = Float8GetDatum(rint(after * 100) / 100);
+			values[9] = Int64GetDatum((int64) c->size);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}
+}
+
+static int
+budget_arg(FunctionCallInfo fcinfo, int argno, int64 *max_size)
+{
+	int			budget = PG_ARGISNULL(argno) ? 3 : PG_GETARG_INT32(argno);
+
+	if (budget < 1 || budget > 32)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_indexes must be between 1 and 32, not %d", budget)));
+	*max_size = PG_ARGISNULL(argno + 1) ? -1 : PG_GETARG_INT64(argno + 1);
+	if (!PG_ARGISNULL(argno + 1) && *max_size < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_size must not be negative, not " INT64_FORMAT, *max_size)));
+	return budget;
+}
+
+/* conventions.suggest_indexes(query text, max_indexes int, max_size bigint) */
+Datum
+conventions_suggest_indexes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	WorkItem   *w;
+	int			budget;
+	int64		max_size;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the query must not be null")));
+	budget = budget_arg(fcinfo, 1, &max_size);
+	CONV_INIT_MATERIALIZED_SRF(fcinfo);
+
+	w = palloc0(sizeof(WorkItem));
+	w->sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	w->weight = 1;
+	w->queries = analyse_query(w->sql, NULL, 0);
+	discover_item(w);
+	advise(rsinfo, list_make1(w), list_make1((char *) w->sql), budget, max_size);
+	return (Datum) 0;
+}
+
+/* conventions.suggest_indexes(max_indexes int, max_size bigint): the workload */
+Datum
+conventions_suggest_indexes_workload(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *texts = NIL;
+	List	   *items;
+	int			budget;
+	int64		max_size;
+
+	budget = budget_arg(fcinfo, 0, &max_size);
+	CONV_INIT_MATERIALIZED_SRF(fcinfo);
+	items = workload_items(&texts);
+	if (items != NIL)
+		advise(rsinfo, items, texts, budget, max_size);
 	return (Datum) 0;
 }

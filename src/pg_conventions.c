@@ -330,6 +330,8 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	conv_define_settings();
+	/* the workload capture: shared memory, so shared_preload_libraries only */
+	conv_workload_init();
 	MarkGUCPrefixReserved("pg_conventions");
 
 	RegisterXactCallback(conv_xact_callback, NULL);

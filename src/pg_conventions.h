@@ -79,6 +79,30 @@ extern bool conv_guard_active(void);
 /* advisor.c */
 extern void conv_advisor_init(void);
 
+/* workload.c: one captured statement, copied out of shared memory */
+#define CONV_PARAM_SETS 4
+
+typedef struct ConvStatement
+{
+	Oid			userid;
+	Oid			dbid;
+	uint64		queryid;		/* 0 when not computed */
+	char	   *query;
+	char	   *search_path;	/* it ran under */
+	int64		calls;			/* sampled executions */
+	int64		unbound;		/* of them, with no parameter values kept */
+	int			nparams;
+	Oid		   *paramtypes;		/* nparams; InvalidOid when not known */
+	int			nsets;			/* most frequent parameter value sets */
+	char	  **set_values[CONV_PARAM_SETS];	/* nparams each; NULL: null */
+	int64		set_calls[CONV_PARAM_SETS];
+} ConvStatement;
+
+extern double conv_capture_sample_rate;
+extern void conv_workload_init(void);
+extern bool conv_workload_available(void);
+extern List *conv_workload_statements(Oid dbid);
+
 /* ---- touched objects (collector.c) ---- */
 
 /* What a statement means to the guard. */
