@@ -9,14 +9,15 @@ PG_CPPFLAGS = -I$(srcdir)/src
 
 
 # pg_regress suites.  Each runs in its own throwaway cluster (scripts/test.sh):
-#   guard         the library in shared_preload_libraries (the ProcessUtility hook)
+#   guard         the library in shared_preload_libraries (the ProcessUtility hook,
+#                 the workload capture), with pg_stat_statements
 #   eventtrigger  no preload at all: CREATE EXTENSION + the event triggers only
 # The rule tests are shared by both suites and have one expected file each, so
 # both paths are held to the very same output.
 RULE_TESTS       = require_primary_key require_timestamps foreign_key_index \
                    transactions seed awkward_names extension_scripts \
                    naming keys columns indexes settings exemptions
-REGRESS_guard        = setup_guard mode $(RULE_TESTS) both_paths privileges violations reports upgrade
+REGRESS_guard        = setup_guard mode $(RULE_TESTS) both_paths privileges violations reports workload upgrade
 REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger advisor
 SUITE     ?= guard
 REGRESS    = $(REGRESS_$(SUITE))

@@ -50,7 +50,7 @@ run_regress() {
   failed=$((failed + total - ok))
 }
 
-run_regress guard -o shared_preload_libraries=pg_conventions
+run_regress guard -o shared_preload_libraries=pg_conventions,pg_stat_statements
 run_regress eventtrigger
 
 # TAP: PostgreSQL refuses to run as root, so as root the tests run as the

@@ -122,6 +122,17 @@ SELECT * FROM conventions.suggest_indexes('INSERT INTO tags (name) VALUES ($1)')
 SELECT * FROM conventions.suggest_indexes('SELECT * INTO new_users FROM users');
 SELECT * FROM conventions.suggest_indexes('SELECT * FROM users WHERE id = $1 OR $2 IS NULL');
 SELECT * FROM conventions.suggest_indexes('SELECT * FROM users', 0);
+SELECT * FROM conventions.suggest_indexes('SELECT * FROM users', 3, -1);
+-- without preloading there is no capture, and here no pg_stat_statements
+SELECT * FROM conventions.workload();
+SELECT conventions.workload_reset();
+SELECT * FROM conventions.suggest_indexes();
+-- a prepared statement's query is taken as it is
+SELECT table_name, index_columns FROM conventions.suggest_indexes(
+    'PREPARE by_email(text) AS SELECT id FROM users WHERE email = $1');
+-- a bytes budget too small for any index
+SELECT count(*) AS none FROM conventions.suggest_indexes(
+    'SELECT email FROM users WHERE status = ''active'' ORDER BY created_at DESC LIMIT 50', 3, 8192);
 
 -- privileges: planning needs the same right as EXPLAIN
 CREATE ROLE adv_nobody;

@@ -99,6 +99,15 @@ static HTAB *wl_hash = NULL;
 static shmem_request_hook_type prev_shmem_request = NULL;
 static shmem_startup_hook_type prev_shmem_startup = NULL;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+
+/*
+ * Statements run while another executes (functions' queries, foreign-key
+ * checks in triggers) are not captured: top-level statements only, like
+ * pg_stat_statements' default.
+ */
+static int	nesting_level = 0;
 
 static Size
 workload_shmem_size(void)
@@ -339,7 +348,7 @@ capture(QueryDesc *qd)
 static void
 workload_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	if (conv_capture_sample_rate > 0 && wl_hash != NULL &&
+	if (conv_capture_sample_rate > 0 && wl_hash != NULL && nesting_level == 0 &&
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !IsParallelWorker() &&
 		(conv_capture_sample_rate >= 1.0 ||
 		 pg_prng_double(&pg_global_prng_state) < conv_capture_sample_rate))
@@ -348,6 +357,43 @@ workload_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
+}
+
+static void
+workload_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+					 bool execute_once)
+{
+	nesting_level++;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
+}
+
+static void
+workload_ExecutorFinish(QueryDesc *queryDesc)
+{
+	nesting_level++;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -381,6 +427,10 @@ conv_workload_init(void)
 	shmem_startup_hook = workload_shmem_startup;
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = workload_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = workload_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = workload_ExecutorFinish;
 }
 
 bool

@@ -1,0 +1,139 @@
+-- The workload capture and conventions.suggest_indexes() over it.  This
+-- suite preloads pg_conventions and pg_stat_statements.  Tables stay under
+-- ANALYZE's 30,000-row sample, so the plans are the same on every run.
+SET pg_conventions.mode = off;
+SHOW pg_conventions.capture_sample_rate;
+SHOW pg_conventions.capture_max_statements;
+CREATE SCHEMA wl;
+SET search_path = wl, public;
+CREATE TABLE users (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  email text NOT NULL,
+  role text NOT NULL,
+  status text NOT NULL,
+  created_at timestamptz NOT NULL,
+  deleted_at timestamptz);
+CREATE TABLE posts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id),
+  title text NOT NULL,
+  created_at timestamptz NOT NULL,
+  deleted_at timestamptz);
+INSERT INTO users (email, role, status, created_at, deleted_at)
+SELECT 'u' || i || '@example.org',
+       (ARRAY['admin', 'editor', 'member', 'member', 'member', 'member'])[1 + i % 6],
+       CASE WHEN i % 50 = 0 THEN 'active' WHEN i % 50 < 10 THEN 'pending' ELSE 'inactive' END,
+       timestamptz '2026-01-01' + i * interval '1 minute',
+       CASE WHEN i % 10 = 0 THEN timestamptz '2026-06-01' END
+  FROM generate_series(1, 20000) i;
+INSERT INTO posts (user_id, title, created_at, deleted_at)
+SELECT 1 + i % 40, 'post ' || i, timestamptz '2026-01-01' + i * interval '1 second',
+       CASE WHEN i % 25 = 0 THEN timestamptz '2026-06-01' END
+  FROM generate_series(1, 20000) i;
+ANALYZE users, posts;
+
+-- an ORM-style workload, every execution sampled
+SELECT conventions.workload_reset();
+SET pg_conventions.capture_sample_rate = 1;
+PREPARE by_status(text) AS
+  SELECT email FROM users WHERE status = $1 ORDER BY created_at DESC LIMIT 20;
+PREPARE posts_of(bigint) AS
+  SELECT id, title FROM posts WHERE user_id = $1 AND deleted_at IS NULL
+   ORDER BY created_at DESC LIMIT 10;
+\o /dev/null
+EXECUTE by_status('active'); EXECUTE by_status('active'); EXECUTE by_status('active');
+EXECUTE by_status('active'); EXECUTE by_status('active'); EXECUTE by_status('active');
+EXECUTE by_status('active'); EXECUTE by_status('active');
+EXECUTE by_status('pending'); EXECUTE by_status('pending');
+-- six authors: four value sets are kept
+EXECUTE posts_of(1); EXECUTE posts_of(1); EXECUTE posts_of(2); EXECUTE posts_of(3);
+EXECUTE posts_of(4); EXECUTE posts_of(5); EXECUTE posts_of(6);
+SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'; SELECT 1;
+SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active';
+-- not captured: catalogs only, no table, utility statements, EXPLAIN, INSERT
+-- (and the foreign-key check it runs), a function's statements
+SELECT count(*) FROM pg_class;
+SELECT now();
+CREATE FUNCTION active_count() RETURNS bigint LANGUAGE plpgsql AS
+  $$BEGIN RETURN (SELECT count(*) FROM users WHERE status = 'active'); END$$;
+SELECT active_count();
+EXPLAIN SELECT * FROM users WHERE email = 'x';
+INSERT INTO posts (user_id, title, created_at) VALUES (1, 'new', '2027-01-01');
+\o
+SELECT query, params, calls, search_path FROM conventions.workload()
+ WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+ ORDER BY query, calls DESC, params;
+SELECT count(DISTINCT queryid) = count(DISTINCT query) AS query_ids FROM conventions.workload();
+
+-- suggestions, with the parameter values that really came: 'active' in 8
+-- of 10 executions and in the literal query makes the partial index
+SELECT table_name, kind, index_columns, predicate, queries_helped,
+       cost_after < cost_before AS cheaper, estimated_size > 0 AS sized
+  FROM conventions.suggest_indexes();
+SELECT fix_sql, queries FROM conventions.suggest_indexes();
+-- the budget: a number of indexes, and bytes
+SELECT count(*) AS one FROM conventions.suggest_indexes(1);
+SELECT count(*) AS none FROM conventions.suggest_indexes(5, 0);
+SELECT kind, index_columns, estimated_size <= 200000 AS small
+  FROM conventions.suggest_indexes(5, 200000);
+-- a statement that no longer plans is left out, not an error
+CREATE TABLE gone (a int);
+SELECT * FROM gone WHERE a = 1;
+DROP TABLE gone;
+SELECT count(*) AS rows_still FROM conventions.suggest_indexes();
+-- every fix executed: nothing is suggested again
+SELECT fix_sql FROM conventions.suggest_indexes() \gexec
+SELECT count(*) AS still_suggested FROM conventions.suggest_indexes();
+
+-- the sample rate: 0 records nothing
+SELECT conventions.workload_reset();
+SET pg_conventions.capture_sample_rate = 0;
+SELECT count(*) FROM users WHERE status = 'pending';
+SELECT count(*) AS captured FROM conventions.workload();
+
+-- privileges: a role sees its own statements, may not reset or change the rate
+\set VERBOSITY default
+CREATE ROLE wl_app;
+GRANT USAGE ON SCHEMA wl TO wl_app;
+GRANT SELECT ON users TO wl_app;
+SET pg_conventions.capture_sample_rate = 1;
+SELECT count(*) FROM users WHERE email = 'u1@example.org';
+SET ROLE wl_app;
+SELECT count(*) AS others_seen FROM conventions.workload();
+SELECT count(*) FROM users WHERE email = 'u2@example.org';
+SELECT query FROM conventions.workload();
+SELECT conventions.workload_reset();
+SET pg_conventions.capture_sample_rate = 0.5;
+RESET ROLE;
+SELECT count(*) AS superuser_sees FROM conventions.workload();
+
+-- bad input
+SELECT * FROM conventions.suggest_indexes(0);
+SELECT * FROM conventions.suggest_indexes(3, -1);
+SET pg_conventions.capture_sample_rate = 2;
+
+-- pg_stat_statements: its texts when the capture lacks them, planned
+-- generically, weighted by its count; the same query id is counted once
+CREATE EXTENSION pg_stat_statements;
+SELECT conventions.workload_reset();
+SET pg_conventions.capture_sample_rate = 0;
+SELECT pg_stat_statements_reset();
+SELECT email FROM users WHERE email = 'u7@example.org';
+SELECT email FROM users WHERE email = 'u8@example.org';
+SELECT table_name, kind, index_columns, queries_helped, queries
+  FROM conventions.suggest_indexes();
+SET pg_conventions.capture_sample_rate = 1;
+SELECT email FROM users WHERE email = 'u9@example.org';
+SET pg_conventions.capture_sample_rate = 0;
+SELECT table_name, index_columns, queries_helped, queries
+  FROM conventions.suggest_indexes();
+DROP EXTENSION pg_stat_statements;
+\set VERBOSITY terse
+
+DEALLOCATE ALL;
+DROP SCHEMA wl CASCADE;
+DROP ROLE wl_app;
+SELECT conventions.workload_reset();
+RESET pg_conventions.capture_sample_rate;
+RESET search_path;
+RESET pg_conventions.mode;
