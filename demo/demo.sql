@@ -103,3 +103,19 @@ SELECT kind, fix_sql, cost_before, cost_after
 SELECT kind, fix_sql, cost_before, cost_after
   FROM conventions.suggest_indexes('SELECT email FROM users WHERE status = ''active''
                                     AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 20');
+
+\echo
+\echo '=== 8. the advisor over the workload the server ran (capture in shared memory) ==='
+SELECT conventions.workload_reset();
+SET pg_conventions.capture_sample_rate = 1;
+PREPARE users_by_status(text) AS
+  SELECT email FROM users WHERE status = $1 ORDER BY created_at DESC LIMIT 20;
+\o /dev/null
+EXECUTE users_by_status('active'); EXECUTE users_by_status('active'); EXECUTE users_by_status('active');
+EXECUTE users_by_status('banned');
+SELECT id FROM users WHERE email = 'u42@example.org';
+SELECT id FROM users WHERE email = 'u43@example.org';
+\o
+RESET pg_conventions.capture_sample_rate;
+SELECT query, params, calls FROM conventions.workload() ORDER BY calls DESC, query;
+SELECT kind, fix_sql, queries_helped, cost_before, cost_after FROM conventions.suggest_indexes();

@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # Benchmarks, each in a throwaway PostgreSQL 15 cluster: installs what is
 # missing, builds and installs the extension, then runs test/bench/*.sh.
-# Usage: bash scripts/bench.sh            (N=..., ROUNDS=... are passed on)
+# Usage: bash scripts/bench.sh [name ...]   (N=..., ROUNDS=... are passed on)
+#   names: bulk_migration profile_migration missing_fk_indexes advisor; default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="linux-perf"
+EXTRA_PACKAGES="linux-perf postgresql-15-hypopg postgresql-15-pg-qualstats"
 . scripts/setup.sh
-for shape in txn per_table; do
-  SHAPE=$shape pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=1024 \
-    bash test/bench/bulk_migration.sh
-done
-pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions -o max_locks_per_transaction=1024 \
-  bash test/bench/profile_migration.sh
-pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=2048 \
-  bash test/bench/missing_fk_indexes.sh
+wanted=" ${*:-bulk_migration profile_migration missing_fk_indexes advisor} "
+want() { [[ $wanted == *" $1 "* ]]; }
+if want bulk_migration; then
+  for shape in txn per_table; do
+    SHAPE=$shape pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=1024 \
+      bash test/bench/bulk_migration.sh
+  done
+fi
+if want profile_migration; then
+  pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions -o max_locks_per_transaction=1024 \
+    bash test/bench/profile_migration.sh
+fi
+if want missing_fk_indexes; then
+  pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=2048 \
+    bash test/bench/missing_fk_indexes.sh
+fi
+if want advisor; then
+  pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions,pg_qualstats,pg_stat_statements \
+    bash test/bench/advisor.sh
+fi
