@@ -55,37 +55,69 @@ PG_FUNCTION_INFO_V1(conventions_low_cardinality_indexes);
 
 /* ---- missing_fk_indexes() ---- */
 
+/*
+ * Every byte this report allocates is a byte the kernel must hand it, and
+ * on a catalog of tens of thousands of tables that is most of its cost: the
+ * structures below are kept small, the indexes of ordinary tables are
+ * judged as the scan meets them instead of being kept, and what only a
+ * reported key needs (column names, quoted names) is read only for those.
+ */
+
+struct ReportKey;
 struct ColumnSetName;
 
-/* A relation the report needs: a referencing table or one of its indexes. */
+/* What only a table with a reported key needs. */
+typedef struct ReportedTable
+{
+	char	   *nspname;
+	char	   *sql_name;		/* schema.table, quoted as needed */
+	char	  **colnames;		/* of key columns 1..63 */
+	struct ColumnSetName *column_sets;	/* index names suggested */
+} ReportedTable;
+
+/* A table the report reads about: one with keys, or one keys reference. */
 typedef struct RelEntry
 {
-	Oid			relid;			/* hash key */
-	bool		seen;			/* found in pg_class */
-	bool		created_here;	/* its pg_class row is this transaction's */
-	bool		scope_known;
-	bool		in_scope;
-	bool		needs_names;	/* has a reported key: read its column names */
+	Oid			relid;
 	Oid			nspid;
 	char		relkind;
 	char		persistence;
+	bool		seen;			/* found in pg_class */
+	bool		created_here;	/* its pg_class row is this transaction's */
 	bool		ispartition;
+	bool		keeps_indexes;	/* partitioned or a partition: its indexes are
+								 * kept for conv_fk_covered; an ordinary
+								 * table's are judged as the scan meets them */
+	bool		scope_known;
+	bool		in_scope;
+	bool		fkcols_high;	/* has key columns numbered 64 and up */
+	bool		activity_read;
 	int32		relpages;
 	float4		reltuples;
-	Oid			relam;
-	NameData	relname;
-	char	   *nspname;		/* filled when first needed */
-	char	   *sql_name;
-	uint64		fkcols;			/* key columns numbered 1..63 */
-	bool		fkcols_high;	/* and some numbered higher */
-	List	   *indexes;		/* ConvIndex *, for tables */
-	char	  **colnames;		/* of key columns 1..63, when needs_names */
-	struct ColumnSetName *column_sets;	/* index names suggested */
-	bool		wants_activity; /* a referenced table, or a leaf of one */
+	uint64		fkcols;			/* key columns numbered 1..63, clones' too */
+	const char *relname;		/* for tables with keys */
+	struct ReportKey *keys;		/* its own keys, not its clones of a parent's */
+	List	   *indexes;		/* ConvIndex *, when keeps_indexes */
+	ReportedTable *out;			/* when it has a reported key */
 	List	   *leaves;			/* of a partitioned referenced table */
 	int64		updates;		/* its own counters */
 	int64		deletes;
 } RelEntry;
+
+/* A foreign key (not a partition's clone): 48 bytes and its columns. */
+typedef struct ReportKey
+{
+	struct ReportKey *next;		/* the table's next key */
+	struct ReportKey *next_all;	/* the next in pg_constraint order */
+	RelEntry   *table;
+	RelEntry   *ref;			/* the referenced table */
+	const char *conname;
+	int16		nkeys;
+	bool		covered;		/* by an ordinary table's index */
+	Oid			pfeqop[FLEXIBLE_ARRAY_MEMBER];	/* then conkey[nkeys] */
+} ReportKey;
+
+#define KEY_CONKEY(key) ((AttrNumber *) &(key)->pfeqop[(key)->nkeys])
 
 /* The relation map: simplehash, as it is probed a few hundred thousand times. */
 typedef struct RelSlot
@@ -148,6 +180,13 @@ taken_hash(TakenKey key)
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/* An existing idx_ name, kept until the map of taken names is sized. */
+typedef struct ExistingName
+{
+	struct ExistingName *next;
+	TakenKey	key;
+} ExistingName;
+
 /* The index name suggested for one set of key columns of a table. */
 typedef struct ColumnSetName
 {
@@ -205,20 +244,20 @@ typedef struct ReportScan
 	Arena		arena;
 	relmap_hash *rels;
 	HTAB	   *nsps;
+	ExistingName *existing;		/* idx_ names in pg_class */
+	int			nexisting;
 	takenmap_hash *taken;		/* idx_ names that exist or were suggested */
 	HTAB	   *ext_members;	/* relations that belong to an extension */
+	ReportKey  *first_key;		/* every key, in pg_constraint order */
+	ReportKey **last_key;
+	int			nkeys;
 } ReportScan;
 
+/* A reported key, and how much its missing index costs. */
 typedef struct MissingRow
 {
-	ConvForeignKey *fk;
-	RelEntry   *rel;
+	ReportKey  *key;
 	double		impact;
-	int64		rows;
-	bool		rows_known;
-	int64		size;
-	int64		ref_updates;
-	int64		ref_deletes;
 } MissingRow;
 
 static HTAB *
@@ -255,14 +294,36 @@ add_rel(ReportScan *st, Oid relid)
 	return slot->entry;
 }
 
-/* The lookup conv_fk_covered uses: indexes from the hash, never the catalog. */
+/* The lookup conv_fk_covered uses: the kept indexes, never the catalog. */
 static List *
-hashed_indexes(Oid relid, void *arg)
+kept_indexes(Oid relid, void *arg)
 {
 	RelEntry   *e = find_rel((ReportScan *) arg, relid);
 
 	return e ? e->indexes : NIL;
 }
+
+/* A key as the shared coverage test takes it, in mem of conv_fk_size(). */
+static ConvForeignKey *
+key_as_fk(const ReportKey *key, void *mem)
+{
+	ConvForeignKey *fk = conv_fk_init(memset(mem, 0, conv_fk_size(key->nkeys)), key->nkeys);
+
+	fk->conrelid = key->table->relid;
+	fk->confrelid = key->ref->relid;
+	fk->conname = (char *) key->conname;
+	memcpy(fk->conkey, KEY_CONKEY(key), key->nkeys * sizeof(AttrNumber));
+	memcpy(fk->pfeqop, key->pfeqop, key->nkeys * sizeof(Oid));
+	return fk;
+}
+
+/* Room on the stack for key_as_fk() of a key of any width. */
+typedef union FkBuf
+{
+	ConvForeignKey fk;
+	char		data[MAXALIGN(sizeof(ConvForeignKey)) +
+					 INDEX_MAX_KEYS * (2 * sizeof(AttrNumber) + 3 * sizeof(Oid) + sizeof(int32))];
+} FkBuf;
 
 static NspEntry *
 namespace_entry(ReportScan *st, Oid nspid)
@@ -286,12 +347,6 @@ namespace_entry(ReportScan *st, Oid nspid)
 	return e;
 }
 
-static bool
-namespace_in_scope(ReportScan *st, Oid nspid)
-{
-	return namespace_entry(st, nspid)->in_scope;
-}
-
 /* The same test as conv_table_in_scope, from what the scans collected. */
 static bool
 rel_in_scope(ReportScan *st, RelEntry *rel)
@@ -301,7 +356,7 @@ rel_in_scope(ReportScan *st, RelEntry *rel)
 		rel->in_scope = rel->seen &&
 			(rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_PARTITIONED_TABLE) &&
 			rel->persistence != RELPERSISTENCE_TEMP &&
-			namespace_in_scope(st, rel->nspid) &&
+			namespace_entry(st, rel->nspid)->in_scope &&
 			hash_search(st->ext_members, &rel->relid, HASH_FIND, NULL) == NULL;
 		rel->scope_known = true;
 	}
@@ -407,99 +462,85 @@ small_array(Datum d, ArrayBuf *buf)
 	return DatumGetArrayTypeP(d);
 }
 
-/* pg_constraint: every foreign key (clones too mark their table as needed). */
-static List *
+/* A one-dimensional catalog array of n elements of size width, or NULL. */
+static const void *
+catalog_array(HeapTuple tup, int attnum, TupleDesc desc, ArrayBuf *buf, int *n, int width)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
+	ArrayType  *arr;
+
+	if (isnull)
+		return NULL;
+	arr = small_array(d, buf);
+	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_DIMS(arr)[0] < 1 ||
+		ARR_DIMS(arr)[0] > INDEX_MAX_KEYS || (Size) ARR_DIMS(arr)[0] * width > sizeof(buf->data))
+		return NULL;
+	*n = ARR_DIMS(arr)[0];
+	return ARR_DATA_PTR(arr);
+}
+
+/*
+ * pg_constraint: every foreign key; a partition's clone of its parent's key
+ * only marks its columns (the leaf's indexes are what covers the parent's).
+ */
+static void
 scan_foreign_keys(ReportScan *st)
 {
 	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
 	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
 	HeapTuple	tup;
-	List	   *fks = NIL;
-	Datum		values[Natts_pg_constraint];
-	bool		nulls[Natts_pg_constraint];
 
+	st->last_key = &st->first_key;
 	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
-		ConvForeignKey *fk;
 		RelEntry   *table;
-		ArrayType  *arr;
-		ArrayBuf	buf;
-		AttrNumber	conkey[INDEX_MAX_KEYS];
+		ReportKey  *key;
+		ArrayBuf	kbuf;
+		ArrayBuf	obuf;
+		const AttrNumber *conkey;
+		const Oid  *pfeqop;
 		int			nkeys;
+		int			nops;
 
 		if (con->contype != CONSTRAINT_FOREIGN)
 			continue;
-		/* one pass over the tuple: both arrays follow variable-width columns */
-		heap_deform_tuple(tup, RelationGetDescr(rel), values, nulls);
-		if (nulls[Anum_pg_constraint_conkey - 1] || nulls[Anum_pg_constraint_conpfeqop - 1])
+		conkey = catalog_array(tup, Anum_pg_constraint_conkey, desc, &kbuf, &nkeys,
+							   sizeof(AttrNumber));
+		if (conkey == NULL)
 			continue;
-		arr = small_array(values[Anum_pg_constraint_conkey - 1], &buf);
-		nkeys = ARR_DIMS(arr)[0];
-		if (ARR_NDIM(arr) != 1 || nkeys < 1 || nkeys > INDEX_MAX_KEYS)
-			continue;
-		memcpy(conkey, ARR_DATA_PTR(arr), nkeys * sizeof(int16));
-
 		table = add_rel(st, con->conrelid);
 		mark_fk_columns(table, conkey, nkeys);
 		if (OidIsValid(con->conparentid))
 			continue;			/* judged on the parent */
-		add_rel(st, con->confrelid);	/* pg_class tells its kind */
-
-		fk = conv_fk_init(arena_alloc0(&st->arena, conv_fk_size(nkeys)), nkeys);
-		fk->conoid = con->oid;
-		fk->conrelid = con->conrelid;
-		fk->confrelid = con->confrelid;
-		fk->conname = arena_strdup(&st->arena, NameStr(con->conname));
-		memcpy(fk->conkey, conkey, nkeys * sizeof(AttrNumber));
-		arr = small_array(values[Anum_pg_constraint_conpfeqop - 1], &buf);
-		if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != nkeys)
+		pfeqop = catalog_array(tup, Anum_pg_constraint_conpfeqop, desc, &obuf, &nops,
+							   sizeof(Oid));
+		if (pfeqop == NULL || nops != nkeys)
 			continue;
-		memcpy(fk->pfeqop, ARR_DATA_PTR(arr), nkeys * sizeof(Oid));
-		fks = lappend(fks, fk);
+
+		key = arena_alloc0(&st->arena, offsetof(ReportKey, pfeqop) +
+						   nkeys * (sizeof(Oid) + sizeof(AttrNumber)));
+		key->nkeys = nkeys;
+		key->table = table;
+		key->ref = add_rel(st, con->confrelid);
+		key->conname = arena_strdup(&st->arena, NameStr(con->conname));
+		memcpy(key->pfeqop, pfeqop, nkeys * sizeof(Oid));
+		memcpy(KEY_CONKEY(key), conkey, nkeys * sizeof(AttrNumber));
+		key->next = table->keys;
+		table->keys = key;
+		*st->last_key = key;
+		st->last_key = &key->next_all;
+		st->nkeys++;
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return fks;
 }
 
 /*
- * pg_index: the indexes that could cover a key: those of a table with keys
- * whose first column is one of the keys' columns (a covering index starts
- * with one; most others never need decoding).
- */
-static List *
-scan_indexes(ReportScan *st)
-{
-	Relation	rel = table_open(IndexRelationId, AccessShareLock);
-	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
-	HeapTuple	tup;
-	List	   *all = NIL;
-
-	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
-	{
-		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
-		RelEntry   *table = find_rel(st, idx->indrelid);
-		AttrNumber	first = idx->indkey.values[0];
-		ConvIndex  *ci;
-
-		if (table == NULL || first == 0)
-			continue;
-		if (!table->fkcols_high && (first >= 64 || !(table->fkcols & ((uint64) 1 << first))))
-			continue;
-		ci = conv_index_from_tuple(tup, RelationGetDescr(rel));
-		table->indexes = lappend(table->indexes, ci);
-		add_rel(st, idx->indexrelid);
-		all = lappend(all, ci);
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return all;
-}
-
-/*
- * pg_class: what the report needs to know about those tables and indexes,
- * and every name starting with idx_ (the only names a suggestion can take).
+ * pg_class: what the report needs to know about the tables it met, and
+ * every name starting with idx_ (the only names a suggestion can take).
  */
 static void
 scan_relations(ReportScan *st)
@@ -514,7 +555,15 @@ scan_relations(ReportScan *st)
 		RelEntry   *e;
 
 		if (strncmp(NameStr(cls->relname), "idx_", 4) == 0)
-			take_name(st->taken, cls->relnamespace, arena_strdup(&st->arena, NameStr(cls->relname)));
+		{
+			ExistingName *name = arena_alloc0(&st->arena, sizeof(ExistingName));
+
+			name->key.nspid = cls->relnamespace;
+			name->key.name = arena_strdup(&st->arena, NameStr(cls->relname));
+			name->next = st->existing;
+			st->existing = name;
+			st->nexisting++;
+		}
 		e = find_rel(st, cls->oid);
 		if (e == NULL)
 			continue;
@@ -524,13 +573,87 @@ scan_relations(ReportScan *st)
 		e->relkind = cls->relkind;
 		e->persistence = cls->relpersistence;
 		e->ispartition = cls->relispartition;
+		e->keeps_indexes = cls->relkind == RELKIND_PARTITIONED_TABLE || cls->relispartition;
 		e->relpages = cls->relpages;
 		e->reltuples = cls->reltuples;
-		e->relam = cls->relam;
-		e->relname = cls->relname;
+		if (e->keys != NULL)
+			e->relname = arena_strdup(&st->arena, NameStr(cls->relname));
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
+}
+
+/*
+ * pg_index: the indexes that could cover a key, those of a table in scope
+ * with keys whose first column is a key column (most others never need
+ * decoding).  A partitioned table's and a partition's are kept for
+ * conv_fk_covered, which looks across the partition tree; an ordinary
+ * table's are judged against its keys here, one at a time, in memory that
+ * the next index reuses.
+ */
+static void
+scan_indexes(ReportScan *st)
+{
+	Relation	rel = table_open(IndexRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tup;
+	MemoryContext index_cxt = AllocSetContextCreate(CurrentMemoryContext,
+													"pg_conventions index",
+													ALLOCSET_SMALL_SIZES);
+
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+		RelEntry   *table = find_rel(st, idx->indrelid);
+		AttrNumber	first = idx->indkey.values[0];
+		MemoryContext oldcxt;
+		ConvIndex  *ci;
+
+		if (table == NULL || first == 0)
+			continue;
+		if (!table->fkcols_high && (first >= 64 || !(table->fkcols & ((uint64) 1 << first))))
+			continue;
+		if (table->keeps_indexes)
+		{
+			table->indexes = lappend(table->indexes,
+									 conv_index_from_tuple(tup, RelationGetDescr(rel)));
+			continue;
+		}
+		if (table->keys == NULL || !rel_in_scope(st, table))
+			continue;
+		oldcxt = MemoryContextSwitchTo(index_cxt);
+		ci = conv_index_from_tuple(tup, RelationGetDescr(rel));
+		for (ReportKey *key = table->keys; key != NULL; key = key->next)
+		{
+			FkBuf		buf;
+
+			if (!key->covered)
+				key->covered = conv_index_covers_fk(ci, key_as_fk(key, &buf));
+		}
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(index_cxt);
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	MemoryContextDelete(index_cxt);
+}
+
+/* Is the key covered, by the one test the guard uses too? */
+static bool
+key_covered(ReportScan *st, ReportKey *key)
+{
+	FkBuf		buf;
+
+	if (!key->table->keeps_indexes)
+		return key->covered;
+	return conv_fk_covered(key->table->relid, key->table->relkind, key_as_fk(key, &buf),
+						   kept_indexes, st);
+}
+
+static inline uint32
+name_filter_bit(Oid relid, AttrNumber attnum)
+{
+	return hash_combine(murmurhash32(relid), (uint32) attnum) & (NAME_FILTER_BITS - 1);
 }
 
 /* The highest key column numbered below 64 of a table. */
@@ -545,25 +668,32 @@ highest_fk_column(const RelEntry *rel)
 	return n;
 }
 
-static inline uint32
-name_filter_bit(Oid relid, AttrNumber attnum)
-{
-	return hash_combine(murmurhash32(relid), (uint32) attnum) & (NAME_FILTER_BITS - 1);
-}
-
+/* A key is reported: its table and columns need names. */
 static void
-need_column_name(ReportScan *st, Oid relid, AttrNumber attnum)
+need_names(ReportScan *st, ReportKey *key)
 {
-	uint32		bit = name_filter_bit(relid, attnum);
+	RelEntry   *rel = key->table;
+	const AttrNumber *conkey = KEY_CONKEY(key);
 
-	st->name_filter[bit / 64] |= (uint64) 1 << (bit % 64);
+	if (rel->out == NULL)
+	{
+		rel->out = arena_alloc0(&st->arena, sizeof(ReportedTable));
+		rel->out->colnames = arena_alloc0(&st->arena,
+										  (highest_fk_column(rel) + 1) * sizeof(char *));
+	}
+	for (int k = 0; k < key->nkeys; k++)
+	{
+		uint32		bit = name_filter_bit(rel->relid, conkey[k]);
+
+		st->name_filter[bit / 64] |= (uint64) 1 << (bit % 64);
+	}
 }
 
 /*
  * pg_attribute: the names of the key columns of the tables with reported
- * keys, kept in their entries.  A bit filter on (table, column) skips most
- * rows without a probe of the relation map.  Columns numbered 64 and up
- * (rare) are looked up one by one.
+ * keys.  A bit filter on (table, column) skips most rows without a probe
+ * of the relation map.  Columns numbered 64 and up (rare) are looked up one
+ * by one.
  */
 static void
 scan_attribute_names(ReportScan *st)
@@ -584,9 +714,9 @@ scan_attribute_names(ReportScan *st)
 		if (!(st->name_filter[bit / 64] & ((uint64) 1 << (bit % 64))))
 			continue;
 		e = find_rel(st, att->attrelid);
-		if (e == NULL || e->colnames == NULL || !(e->fkcols & ((uint64) 1 << att->attnum)))
+		if (e == NULL || e->out == NULL || !(e->fkcols & ((uint64) 1 << att->attnum)))
 			continue;
-		e->colnames[att->attnum] = arena_strdup(&st->arena, NameStr(att->attname));
+		e->out->colnames[att->attnum] = arena_strdup(&st->arena, NameStr(att->attname));
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -595,14 +725,14 @@ scan_attribute_names(ReportScan *st)
 static const char *
 column_name(RelEntry *rel, AttrNumber attnum)
 {
-	if (attnum > 0 && attnum < 64 && rel->colnames && rel->colnames[attnum])
-		return rel->colnames[attnum];
+	if (attnum > 0 && attnum < 64 && rel->out->colnames[attnum])
+		return rel->out->colnames[attnum];
 	return get_attname(rel->relid, attnum, false);
 }
 
 /* Rows and pages of a table, a partitioned one's summed over its leaves. */
 static void
-table_size(ReportScan *st, RelEntry *rel, MissingRow *row)
+table_size(RelEntry *rel, int64 *nrows, bool *rows_known, int64 *size)
 {
 	List	   *members;
 	ListCell   *lc;
@@ -612,9 +742,9 @@ table_size(ReportScan *st, RelEntry *rel, MissingRow *row)
 
 	if (rel->relkind != RELKIND_PARTITIONED_TABLE)
 	{
-		row->rows = (int64) Max(rel->reltuples, 0);
-		row->rows_known = rel->reltuples >= 0;
-		row->size = (int64) rel->relpages * BLCKSZ;
+		*nrows = (int64) Max(rel->reltuples, 0);
+		*rows_known = rel->reltuples >= 0;
+		*size = (int64) rel->relpages * BLCKSZ;
 		return;
 	}
 	members = find_all_inheritors(rel->relid, NoLock, NULL);
@@ -637,109 +767,98 @@ table_size(ReportScan *st, RelEntry *rel, MissingRow *row)
 			ReleaseSysCache(ctup);
 		}
 	}
-	row->rows = (int64) rows;
-	row->rows_known = known;
-	row->size = (int64) pages * BLCKSZ;
-}
-
-/* A referenced table needs its write activity, or its leaves' if partitioned. */
-static void
-want_activity(ReportScan *st, Oid relid)
-{
-	RelEntry   *ref = add_rel(st, relid);
-	char		relkind;
-	ListCell   *lc;
-
-	if (ref->wants_activity)
-		return;
-	ref->wants_activity = true;
-	relkind = ref->seen ? ref->relkind : get_rel_relkind(relid);
-	if (relkind != RELKIND_PARTITIONED_TABLE)
-		return;
-	ref->leaves = find_all_inheritors(relid, NoLock, NULL);
-	foreach(lc, ref->leaves)
-		add_rel(st, lfirst_oid(lc))->wants_activity = true;
+	*nrows = (int64) rows;
+	*rows_known = known;
+	*size = (int64) pages * BLCKSZ;
 }
 
 /*
- * The tables' update and delete counters.  From 15 on, one pass over the
- * shared statistics hash, as a statistics snapshot is built, instead of a
- * lookup per table; before, a lookup per table.
+ * A table's update and delete counters, from the shared statistics (from
+ * 15 on, a lookup in the shared hash, without building a snapshot of every
+ * relation's statistics; before, the snapshot's entry).
  */
 static void
-read_write_activity(ReportScan *st)
+read_counters(RelEntry *e)
 {
 #if PG_VERSION_NUM >= 150000
-	dshash_seq_status hstat;
+	PgStat_HashKey key;
 	PgStatShared_HashEntry *p;
 
-	dshash_seq_init(&hstat, pgStatLocal.shared_hash, false);
-	while ((p = dshash_seq_next(&hstat)) != NULL)
+	memset(&key, 0, sizeof(key));
+	key.kind = PGSTAT_KIND_RELATION;
+	key.dboid = MyDatabaseId;
+	CONV_PGSTAT_KEY_SET_OBJECT(key, e->relid);
+	p = dshash_find(pgStatLocal.shared_hash, &key, false);
+	if (p == NULL)
+		return;
+	if (!p->dropped)
 	{
-		RelEntry   *e;
-		PgStatShared_Relation *shared;
+		PgStatShared_Relation *shared = dsa_get_address(pgStatLocal.dsa, p->body);
 
-		if (p->key.kind != PGSTAT_KIND_RELATION || p->key.dboid != MyDatabaseId || p->dropped)
-			continue;
-		e = find_rel(st, CONV_PGSTAT_KEY_OBJECT(p->key));
-		if (e == NULL || !e->wants_activity)
-			continue;
-		shared = dsa_get_address(pgStatLocal.dsa, p->body);
 		LWLockAcquire(&shared->header.lock, LW_SHARED);
 		e->updates = shared->stats.tuples_updated;
 		e->deletes = shared->stats.tuples_deleted;
 		LWLockRelease(&shared->header.lock);
 	}
-	dshash_seq_term(&hstat);
+	dshash_release_lock(pgStatLocal.shared_hash, p);
 #else
-	relmap_iterator it;
-	RelSlot    *slot;
+	PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(e->relid);
 
-	relmap_start_iterate(st->rels, &it);
-	while ((slot = relmap_iterate(st->rels, &it)) != NULL)
+	if (stat != NULL)
 	{
-		PgStat_StatTabEntry *stat;
-
-		if (!slot->entry->wants_activity)
-			continue;
-		stat = pgstat_fetch_stat_tabentry(slot->relid);
-		if (stat != NULL)
-		{
-			slot->entry->updates = stat->tuples_updated;
-			slot->entry->deletes = stat->tuples_deleted;
-		}
+		e->updates = stat->tuples_updated;
+		e->deletes = stat->tuples_deleted;
 	}
 #endif
 }
 
-/* Updates and deletes on the referenced table (its leaves, if partitioned). */
+/* Updates and deletes on a referenced table (its leaves', if partitioned). */
 static void
-write_activity(ReportScan *st, Oid relid, MissingRow *row)
+write_activity(ReportScan *st, RelEntry *ref, int64 *updates, int64 *deletes)
 {
-	RelEntry   *ref = find_rel(st, relid);
 	ListCell   *lc;
 
-	row->ref_updates = row->ref_deletes = 0;
+	if (!ref->activity_read)
+	{
+		char		relkind = ref->seen ? ref->relkind : get_rel_relkind(ref->relid);
+
+		if (relkind == RELKIND_PARTITIONED_TABLE)
+		{
+			ref->leaves = find_all_inheritors(ref->relid, NoLock, NULL);
+			foreach(lc, ref->leaves)
+			{
+				RelEntry   *leaf = add_rel(st, lfirst_oid(lc));
+
+				if (!leaf->activity_read)
+					read_counters(leaf);
+				leaf->activity_read = true;
+			}
+		}
+		else
+			read_counters(ref);
+		ref->activity_read = true;
+	}
+	*updates = *deletes = 0;
 	if (ref->leaves == NIL)
 	{
-		row->ref_updates = ref->updates;
-		row->ref_deletes = ref->deletes;
+		*updates = ref->updates;
+		*deletes = ref->deletes;
 		return;
 	}
 	foreach(lc, ref->leaves)
 	{
 		RelEntry   *leaf = find_rel(st, lfirst_oid(lc));
 
-		row->ref_updates += leaf->updates;
-		row->ref_deletes += leaf->deletes;
+		*updates += leaf->updates;
+		*deletes += leaf->deletes;
 	}
 }
 
 /* "a, b" for the key's columns, quoted as needed. */
 static void
-append_key_columns(StringInfo buf, const ConvForeignKey *fk, const char *const *colnames)
+append_key_columns(StringInfo buf, int nkeys, const char *const *colnames)
 {
-	for (int k = 0; k < fk->nkeys; k++)
+	for (int k = 0; k < nkeys; k++)
 	{
 		if (k > 0)
 			appendStringInfoString(buf, ", ");
@@ -753,15 +872,16 @@ append_key_columns(StringInfo buf, const ConvForeignKey *fk, const char *const *
  * that this report suggested for another index.
  */
 static char *
-index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
+index_name_for(ReportScan *st, RelEntry *rel, const ReportKey *key,
 			   const char *const *colnames)
 {
 	AttrNumber	sorted[INDEX_MAX_KEYS];
 	ColumnSetName *cs;
 	MemoryContext oldcxt;
+	int			n = key->nkeys;
 
-	memcpy(sorted, fk->conkey, fk->nkeys * sizeof(AttrNumber));
-	for (int i = 1; i < fk->nkeys; i++)
+	memcpy(sorted, KEY_CONKEY(key), n * sizeof(AttrNumber));
+	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--)
 		{
 			AttrNumber	t = sorted[j];
@@ -769,21 +889,20 @@ index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
 			sorted[j] = sorted[j - 1];
 			sorted[j - 1] = t;
 		}
-	for (cs = rel->column_sets; cs != NULL; cs = cs->next)
-		if (cs->ncols == fk->nkeys &&
-			memcmp(cs->cols, sorted, fk->nkeys * sizeof(AttrNumber)) == 0)
+	for (cs = rel->out->column_sets; cs != NULL; cs = cs->next)
+		if (cs->ncols == n && memcmp(cs->cols, sorted, n * sizeof(AttrNumber)) == 0)
 			return cs->name;
 
-	cs = arena_alloc0(&st->arena, offsetof(ColumnSetName, cols) + fk->nkeys * sizeof(AttrNumber));
-	cs->ncols = fk->nkeys;
-	memcpy(cs->cols, sorted, fk->nkeys * sizeof(AttrNumber));
+	cs = arena_alloc0(&st->arena, offsetof(ColumnSetName, cols) + n * sizeof(AttrNumber));
+	cs->ncols = n;
+	memcpy(cs->cols, sorted, n * sizeof(AttrNumber));
 	oldcxt = MemoryContextSwitchTo(st->report_cxt);
-	cs->name = conv_choose_index_name(rel->nspid, NameStr(rel->relname), fk->nkeys, colnames,
+	cs->name = conv_choose_index_name(rel->nspid, rel->relname, n, colnames,
 									  InvalidOid, name_taken, st->taken);
 	MemoryContextSwitchTo(oldcxt);
 	take_name(st->taken, rel->nspid, cs->name);
-	cs->next = rel->column_sets;
-	rel->column_sets = cs;
+	cs->next = rel->out->column_sets;
+	rel->out->column_sets = cs;
 	return cs->name;
 }
 
@@ -795,32 +914,32 @@ index_name_for(ReportScan *st, RelEntry *rel, const ConvForeignKey *fk,
  * concurrently and attach it, to be run one at a time.
  */
 static void
-fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, const char *const *colnames,
+fix_for(ReportScan *st, ReportKey *key, const char *const *colnames,
 		StringInfo fix_sql, char **note)
 {
-	char	   *nspname;
-	char	   *sql_name;
-	char	   *name = index_name_for(st, rel, fk, colnames);
+	RelEntry   *rel = key->table;
+	ReportedTable *out = rel->out;
+	char	   *name = index_name_for(st, rel, key, colnames);
 	char	   *columns;
 	StringInfoData buf;
 	ListCell   *lc;
+	FkBuf		fkbuf;
+	ConvForeignKey *fk;
 
-	if (rel->sql_name == NULL)
+	if (out->sql_name == NULL)
 	{
 		/* schema.table, quoted as needed, sized exactly: one per table */
 		NspEntry   *nsp = namespace_entry(st, rel->nspid);
-		const char *quoted = quote_identifier(NameStr(rel->relname));
+		const char *quoted = quote_identifier(rel->relname);
 		Size		nsplen = strlen(nsp->quoted);
 		Size		rellen = strlen(quoted);
 
-		rel->nspname = nsp->nspname;
-		rel->sql_name = arena_alloc0(&st->arena, nsplen + rellen + 2);
-		memcpy(rel->sql_name, nsp->quoted, nsplen);
-		rel->sql_name[nsplen] = '.';
-		memcpy(rel->sql_name + nsplen + 1, quoted, rellen);
+		out->nspname = nsp->nspname;
+		out->sql_name = arena_alloc0(&st->arena, nsplen + rellen + 2);
+		memcpy(out->sql_name, nsp->quoted, nsplen);
+		out->sql_name[nsplen] = '.';
+		memcpy(out->sql_name + nsplen + 1, quoted, rellen);
 	}
-	nspname = rel->nspname;
-	sql_name = rel->sql_name;
 
 	/* appends, not printf: the report builds tens of thousands of these */
 	*note = NULL;
@@ -831,22 +950,23 @@ fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, const char *const *co
 	appendStringInfoString(fix_sql, "IF NOT EXISTS ");
 	appendStringInfoString(fix_sql, quote_identifier(name));
 	appendStringInfoString(fix_sql, " ON ");
-	appendStringInfoString(fix_sql, sql_name);
+	appendStringInfoString(fix_sql, out->sql_name);
 	appendStringInfoString(fix_sql, " (");
-	append_key_columns(fix_sql, fk, colnames);
+	append_key_columns(fix_sql, key->nkeys, colnames);
 	appendStringInfoString(fix_sql, ");");
 	if (rel->relkind != RELKIND_PARTITIONED_TABLE)
 		return;
 
 	initStringInfo(&buf);
-	append_key_columns(&buf, fk, colnames);
+	append_key_columns(&buf, key->nkeys, colnames);
 	columns = buf.data;
 	initStringInfo(&buf);
 	appendStringInfo(&buf,
 					 "PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table, and "
 					 "fix_sql blocks writes to each partition while it builds. Without that, run "
 					 "one at a time: CREATE INDEX IF NOT EXISTS %s ON ONLY %s (%s);",
-					 quote_identifier(name), sql_name, columns);
+					 quote_identifier(name), out->sql_name, columns);
+	fk = key_as_fk(key, &fkbuf);
 	foreach(lc, find_inheritance_children(rel->relid, NoLock))
 	{
 		Oid			leaf = lfirst_oid(lc);
@@ -864,7 +984,7 @@ fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, const char *const *co
 						 conv_fk_index_sql(leaf, leafsql, leafindex, &mapped,
 										   get_rel_relkind(leaf) != RELKIND_PARTITIONED_TABLE,
 										   true),
-						 conv_qualified_sql_name(nspname, name),
+						 conv_qualified_sql_name(out->nspname, name),
 						 conv_qualified_sql_name(get_namespace_name(leafnspid), leafindex));
 	}
 	*note = buf.data;
@@ -874,19 +994,19 @@ fix_for(ReportScan *st, RelEntry *rel, ConvForeignKey *fk, const char *const *co
 static int
 impact_cmp(const void *a, const void *b)
 {
-	const MissingRow *x = *(MissingRow *const *) a;
-	const MissingRow *y = *(MissingRow *const *) b;
+	const MissingRow *x = (const MissingRow *) a;
+	const MissingRow *y = (const MissingRow *) b;
 
 	if (x->impact != y->impact)
 		return x->impact > y->impact ? -1 : 1;
-	if (x->rel != y->rel)
+	if (x->key->table != y->key->table)
 	{
-		int			c = strcmp(NameStr(x->rel->relname), NameStr(y->rel->relname));
+		int			c = strcmp(x->key->table->relname, y->key->table->relname);
 
 		if (c != 0)
 			return c;
 	}
-	return strcmp(x->fk->conname, y->fk->conname);
+	return strcmp(x->key->conname, y->key->conname);
 }
 
 static Datum
@@ -902,10 +1022,11 @@ name_datum(const char *s)
 	return name_datum_in(palloc(NAMEDATALEN), s);
 }
 
+/* A catalog's row count, by its own pg_class estimate, within bounds. */
 static uint32
-relation_count_estimate(void)
+catalog_rows_estimate(Oid catalog)
 {
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(RelationRelationId));
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(catalog));
 	float4		n = 0;
 
 	if (HeapTupleIsValid(tup))
@@ -913,7 +1034,7 @@ relation_count_estimate(void)
 		n = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
 		ReleaseSysCache(tup);
 	}
-	return (uint32) Min(Max(n, 1024), 16 * 1024 * 1024);
+	return (uint32) Min(Max(n, 256), 16 * 1024 * 1024);
 }
 
 Datum
@@ -921,11 +1042,7 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ReportScan	st;
-	List	   *fks;
-	List	   *indexes;
-	ListCell   *lc;
 	MissingRow *rows;
-	MissingRow **order;
 	int			nrows = 0;
 	MemoryContext row_cxt;
 	StringInfoData fix_sql;
@@ -935,71 +1052,47 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	memset(&st, 0, sizeof(st));
 	st.report_cxt = CurrentMemoryContext;
 	st.arena.cxt = CurrentMemoryContext;
-	st.name_filter = palloc0(NAME_FILTER_BITS / 8);
-	/* sized once: at most every relation, by pg_class's own estimate */
-	st.rels = relmap_create(CurrentMemoryContext, relation_count_estimate(), NULL);
+	/* a key brings at most its table and the one it references; most share */
+	st.rels = relmap_create(CurrentMemoryContext, catalog_rows_estimate(ConstraintRelationId) / 2,
+							NULL);
 	st.nsps = make_hash("pg_conventions namespaces", sizeof(Oid), sizeof(NspEntry), 64, HASH_BLOBS);
 	st.ext_members = extension_members();
 
-	fks = scan_foreign_keys(&st);
-	/* the names of idx_ relations, and one per key at most */
-	st.taken = takenmap_create(CurrentMemoryContext, list_length(fks) + 1024, NULL);
-	indexes = scan_indexes(&st);
+	scan_foreign_keys(&st);
 	scan_relations(&st);
+	scan_indexes(&st);
 
-	/* what pg_index does not say about an index, pg_class did */
-	foreach(lc, indexes)
+	/* judge every key; the reported ones need names and counters */
+	rows = palloc(Max(st.nkeys, 1) * sizeof(MissingRow));
+	st.name_filter = palloc0(NAME_FILTER_BITS / 8);
+	for (ReportKey *key = st.first_key; key != NULL; key = key->next_all)
 	{
-		ConvIndex  *ci = lfirst(lc);
-		RelEntry   *e = find_rel(&st, ci->indexrelid);
-
-		ci->relam = e->relam;
-		ci->ispartition = e->ispartition;
-		ci->name = NameStr(e->relname);
-		ci->usable = ci->usable && e->seen;
-	}
-
-	rows = palloc0(Max(list_length(fks), 1) * sizeof(MissingRow));
-	foreach(lc, fks)
-	{
-		ConvForeignKey *fk = lfirst(lc);
-		RelEntry   *rel = find_rel(&st, fk->conrelid);
-		MissingRow *row;
-
-		if (rel == NULL || !rel_in_scope(&st, rel) ||
-			conv_fk_covered(fk->conrelid, rel->relkind, fk, hashed_indexes, &st))
+		if (!rel_in_scope(&st, key->table) || key_covered(&st, key))
 			continue;
-		if (!rel->needs_names)
-		{
-			rel->needs_names = true;
-			rel->colnames = arena_alloc0(&st.arena, (highest_fk_column(rel) + 1) * sizeof(char *));
-		}
-		row = &rows[nrows++];
-		row->fk = fk;
-		row->rel = rel;
-		for (int k = 0; k < fk->nkeys; k++)
-			need_column_name(&st, fk->conrelid, fk->conkey[k]);
-		want_activity(&st, fk->confrelid);
+		rows[nrows++].key = key;
+		need_names(&st, key);
 	}
 	if (nrows > 0)
-	{
-		read_write_activity(&st);
 		scan_attribute_names(&st);
-	}
+
+	/* the names that exist, and one suggested per reported key at most */
+	st.taken = takenmap_create(CurrentMemoryContext, st.nexisting + nrows + 16, NULL);
+	for (ExistingName *name = st.existing; name != NULL; name = name->next)
+		take_name(st.taken, name->key.nspid, name->key.name);
+
 	for (int i = 0; i < nrows; i++)
 	{
-		MissingRow *row = &rows[i];
+		int64		nrel;
+		bool		known;
+		int64		size;
+		int64		updates;
+		int64		deletes;
 
-		table_size(&st, row->rel, row);
-		write_activity(&st, row->fk->confrelid, row);
-		row->impact = ((double) row->ref_updates + row->ref_deletes + 1) *
-			((double) row->size + BLCKSZ);
+		table_size(rows[i].key->table, &nrel, &known, &size);
+		write_activity(&st, rows[i].key->ref, &updates, &deletes);
+		rows[i].impact = ((double) updates + deletes + 1) * ((double) size + BLCKSZ);
 	}
-
-	order = palloc(Max(nrows, 1) * sizeof(MissingRow *));
-	for (int i = 0; i < nrows; i++)
-		order[i] = &rows[i];
-	qsort(order, nrows, sizeof(MissingRow *), impact_cmp);
+	qsort(rows, nrows, sizeof(MissingRow), impact_cmp);
 
 	/* each row is built in memory freed once the tuplestore has copied it */
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_conventions report row",
@@ -1007,34 +1100,42 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	initStringInfo(&fix_sql);
 	for (int i = 0; i < nrows; i++)
 	{
-		MissingRow *row = order[i];
-		ConvForeignKey *fk = row->fk;
+		ReportKey  *key = rows[i].key;
+		RelEntry   *rel = key->table;
+		const AttrNumber *conkey = KEY_CONKEY(key);
 		Datum		values[10];
 		bool		nulls[10] = {false};
 		Datum		cols[INDEX_MAX_KEYS];
 		NameData	names[INDEX_MAX_KEYS + 1];
 		const char *colnames[INDEX_MAX_KEYS];
 		char	   *note;
+		int64		nrel;
+		bool		known;
+		int64		size;
+		int64		updates;
+		int64		deletes;
 
 		MemoryContextSwitchTo(row_cxt);
-		for (int k = 0; k < fk->nkeys; k++)
+		for (int k = 0; k < key->nkeys; k++)
 		{
-			colnames[k] = column_name(row->rel, fk->conkey[k]);
+			colnames[k] = column_name(rel, conkey[k]);
 			cols[k] = name_datum_in(&names[k + 1], colnames[k]);
 		}
 		resetStringInfo(&fix_sql);
-		fix_for(&st, row->rel, fk, colnames, &fix_sql, &note);
+		fix_for(&st, key, colnames, &fix_sql, &note);
+		table_size(rel, &nrel, &known, &size);
+		write_activity(&st, key->ref, &updates, &deletes);
 
-		values[0] = ObjectIdGetDatum(fk->conrelid);
-		values[1] = name_datum_in(&names[0], fk->conname);
-		values[2] = PointerGetDatum(construct_array(cols, fk->nkeys, NAMEOID,
+		values[0] = ObjectIdGetDatum(rel->relid);
+		values[1] = name_datum_in(&names[0], key->conname);
+		values[2] = PointerGetDatum(construct_array(cols, key->nkeys, NAMEOID,
 													NAMEDATALEN, false, TYPALIGN_CHAR));
-		values[3] = ObjectIdGetDatum(fk->confrelid);
-		values[4] = Int64GetDatum(row->rows);
-		nulls[4] = !row->rows_known;
-		values[5] = Int64GetDatum(row->size);
-		values[6] = Int64GetDatum(row->ref_updates);
-		values[7] = Int64GetDatum(row->ref_deletes);
+		values[3] = ObjectIdGetDatum(key->ref->relid);
+		values[4] = Int64GetDatum(nrel);
+		nulls[4] = !known;
+		values[5] = Int64GetDatum(size);
+		values[6] = Int64GetDatum(updates);
+		values[7] = Int64GetDatum(deletes);
 		values[8] = PointerGetDatum(cstring_to_text_with_len(fix_sql.data, fix_sql.len));
 		if (note)
 			values[9] = CStringGetTextDatum(note);

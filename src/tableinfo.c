@@ -23,6 +23,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_opclass.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -273,8 +274,9 @@ index_oid_cmp(const ListCell *a, const ListCell *b)
 
 /*
  * An index as the rules need it, from its pg_index row: everything but
- * what pg_class holds (name, access method, relispartition), which the
- * caller fills in.  The predicate is kept in the planner's implicit-AND form.
+ * what only pg_class holds (name, relispartition), which the caller fills
+ * in.  The access method is its operator classes' (one syscache lookup per
+ * column gives both it and the operator family).  The predicate is kept in the planner's implicit-AND form.
  * It is not const-simplified: that could run user functions, and this runs
  * at pre-commit, where no user code may run.
  */
@@ -322,9 +324,16 @@ conv_index_from_tuple(HeapTuple tup, TupleDesc desc)
 	options = (int2vector *) DatumGetPointer(values[Anum_pg_index_indoption - 1]);
 	for (int i = 0; i < idx->indnkeyatts; i++)
 	{
+		HeapTuple	optup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclasses->values[i]));
+
+		if (!HeapTupleIsValid(optup))
+			elog(ERROR, "cache lookup failed for operator class %u", opclasses->values[i]);
+		/* an index's operator classes all belong to its access method */
+		ci->relam = ((Form_pg_opclass) GETSTRUCT(optup))->opcmethod;
+		ci->opfamilies[i] = ((Form_pg_opclass) GETSTRUCT(optup))->opcfamily;
+		ReleaseSysCache(optup);
 		ci->collations[i] = collations->values[i];
 		ci->opclasses[i] = opclasses->values[i];
-		ci->opfamilies[i] = get_opclass_family(opclasses->values[i]);
 		ci->options[i] = options->values[i];
 	}
 
@@ -369,7 +378,6 @@ conv_load_indexes(Oid relid, Oid ignore_index)
 			continue;
 		ci = conv_index_from_tuple(tup, RelationGetDescr(rel));
 		ci->name = pstrdup(NameStr(((Form_pg_class) GETSTRUCT(ctup))->relname));
-		ci->relam = ((Form_pg_class) GETSTRUCT(ctup))->relam;
 		ci->ispartition = ((Form_pg_class) GETSTRUCT(ctup))->relispartition;
 		ReleaseSysCache(ctup);
 		result = lappend(result, ci);
