@@ -65,6 +65,13 @@ CREATE TABLE u_parted_one_leaf_1 PARTITION OF u_parted_one_leaf FOR VALUES IN (1
 CREATE TABLE u_parted_one_leaf_2 PARTITION OF u_parted_one_leaf FOR VALUES IN (2);
 CREATE INDEX ON u_parted_one_leaf_1 (user_id);
 CREATE TABLE u_parted_empty (id uuid, user_id uuid REFERENCES users, r int, PRIMARY KEY (id, r)) PARTITION BY LIST (r);
+-- a partition's own key (no clone of its parent's): its own indexes decide
+CREATE TABLE parted_own (id uuid, user_id uuid, r int, PRIMARY KEY (id, r)) PARTITION BY LIST (r);
+CREATE TABLE c_parted_own_1 PARTITION OF parted_own FOR VALUES IN (1);
+CREATE TABLE u_parted_own_2 PARTITION OF parted_own FOR VALUES IN (2);
+ALTER TABLE c_parted_own_1 ADD FOREIGN KEY (user_id) REFERENCES users;
+ALTER TABLE u_parted_own_2 ADD FOREIGN KEY (user_id) REFERENCES users;
+CREATE INDEX ON c_parted_own_1 (user_id);
 
 -- exactly the u_* keys are reported, the partitioned one once, on its parent
 RESET search_path;

@@ -6,8 +6,10 @@
  *
  * missing_fk_indexes() must answer in milliseconds on catalogs of tens of
  * thousands of tables, so it does not load tables one by one: one heap scan
- * each of pg_constraint, pg_index and pg_class fills hash tables, and the
- * guard's own coverage test (conv_fk_covered) reads its indexes from them.
+ * each of pg_constraint, pg_class, pg_index and (for the reported keys'
+ * column names) pg_attribute.  The guard's own coverage test judges each
+ * index as the pg_index scan meets it (conv_index_covers_fk), or, across a
+ * partition tree, from the indexes kept for it (conv_fk_covered).
  * The other reports share the rules' finders (rules_index.c) table by table.
  * All of them read only the catalog and the statistics, never a table.
  *
