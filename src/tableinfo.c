@@ -276,9 +276,10 @@ index_oid_cmp(const ListCell *a, const ListCell *b)
  * An index as the rules need it, from its pg_index row: everything but
  * what only pg_class holds (name, relispartition), which the caller fills
  * in.  The access method is its operator classes' (one syscache lookup per
- * column gives both it and the operator family).  The predicate is kept in the planner's implicit-AND form.
- * It is not const-simplified: that could run user functions, and this runs
- * at pre-commit, where no user code may run.
+ * column gives both it and the operator family).  The predicate is kept in
+ * the planner's implicit-AND form.  It is not const-simplified: that could
+ * run user functions, and this runs at pre-commit, where no user code may
+ * run.
  */
 ConvIndex *
 conv_index_from_tuple(HeapTuple tup, TupleDesc desc)
