@@ -1125,6 +1125,7 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 		}
 		resetStringInfo(&fix_sql);
 		fix_for(&st, key, colnames, &fix_sql, &note);
+		/* again, not kept from the impact pass: field reads, cheaper than memory */
 		table_size(rel, &nrel, &known, &size);
 		write_activity(&st, key->ref, &updates, &deletes);
 
