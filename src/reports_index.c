@@ -255,11 +255,16 @@ typedef struct ReportScan
 	int			nkeys;
 } ReportScan;
 
-/* A reported key, and how much its missing index costs. */
+/*
+ * A reported key, how much its missing index costs, and the first bytes of
+ * its table's and constraint's names, so that sorting seldom reads a name.
+ */
 typedef struct MissingRow
 {
 	ReportKey  *key;
 	double		impact;
+	uint64		table_prefix;
+	uint64		con_prefix;
 } MissingRow;
 
 static HTAB *
@@ -775,34 +780,25 @@ table_size(RelEntry *rel, int64 *nrows, bool *rows_known, int64 *size)
 }
 
 /*
- * A table's update and delete counters, from the shared statistics (from
- * 15 on, a lookup in the shared hash, without building a snapshot of every
- * relation's statistics; before, the snapshot's entry).
+ * A table's update and delete counters, from the shared statistics.  From
+ * 15 on, through the backend's cache of references to shared entries, as
+ * pgstat reads them itself (a repeated report finds its references there
+ * instead of searching the shared hash), but without copying each entry
+ * into a snapshot; before 15, the snapshot's entry.
  */
 static void
 read_counters(RelEntry *e)
 {
 #if PG_VERSION_NUM >= 150000
-	PgStat_HashKey key;
-	PgStatShared_HashEntry *p;
+	PgStat_EntryRef *ref = pgstat_get_entry_ref(PGSTAT_KIND_RELATION, MyDatabaseId, e->relid,
+												false, NULL);
 
-	memset(&key, 0, sizeof(key));
-	key.kind = PGSTAT_KIND_RELATION;
-	key.dboid = MyDatabaseId;
-	CONV_PGSTAT_KEY_SET_OBJECT(key, e->relid);
-	p = dshash_find(pgStatLocal.shared_hash, &key, false);
-	if (p == NULL)
+	if (ref == NULL || ref->shared_entry->dropped)
 		return;
-	if (!p->dropped)
-	{
-		PgStatShared_Relation *shared = dsa_get_address(pgStatLocal.dsa, p->body);
-
-		LWLockAcquire(&shared->header.lock, LW_SHARED);
-		e->updates = shared->stats.tuples_updated;
-		e->deletes = shared->stats.tuples_deleted;
-		LWLockRelease(&shared->header.lock);
-	}
-	dshash_release_lock(pgStatLocal.shared_hash, p);
+	pgstat_lock_entry_shared(ref, false);
+	e->updates = ((PgStatShared_Relation *) ref->shared_stats)->stats.tuples_updated;
+	e->deletes = ((PgStatShared_Relation *) ref->shared_stats)->stats.tuples_deleted;
+	pgstat_unlock_entry(ref);
 #else
 	PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(e->relid);
 
@@ -992,15 +988,25 @@ fix_for(ReportScan *st, ReportKey *key, const char *const *colnames,
 	*note = buf.data;
 }
 
-/* Most costly first; then by table and constraint name. */
-static int
-impact_cmp(const void *a, const void *b)
+/* The first 8 bytes of a name, compared as strcmp() compares them. */
+static uint64
+name_prefix(const char *s)
 {
-	const MissingRow *x = (const MissingRow *) a;
-	const MissingRow *y = (const MissingRow *) b;
+	uint64		v = 0;
 
+	for (int i = 0; i < 8 && s[i] != '\0'; i++)
+		v |= (uint64) (unsigned char) s[i] << (56 - 8 * i);
+	return v;
+}
+
+/* Most costly first; then by table and constraint name. */
+static inline int
+missing_row_cmp(const MissingRow *x, const MissingRow *y)
+{
 	if (x->impact != y->impact)
 		return x->impact > y->impact ? -1 : 1;
+	if (x->table_prefix != y->table_prefix)
+		return x->table_prefix < y->table_prefix ? -1 : 1;
 	if (x->key->table != y->key->table)
 	{
 		int			c = strcmp(x->key->table->relname, y->key->table->relname);
@@ -1008,8 +1014,18 @@ impact_cmp(const void *a, const void *b)
 		if (c != 0)
 			return c;
 	}
+	if (x->con_prefix != y->con_prefix)
+		return x->con_prefix < y->con_prefix ? -1 : 1;
 	return strcmp(x->key->conname, y->key->conname);
 }
+
+#define ST_SORT sort_missing_rows
+#define ST_ELEMENT_TYPE MissingRow
+#define ST_COMPARE(a, b) missing_row_cmp(a, b)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 static Datum
 name_datum_in(NameData *n, const char *s)
@@ -1093,8 +1109,10 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 		table_size(rows[i].key->table, &nrel, &known, &size);
 		write_activity(&st, rows[i].key->ref, &updates, &deletes);
 		rows[i].impact = ((double) updates + deletes + 1) * ((double) size + BLCKSZ);
+		rows[i].table_prefix = name_prefix(rows[i].key->table->relname);
+		rows[i].con_prefix = name_prefix(rows[i].key->conname);
 	}
-	qsort(rows, nrows, sizeof(MissingRow), impact_cmp);
+	sort_missing_rows(rows, nrows);
 
 	/* each row is built in memory freed once the tuplestore has copied it */
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_conventions report row",
