@@ -51,6 +51,16 @@
 extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #endif
 
+/*
+ * The shared statistics hash can be probed directly from 15 on; its key
+ * names the object objoid until 18, objid (64 bits) since.
+ */
+#if PG_VERSION_NUM >= 180000
+#define CONV_PGSTAT_KEY_SET_OBJECT(key, oid) ((key).objid = (uint64) (oid))
+#elif PG_VERSION_NUM >= 150000
+#define CONV_PGSTAT_KEY_SET_OBJECT(key, oid) ((key).objoid = (oid))
+#endif
+
 /* The permission check EXPLAIN makes of a plan (permInfos since 16). */
 #if PG_VERSION_NUM >= 160000
 #define CONV_CHECK_PLAN_PERMISSIONS(ps) \

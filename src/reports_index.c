@@ -780,25 +780,34 @@ table_size(RelEntry *rel, int64 *nrows, bool *rows_known, int64 *size)
 }
 
 /*
- * A table's update and delete counters, from the shared statistics.  From
- * 15 on, through the backend's cache of references to shared entries, as
- * pgstat reads them itself (a repeated report finds its references there
- * instead of searching the shared hash), but without copying each entry
- * into a snapshot; before 15, the snapshot's entry.
+ * A table's update and delete counters, from the shared statistics (from
+ * 15 on, a lookup in the shared hash, without building a snapshot of every
+ * relation's statistics; before, the snapshot's entry).
  */
 static void
 read_counters(RelEntry *e)
 {
 #if PG_VERSION_NUM >= 150000
-	PgStat_EntryRef *ref = pgstat_get_entry_ref(PGSTAT_KIND_RELATION, MyDatabaseId, e->relid,
-												false, NULL);
+	PgStat_HashKey key;
+	PgStatShared_HashEntry *p;
 
-	if (ref == NULL || ref->shared_entry->dropped)
+	memset(&key, 0, sizeof(key));
+	key.kind = PGSTAT_KIND_RELATION;
+	key.dboid = MyDatabaseId;
+	CONV_PGSTAT_KEY_SET_OBJECT(key, e->relid);
+	p = dshash_find(pgStatLocal.shared_hash, &key, false);
+	if (p == NULL)
 		return;
-	pgstat_lock_entry_shared(ref, false);
-	e->updates = ((PgStatShared_Relation *) ref->shared_stats)->stats.tuples_updated;
-	e->deletes = ((PgStatShared_Relation *) ref->shared_stats)->stats.tuples_deleted;
-	pgstat_unlock_entry(ref);
+	if (!p->dropped)
+	{
+		PgStatShared_Relation *shared = dsa_get_address(pgStatLocal.dsa, p->body);
+
+		LWLockAcquire(&shared->header.lock, LW_SHARED);
+		e->updates = shared->stats.tuples_updated;
+		e->deletes = shared->stats.tuples_deleted;
+		LWLockRelease(&shared->header.lock);
+	}
+	dshash_release_lock(pgStatLocal.shared_hash, p);
 #else
 	PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(e->relid);
 
