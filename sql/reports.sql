@@ -85,6 +85,27 @@ VACUUM rep.u_none;
 SELECT table_name, table_rows, table_size > 0 AS has_size, referenced_updates >= 0 AS counted
   FROM conventions.missing_fk_indexes() WHERE table_name::text LIKE 'rep.%' LIMIT 2;
 
+-- the referenced table's updates and deletes since the statistics were
+-- reset, a partitioned one's summed over its partitions; more writes to the
+-- referenced table rank a key higher, all else equal
+CREATE SCHEMA repw;
+CREATE TABLE repw.ref (id int PRIMARY KEY);
+INSERT INTO repw.ref SELECT generate_series(1, 10);
+CREATE TABLE repw.child (id int PRIMARY KEY, ref_id int REFERENCES repw.ref);
+CREATE TABLE repw.pref (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE repw.pref_1 PARTITION OF repw.pref FOR VALUES FROM (0) TO (100);
+CREATE TABLE repw.pref_2 PARTITION OF repw.pref FOR VALUES FROM (100) TO (200);
+INSERT INTO repw.pref VALUES (1), (2), (101), (102);
+CREATE TABLE repw.pchild (id int PRIMARY KEY, pref_id int REFERENCES repw.pref);
+UPDATE repw.ref SET id = id WHERE id <= 3;
+DELETE FROM repw.ref WHERE id > 8;
+UPDATE repw.pref SET id = id WHERE id IN (1, 101);
+DELETE FROM repw.pref WHERE id = 102;
+SELECT pg_stat_force_next_flush();
+SELECT table_name, referenced_table, referenced_updates, referenced_deletes
+  FROM conventions.missing_fk_indexes() WHERE table_name::text LIKE 'repw.%';
+DROP SCHEMA repw CASCADE;
+
 -- the fix: the key's columns in its order, CONCURRENTLY, IF NOT EXISTS; on a
 -- partitioned table plain, with the per-partition way in the note
 SELECT table_name, fix_sql, note FROM conventions.missing_fk_indexes()

@@ -101,25 +101,28 @@ typedef struct RelEntry
 	struct ReportKey *keys;		/* its own keys, not its clones of a parent's */
 	List	   *indexes;		/* ConvIndex *, when keeps_indexes */
 	ReportedTable *out;			/* when it has a reported key */
-	List	   *leaves;			/* of a partitioned referenced table */
-	int64		updates;		/* its own counters */
+	int64		updates;		/* write activity, once activity_read */
 	int64		deletes;
 } RelEntry;
 
-/* A foreign key (not a partition's clone): 48 bytes and its columns. */
+/*
+ * A foreign key (not a partition's clone): 36 bytes, then its operators,
+ * its columns and its name.
+ */
 typedef struct ReportKey
 {
 	struct ReportKey *next;		/* the table's next key */
 	struct ReportKey *next_all;	/* the next in pg_constraint order */
 	RelEntry   *table;
 	RelEntry   *ref;			/* the referenced table */
-	const char *conname;
 	int16		nkeys;
 	bool		covered;		/* by an ordinary table's index */
-	Oid			pfeqop[FLEXIBLE_ARRAY_MEMBER];	/* then conkey[nkeys] */
+	bool		reported;		/* in scope and not covered */
+	Oid			pfeqop[FLEXIBLE_ARRAY_MEMBER];	/* then conkey[nkeys], conname */
 } ReportKey;
 
 #define KEY_CONKEY(key) ((AttrNumber *) &(key)->pfeqop[(key)->nkeys])
+#define KEY_CONNAME(key) ((char *) (KEY_CONKEY(key) + (key)->nkeys))
 
 /* The relation map: simplehash, as it is probed a few hundred thousand times. */
 typedef struct RelSlot
@@ -193,10 +196,11 @@ typedef struct ExistingName
 typedef struct ColumnSetName
 {
 	struct ColumnSetName *next; /* the table's other sets */
-	char	   *name;
-	int			ncols;
-	AttrNumber	cols[FLEXIBLE_ARRAY_MEMBER];	/* sorted */
+	int16		ncols;
+	AttrNumber	cols[FLEXIBLE_ARRAY_MEMBER];	/* sorted, then the name */
 } ColumnSetName;
+
+#define COLUMN_SET_NAME(cs) ((char *) &(cs)->cols[(cs)->ncols])
 
 /*
  * Memory for the many small things that live until the report ends: carved
@@ -318,7 +322,7 @@ key_as_fk(const ReportKey *key, void *mem)
 
 	fk->conrelid = key->table->relid;
 	fk->confrelid = key->ref->relid;
-	fk->conname = (char *) key->conname;
+	fk->conname = KEY_CONNAME(key);
 	memcpy(fk->conkey, KEY_CONKEY(key), key->nkeys * sizeof(AttrNumber));
 	memcpy(fk->pfeqop, key->pfeqop, key->nkeys * sizeof(Oid));
 	return fk;
@@ -511,6 +515,7 @@ scan_foreign_keys(ReportScan *st)
 		const Oid  *pfeqop;
 		int			nkeys;
 		int			nops;
+		Size		namelen;
 
 		if (con->contype != CONSTRAINT_FOREIGN)
 			continue;
@@ -527,14 +532,15 @@ scan_foreign_keys(ReportScan *st)
 		if (pfeqop == NULL || nops != nkeys)
 			continue;
 
+		namelen = strlen(NameStr(con->conname)) + 1;
 		key = arena_alloc0(&st->arena, offsetof(ReportKey, pfeqop) +
-						   nkeys * (sizeof(Oid) + sizeof(AttrNumber)));
+						   nkeys * (sizeof(Oid) + sizeof(AttrNumber)) + namelen);
 		key->nkeys = nkeys;
 		key->table = table;
 		key->ref = add_rel(st, con->confrelid);
-		key->conname = arena_strdup(&st->arena, NameStr(con->conname));
 		memcpy(key->pfeqop, pfeqop, nkeys * sizeof(Oid));
 		memcpy(KEY_CONKEY(key), conkey, nkeys * sizeof(AttrNumber));
+		memcpy(KEY_CONNAME(key), NameStr(con->conname), namelen);
 		key->next = table->keys;
 		table->keys = key;
 		*st->last_key = key;
@@ -780,12 +786,13 @@ table_size(RelEntry *rel, int64 *nrows, bool *rows_known, int64 *size)
 }
 
 /*
- * A table's update and delete counters, from the shared statistics (from
- * 15 on, a lookup in the shared hash, without building a snapshot of every
- * relation's statistics; before, the snapshot's entry).
+ * Adds a table's update and delete counters to *updates and *deletes, from
+ * the shared statistics (from 15 on, a lookup in the shared hash, without
+ * building a snapshot of every relation's statistics; before, the
+ * snapshot's entry).
  */
 static void
-read_counters(RelEntry *e)
+read_counters(Oid relid, int64 *updates, int64 *deletes)
 {
 #if PG_VERSION_NUM >= 150000
 	PgStat_HashKey key;
@@ -794,7 +801,7 @@ read_counters(RelEntry *e)
 	memset(&key, 0, sizeof(key));
 	key.kind = PGSTAT_KIND_RELATION;
 	key.dboid = MyDatabaseId;
-	CONV_PGSTAT_KEY_SET_OBJECT(key, e->relid);
+	CONV_PGSTAT_KEY_SET_OBJECT(key, relid);
 	p = dshash_find(pgStatLocal.shared_hash, &key, false);
 	if (p == NULL)
 		return;
@@ -803,62 +810,47 @@ read_counters(RelEntry *e)
 		PgStatShared_Relation *shared = dsa_get_address(pgStatLocal.dsa, p->body);
 
 		LWLockAcquire(&shared->header.lock, LW_SHARED);
-		e->updates = shared->stats.tuples_updated;
-		e->deletes = shared->stats.tuples_deleted;
+		*updates += shared->stats.tuples_updated;
+		*deletes += shared->stats.tuples_deleted;
 		LWLockRelease(&shared->header.lock);
 	}
 	dshash_release_lock(pgStatLocal.shared_hash, p);
 #else
-	PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(e->relid);
+	PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(relid);
 
 	if (stat != NULL)
 	{
-		e->updates = stat->tuples_updated;
-		e->deletes = stat->tuples_deleted;
+		*updates += stat->tuples_updated;
+		*deletes += stat->tuples_deleted;
 	}
 #endif
 }
 
-/* Updates and deletes on a referenced table (its leaves', if partitioned). */
+/*
+ * Updates and deletes on a referenced table (summed over its leaves, if
+ * partitioned), read once per table.
+ */
 static void
-write_activity(ReportScan *st, RelEntry *ref, int64 *updates, int64 *deletes)
+write_activity(RelEntry *ref, int64 *updates, int64 *deletes)
 {
-	ListCell   *lc;
-
 	if (!ref->activity_read)
 	{
 		char		relkind = ref->seen ? ref->relkind : get_rel_relkind(ref->relid);
 
+		ref->updates = ref->deletes = 0;
 		if (relkind == RELKIND_PARTITIONED_TABLE)
 		{
-			ref->leaves = find_all_inheritors(ref->relid, NoLock, NULL);
-			foreach(lc, ref->leaves)
-			{
-				RelEntry   *leaf = add_rel(st, lfirst_oid(lc));
+			ListCell   *lc;
 
-				if (!leaf->activity_read)
-					read_counters(leaf);
-				leaf->activity_read = true;
-			}
+			foreach(lc, find_all_inheritors(ref->relid, NoLock, NULL))
+				read_counters(lfirst_oid(lc), &ref->updates, &ref->deletes);
 		}
 		else
-			read_counters(ref);
+			read_counters(ref->relid, &ref->updates, &ref->deletes);
 		ref->activity_read = true;
 	}
-	*updates = *deletes = 0;
-	if (ref->leaves == NIL)
-	{
-		*updates = ref->updates;
-		*deletes = ref->deletes;
-		return;
-	}
-	foreach(lc, ref->leaves)
-	{
-		RelEntry   *leaf = find_rel(st, lfirst_oid(lc));
-
-		*updates += leaf->updates;
-		*deletes += leaf->deletes;
-	}
+	*updates = ref->updates;
+	*deletes = ref->deletes;
 }
 
 /* "a, b" for the key's columns, quoted as needed. */
@@ -884,7 +876,8 @@ index_name_for(ReportScan *st, RelEntry *rel, const ReportKey *key,
 {
 	AttrNumber	sorted[INDEX_MAX_KEYS];
 	ColumnSetName *cs;
-	MemoryContext oldcxt;
+	char	   *name;
+	Size		namelen;
 	int			n = key->nkeys;
 
 	memcpy(sorted, KEY_CONKEY(key), n * sizeof(AttrNumber));
@@ -898,19 +891,21 @@ index_name_for(ReportScan *st, RelEntry *rel, const ReportKey *key,
 		}
 	for (cs = rel->out->column_sets; cs != NULL; cs = cs->next)
 		if (cs->ncols == n && memcmp(cs->cols, sorted, n * sizeof(AttrNumber)) == 0)
-			return cs->name;
+			return COLUMN_SET_NAME(cs);
 
-	cs = arena_alloc0(&st->arena, offsetof(ColumnSetName, cols) + n * sizeof(AttrNumber));
+	/* chosen in the row's memory, kept with its column set */
+	name = conv_choose_index_name(rel->nspid, rel->relname, n, colnames,
+								  InvalidOid, name_taken, st->taken);
+	namelen = strlen(name) + 1;
+	cs = arena_alloc0(&st->arena, offsetof(ColumnSetName, cols) + n * sizeof(AttrNumber) +
+					  namelen);
 	cs->ncols = n;
 	memcpy(cs->cols, sorted, n * sizeof(AttrNumber));
-	oldcxt = MemoryContextSwitchTo(st->report_cxt);
-	cs->name = conv_choose_index_name(rel->nspid, rel->relname, n, colnames,
-									  InvalidOid, name_taken, st->taken);
-	MemoryContextSwitchTo(oldcxt);
-	take_name(st->taken, rel->nspid, cs->name);
+	memcpy(COLUMN_SET_NAME(cs), name, namelen);
+	take_name(st->taken, rel->nspid, COLUMN_SET_NAME(cs));
 	cs->next = rel->out->column_sets;
 	rel->out->column_sets = cs;
-	return cs->name;
+	return COLUMN_SET_NAME(cs);
 }
 
 /*
@@ -1025,7 +1020,7 @@ missing_row_cmp(const MissingRow *x, const MissingRow *y)
 	}
 	if (x->con_prefix != y->con_prefix)
 		return x->con_prefix < y->con_prefix ? -1 : 1;
-	return strcmp(x->key->conname, y->key->conname);
+	return strcmp(KEY_CONNAME(x->key), KEY_CONNAME(y->key));
 }
 
 #define ST_SORT sort_missing_rows
@@ -1079,8 +1074,11 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	memset(&st, 0, sizeof(st));
 	st.report_cxt = CurrentMemoryContext;
 	st.arena.cxt = CurrentMemoryContext;
-	/* a key brings at most its table and the one it references; most share */
-	st.rels = relmap_create(CurrentMemoryContext, catalog_rows_estimate(ConstraintRelationId) / 2,
+	/*
+	 * A key brings at most its table and the one it references, and most
+	 * share them; a table has its primary key too.  A map too small grows.
+	 */
+	st.rels = relmap_create(CurrentMemoryContext, catalog_rows_estimate(ConstraintRelationId) / 3,
 							NULL);
 	st.nsps = make_hash("pg_conventions namespaces", sizeof(Oid), sizeof(NspEntry), 64, HASH_BLOBS);
 	st.ext_members = extension_members();
@@ -1090,17 +1088,30 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 	scan_indexes(&st);
 
 	/* judge every key; the reported ones need names and counters */
-	rows = palloc(Max(st.nkeys, 1) * sizeof(MissingRow));
-	st.name_filter = palloc0(NAME_FILTER_BITS / 8);
 	for (ReportKey *key = st.first_key; key != NULL; key = key->next_all)
 	{
-		if (!rel_in_scope(&st, key->table) || key_covered(&st, key))
-			continue;
-		rows[nrows++].key = key;
-		need_names(&st, key);
+		key->reported = rel_in_scope(&st, key->table) && !key_covered(&st, key);
+		nrows += key->reported;
 	}
+	rows = palloc(Max(nrows, 1) * sizeof(MissingRow));
+	st.name_filter = palloc0(NAME_FILTER_BITS / 8);
+	nrows = 0;
+	for (ReportKey *key = st.first_key; key != NULL; key = key->next_all)
+		if (key->reported)
+		{
+			rows[nrows++].key = key;
+			need_names(&st, key);
+		}
 	if (nrows > 0)
 		scan_attribute_names(&st);
+
+	/* what only the scans needed goes back for the rows to use */
+	relmap_destroy(st.rels);
+	st.rels = NULL;
+	pfree(st.name_filter);
+	st.name_filter = NULL;
+	hash_destroy(st.ext_members);
+	st.ext_members = NULL;
 
 	/* the names that exist, and one suggested per reported key at most */
 	st.taken = takenmap_create(CurrentMemoryContext, st.nexisting + nrows + 16, NULL);
@@ -1116,10 +1127,10 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 		int64		deletes;
 
 		table_size(rows[i].key->table, &nrel, &known, &size);
-		write_activity(&st, rows[i].key->ref, &updates, &deletes);
+		write_activity(rows[i].key->ref, &updates, &deletes);
 		rows[i].impact = ((double) updates + deletes + 1) * ((double) size + BLCKSZ);
 		rows[i].table_prefix = name_prefix(rows[i].key->table->relname);
-		rows[i].con_prefix = name_prefix(rows[i].key->conname);
+		rows[i].con_prefix = name_prefix(KEY_CONNAME(rows[i].key));
 	}
 	sort_missing_rows(rows, nrows);
 
@@ -1154,10 +1165,10 @@ conventions_missing_fk_indexes(PG_FUNCTION_ARGS)
 		fix_for(&st, key, colnames, &fix_sql, &note);
 		/* again, not kept from the impact pass: field reads, cheaper than memory */
 		table_size(rel, &nrel, &known, &size);
-		write_activity(&st, key->ref, &updates, &deletes);
+		write_activity(key->ref, &updates, &deletes);
 
 		values[0] = ObjectIdGetDatum(rel->relid);
-		values[1] = name_datum_in(&names[0], key->conname);
+		values[1] = name_datum_in(&names[0], KEY_CONNAME(key));
 		values[2] = PointerGetDatum(construct_array(cols, key->nkeys, NAMEOID,
 													NAMEDATALEN, false, TYPALIGN_CHAR));
 		values[3] = ObjectIdGetDatum(key->ref->relid);
