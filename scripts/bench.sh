@@ -2,7 +2,8 @@
 # Benchmarks, each in a throwaway PostgreSQL 15 cluster: installs what is
 # missing, builds and installs the extension, then runs test/bench/*.sh.
 # Usage: bash scripts/bench.sh [name ...]   (N=..., ROUNDS=... are passed on;
-#   HUGE_PAGES=1 runs missing_fk_indexes a second time with huge pages)
+#   HUGE_PAGES=1 runs missing_fk_indexes once more with huge pages, PRELOAD=1
+#   once more with the library in shared_preload_libraries)
 #   names: bulk_migration profile_migration missing_fk_indexes advisor; default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,13 @@ if want missing_fk_indexes; then
   # HUGE_PAGES=1: once more with shared memory in 2 MB pages (reserved for
   # the run, as root, and given back), where a new backend maps the catalog
   # pages it reads at almost no cost
+  # PRELOAD=1: once more with the library loaded by the postmaster, as a
+  # server running the guard has it (the guard off while the schema is built)
+  if [ "${PRELOAD:-0}" = 1 ]; then
+    echo "== the same with shared_preload_libraries = pg_conventions"
+    pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=2048 -o shared_preload_libraries=pg_conventions \
+      bash test/bench/missing_fk_indexes.sh
+  fi
   if [ "${HUGE_PAGES:-0}" = 1 ]; then
     old_huge=$(cat /proc/sys/vm/nr_hugepages)
     echo 200 | $SUDO tee /proc/sys/vm/nr_hugepages >/dev/null

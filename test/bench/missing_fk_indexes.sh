@@ -39,7 +39,7 @@ for start in $(seq 0 500 $((TABLES - 1))); do
     done
     echo "COMMIT;"
   } > "$work/batch.sql"
-  psql_q -d bench_fk -f "$work/batch.sql" >/dev/null
+  PGOPTIONS="-c pg_conventions.mode=off" psql_q -d bench_fk -f "$work/batch.sql" >/dev/null
 done
 psql_q -d bench_fk -c "VACUUM ANALYZE pg_class, pg_index, pg_constraint, pg_attribute" >/dev/null
 
