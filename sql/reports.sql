@@ -106,6 +106,25 @@ SELECT table_name, referenced_table, referenced_updates, referenced_deletes
   FROM conventions.missing_fk_indexes() WHERE table_name::text LIKE 'repw.%';
 DROP SCHEMA repw CASCADE;
 
+-- key columns numbered 64 and up (named one by one, not from the scan's
+-- filter), alone and with a low one; a covered one of each stays out
+CREATE SCHEMA repwide;
+CREATE TABLE repwide.ref (id int PRIMARY KEY, k int, UNIQUE (id, k));
+DO $$ BEGIN EXECUTE 'CREATE TABLE repwide.wide (id int PRIMARY KEY, ' ||
+  (SELECT string_agg(format('c%s int', i), ', ') FROM generate_series(2, 70) i) || ')'; END $$;
+ALTER TABLE repwide.wide ADD CONSTRAINT wide_c66_fkey FOREIGN KEY (c66) REFERENCES repwide.ref;
+ALTER TABLE repwide.wide ADD CONSTRAINT wide_c65_fkey FOREIGN KEY (c65) REFERENCES repwide.ref;
+CREATE INDEX ON repwide.wide (c65);
+ALTER TABLE repwide.wide ADD CONSTRAINT wide_c2_c67_fkey FOREIGN KEY (c2, c67) REFERENCES repwide.ref (id, k);
+ALTER TABLE repwide.wide ADD CONSTRAINT wide_c68_c3_fkey FOREIGN KEY (c68, c3) REFERENCES repwide.ref (id, k);
+CREATE INDEX ON repwide.wide (c68, c3);
+ALTER TABLE repwide.wide ADD CONSTRAINT wide_c3_fkey FOREIGN KEY (c3) REFERENCES repwide.ref;
+SELECT constraint_name, fk_columns, fix_sql
+  FROM conventions.missing_fk_indexes() WHERE table_name = 'repwide.wide'::regclass ORDER BY 1;
+SELECT fix_sql FROM conventions.missing_fk_indexes() WHERE table_name = 'repwide.wide'::regclass \gexec
+SELECT count(*) AS still_missing FROM conventions.missing_fk_indexes() WHERE table_name = 'repwide.wide'::regclass;
+DROP SCHEMA repwide CASCADE;
+
 -- the fix: the key's columns in its order, CONCURRENTLY, IF NOT EXISTS; on a
 -- partitioned table plain, with the per-partition way in the note
 SELECT table_name, fix_sql, note FROM conventions.missing_fk_indexes()
