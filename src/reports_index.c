@@ -286,7 +286,10 @@ make_hash(const char *name, Size keysize, Size entrysize, long size, int flags)
 static RelEntry *
 find_rel(ReportScan *st, Oid relid)
 {
-	RelSlot    *slot = relmap_lookup(st->rels, relid);
+	RelSlot    *slot;
+
+	Assert(st->rels != NULL);	/* freed once the scans are done */
+	slot = relmap_lookup(st->rels, relid);
 
 	return slot ? slot->entry : NULL;
 }
@@ -364,6 +367,7 @@ rel_in_scope(ReportScan *st, RelEntry *rel)
 {
 	if (!rel->scope_known)
 	{
+		Assert(st->ext_members != NULL);	/* freed once the scans are done */
 		rel->in_scope = rel->seen &&
 			(rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_PARTITIONED_TABLE) &&
 			rel->persistence != RELPERSISTENCE_TEMP &&
