@@ -71,6 +71,34 @@ SET pg_conventions.disabled_rules = '*';
 RESET ROLE;
 REVOKE SET ON PARAMETER pg_conventions.warning_rules FROM conv_lead;
 
+-- a dropped table's exemptions go with it, whoever drops it and however
+-- (DROP TABLE by a role that may not write exemptions, DROP SCHEMA …
+-- CASCADE); dropping a column keeps them
+SET pg_conventions.mode = off;
+CREATE TABLE ex.gone (a int, b int);
+ALTER TABLE ex.gone OWNER TO conv_other;
+CREATE SCHEMA ex_gone;
+CREATE TABLE ex_gone.t1 (a int);
+CREATE TABLE ex_gone.t2 (a int);
+SELECT conventions.exempt('ex.gone', '*', 'about to go');
+SELECT conventions.exempt('ex_gone.t1', '*', 'about to go');
+SELECT conventions.exempt('ex_gone.t2', 'require_primary_key', 'about to go');
+ALTER TABLE ex.gone DROP COLUMN b;
+SELECT table_name, rule FROM conventions.exemptions WHERE reason = 'about to go' ORDER BY 1::text;
+SET ROLE conv_other;
+DROP TABLE ex.gone;
+RESET ROLE;
+SELECT table_name, rule FROM conventions.exemptions WHERE reason = 'about to go' ORDER BY 1::text;
+DROP SCHEMA ex_gone CASCADE;
+SELECT count(*) AS left_behind FROM conventions.exemptions WHERE reason = 'about to go';
+-- only what the rules judge can be exempted
+CREATE VIEW ex.a_view AS SELECT 1 AS one;
+SELECT conventions.exempt('ex.a_view', '*', 'a view');
+INSERT INTO conventions.exemptions (table_name, rule, reason) VALUES ('ex.a_view', '*', 'written directly');
+CREATE TEMP TABLE ex_temp (a int);
+SELECT conventions.exempt('ex_temp', '*', 'temporary');
+SELECT conventions.exempt(4000000000::oid::regclass, '*', 'no such table');
+
 SET pg_conventions.mode = off;
 DELETE FROM conventions.exemptions;
 DROP SCHEMA ex CASCADE;

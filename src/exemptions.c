@@ -6,8 +6,11 @@
  * The table is an extension configuration table (pg_dump keeps its rows),
  * written only through conventions.exempt() and conventions.unexempt(),
  * which check that the caller owns the table (or is a superuser) and which
- * nobody may execute until granted.  The guard and the audit read it here:
- * once per check run, so a migration pays for one small scan.
+ * nobody may execute until granted.  A trigger keeps it to tables the rules
+ * judge, and an event trigger deletes a dropped table's rows (both in the
+ * 0.6 script), so an OID never outlives its table here.  The guard and the
+ * audit read it here: once per check run, so a migration pays for one
+ * small scan.
  *
  *-------------------------------------------------------------------------
  */
