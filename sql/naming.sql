@@ -20,6 +20,9 @@ CREATE TABLE "BadSchema".things (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 -- the suggested names, as PostgreSQL would see them
 SET pg_conventions.mode = warn;
 CREATE TABLE "HTTPServer" ("userId" int, "with space" int, "2fa" int, "a__b_" int, "ÜberCol" int);
+-- Latin letters outside ASCII are spelled in ASCII; other scripts leave a
+-- word boundary (and, with nothing left, the name starts "x_")
+CREATE TABLE "Straßen" ("ÆbleKøb" int, "Ĳssel" int, "ΩmegaŁódź" int, "Пользователь" int);
 SET pg_conventions.mode = enforce;
 -- disabled: passes
 SET pg_conventions.disabled_rules = snake_case_names;

@@ -143,16 +143,82 @@ conv_is_snake_case(const char *name)
 }
 
 /*
- * The snake_case spelling of a name: word boundaries of camelCase and
- * PascalCase become underscores, everything else that is not a lower-case
- * letter or digit becomes one, runs of them collapse, and the result starts
- * with a letter.  "userId" -> "user_id", "HTTPServer" -> "http_server",
- * "with space" -> "with_space".
+ * The ASCII spelling of the Latin letters U+00C0 to U+017F (Latin-1
+ * Supplement and Latin Extended-A), capitals capitalized; NULL for the two
+ * signs among them (multiplication and division).  A capital spelled with
+ * two letters is written as a word ("Ae"), so that it starts one.
  */
-char *
-conv_to_snake_case(const char *name)
+static const char *const latin_letters[] = {
+	/* U+00C0 */ "A", "A", "A", "A", "A", "A", "Ae", "C", "E", "E", "E", "E", "I", "I", "I", "I",
+	/* U+00D0 */ "D", "N", "O", "O", "O", "O", "O", NULL, "O", "U", "U", "U", "U", "Y", "Th", "ss",
+	/* U+00E0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+	/* U+00F0 */ "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y",
+	/* U+0100 */ "A", "a", "A", "a", "A", "a", "C", "c", "C", "c", "C", "c", "C", "c", "D", "d",
+	/* U+0110 */ "D", "d", "E", "e", "E", "e", "E", "e", "E", "e", "E", "e", "G", "g", "G", "g",
+	/* U+0120 */ "G", "g", "G", "g", "H", "h", "H", "h", "I", "i", "I", "i", "I", "i", "I", "i",
+	/* U+0130 */ "I", "i", "Ij", "ij", "J", "j", "K", "k", "k", "L", "l", "L", "l", "L", "l", "L",
+	/* U+0140 */ "l", "L", "l", "N", "n", "N", "n", "N", "n", "n", "N", "n", "O", "o", "O", "o",
+	/* U+0150 */ "O", "o", "Oe", "oe", "R", "r", "R", "r", "R", "r", "S", "s", "S", "s", "S", "s",
+	/* U+0160 */ "S", "s", "T", "t", "T", "t", "T", "t", "U", "u", "U", "u", "U", "u", "U", "u",
+	/* U+0170 */ "U", "u", "U", "u", "W", "w", "Y", "y", "Y", "Z", "z", "Z", "z", "Z", "z", "s",
+};
+
+/*
+ * A name with its Latin letters spelled in ASCII (in a UTF-8 or a LATIN1
+ * database, whose bytes are their code points), and every other character
+ * outside ASCII a space (so a word boundary): what snake_case can keep of
+ * it.  "ÜberCol" -> "UberCol".
+ */
+static char *
+ascii_spelling(const char *name)
 {
 	StringInfoData buf;
+	int			encoding = GetDatabaseEncoding();
+	bool		utf8 = encoding == PG_UTF8;
+
+	const unsigned char *p = (const unsigned char *) name;
+	const unsigned char *end = p + strlen(name);
+
+	initStringInfo(&buf);
+	while (p < end)
+	{
+		int			n = 1;
+		const char *ascii = NULL;
+
+		if (*p < 0x80)
+		{
+			appendStringInfoChar(&buf, (char) *p++);
+			continue;
+		}
+		if (utf8 && pg_utf_mblen(p) <= end - p && pg_utf8_islegal(p, pg_utf_mblen(p)))
+		{
+			pg_wchar	c = utf8_to_unicode(p);
+
+			n = pg_utf_mblen(p);
+			if (c >= 0xC0 && c < 0xC0 + lengthof(latin_letters))
+				ascii = latin_letters[c - 0xC0];
+		}
+		else if (encoding == PG_LATIN1 && *p >= 0xC0)
+			ascii = latin_letters[*p - 0xC0];
+		appendStringInfoString(&buf, ascii ? ascii : " ");
+		p += n;
+	}
+	return buf.data;
+}
+
+/*
+ * The snake_case spelling of a name: Latin letters outside ASCII spelled
+ * in ASCII, word boundaries of camelCase and PascalCase become underscores,
+ * everything else that is not a lower-case letter or digit becomes one,
+ * runs of them collapse, and the result starts with a letter.  "userId" ->
+ * "user_id", "HTTPServer" -> "http_server", "with space" -> "with_space",
+ * "ÜberCol" -> "uber_col".
+ */
+char *
+conv_to_snake_case(const char *original)
+{
+	StringInfoData buf;
+	char	   *name = ascii_spelling(original);
 	int			len = strlen(name);
 	char	   *result;
 
