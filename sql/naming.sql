@@ -21,8 +21,14 @@ CREATE TABLE "BadSchema".things (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 SET pg_conventions.mode = warn;
 CREATE TABLE "HTTPServer" ("userId" int, "with space" int, "2fa" int, "a__b_" int, "ÜberCol" int);
 -- Latin letters outside ASCII are spelled in ASCII; other scripts leave a
--- word boundary (and, with nothing left, the name starts "x_")
+-- word boundary (and, with nothing left, the name is "x")
 CREATE TABLE "Straßen" ("ÆbleKøb" int, "Ĳssel" int, "ΩmegaŁódź" int, "Пользователь" int);
+-- a suggestion never takes a name that exists or was just suggested
+SET pg_conventions.mode = off;
+CREATE TABLE orders (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+SET pg_conventions.mode = warn;
+CREATE TABLE "Orders" ("userId" int, user_id int, "UserId" int, "Имя" int, "Фамилия" int);
 SET pg_conventions.mode = enforce;
 -- disabled: passes
 SET pg_conventions.disabled_rules = snake_case_names;

@@ -212,7 +212,7 @@ ascii_spelling(const char *name)
  * everything else that is not a lower-case letter or digit becomes one,
  * runs of them collapse, and the result starts with a letter.  "userId" ->
  * "user_id", "HTTPServer" -> "http_server", "with space" -> "with_space",
- * "ÜberCol" -> "uber_col".
+ * "ÜberCol" -> "uber_col", "2fa" -> "x_2fa", and "x" when nothing is left.
  */
 char *
 conv_to_snake_case(const char *original)
@@ -250,7 +250,9 @@ conv_to_snake_case(const char *original)
 	while (buf.len > 0 && buf.data[buf.len - 1] == '_')
 		buf.data[--buf.len] = '\0';
 	result = buf.data;
-	if (result[0] == '\0' || !(result[0] >= 'a' && result[0] <= 'z'))
+	if (result[0] == '\0')
+		result = pstrdup("x");	/* nothing could be kept */
+	else if (!(result[0] >= 'a' && result[0] <= 'z'))
 		result = psprintf("x_%s", result);
 	if (strlen(result) > NAMEDATALEN - 1)
 		result[NAMEDATALEN - 1] = '\0';	/* ASCII only by now */

@@ -347,6 +347,7 @@ extern char *conv_column_list_sql(Oid relid, int natts, const AttrNumber *attnum
 extern char *conv_index_column_name(const ConvIndex *index, Oid relid, int i);
 extern bool conv_is_snake_case(const char *name);
 extern char *conv_to_snake_case(const char *name);
+extern char *conv_free_relation_name(ConvTable *table, const char *name);
 extern char *conv_choose_index_name(Oid nspid, const char *relname,
 									int natts, const char *const *colnames,
 									Oid going_away,

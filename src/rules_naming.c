@@ -7,9 +7,11 @@
  */
 #include "pg_conventions.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 /* What a Sequelize user changes in the model; NULL for plain SQL. */
 static const char *
@@ -25,14 +27,85 @@ sequelize_advice(const char *kind, const char *snake)
 		"(or define: { underscored: true } in the Sequelize constructor for every model).";
 }
 
+/*
+ * What a suggested name must not collide with: the names of its kind that
+ * exist, and those already suggested in this pass (a table's columns, say,
+ * renamed by one migration).  Constraints share their suggestions with the
+ * relations', as renaming a key renames its index.
+ */
+typedef enum NameSpace
+{
+	NAMES_SCHEMAS,
+	NAMES_RELATIONS,			/* of the table's schema: tables and indexes */
+	NAMES_COLUMNS,				/* of the table */
+	NAMES_CONSTRAINTS			/* of the table, and the relations of its
+								 * schema, which a key's index renamed with
+								 * it must not meet */
+} NameSpace;
+
+static bool
+name_exists(ConvTable *table, NameSpace space, const char *name, List *suggested)
+{
+	ListCell   *lc;
+
+	foreach(lc, suggested)
+		if (strcmp((const char *) lfirst(lc), name) == 0)
+			return true;
+	switch (space)
+	{
+		case NAMES_SCHEMAS:
+			return OidIsValid(get_namespace_oid(name, true));
+		case NAMES_RELATIONS:
+			return OidIsValid(get_relname_relid(name, table->nspid));
+		case NAMES_COLUMNS:
+			return conv_table_column(table, name) != NULL;
+		case NAMES_CONSTRAINTS:
+			foreach(lc, table->constraints)
+				if (strcmp(((ConvConstraint *) lfirst(lc))->conname, name) == 0)
+					return true;
+			return OidIsValid(get_relname_relid(name, table->nspid));
+	}
+	return false;
+}
+
+/* The snake_case name, with _2, _3 … when that one is taken. */
+static char *
+free_snake_name(ConvTable *table, NameSpace space, const char *name, List *suggested)
+{
+	char	   *base = conv_to_snake_case(name);
+	char	   *candidate = base;
+
+	for (int n = 2; name_exists(table, space, candidate, suggested); n++)
+	{
+		char		suffix[16];
+		int			keep;
+
+		snprintf(suffix, sizeof(suffix), "_%d", n);
+		keep = Min((int) strlen(base), NAMEDATALEN - 1 - (int) strlen(suffix));
+		candidate = psprintf("%.*s%s", keep, base, suffix); /* ASCII: any cut is safe */
+	}
+	return candidate;
+}
+
+/*
+ * A snake_case name for a relation in the table's schema that no relation
+ * there has: what the table's rename, or a key named after it, can take.
+ */
+char *
+conv_free_relation_name(ConvTable *table, const char *name)
+{
+	return free_snake_name(table, NAMES_RELATIONS, name, NIL);
+}
+
 static void
 not_snake(List **violations, ConvTable *table, const char *kind, const char *name,
 		  const char *object, const char *message, const char *fix_format,
-		  const char *fix_arg)
+		  const char *fix_arg, NameSpace space, List **suggested)
 {
-	char	   *snake = conv_to_snake_case(name);
+	char	   *snake = free_snake_name(table, space, name, *suggested);
 	ConvViolation *v;
 
+	*suggested = lappend(*suggested, snake);
 	v = conv_add_violation(violations, "snake_case_names", table, object, message,
 						   "names are lower-case snake_case (^[a-z][a-z0-9_]*$), so no SQL ever has "
 						   "to quote them and every client maps them the same way.",
@@ -49,17 +122,21 @@ void
 conv_rule_snake_case_names(ConvTable *table, List **violations)
 {
 	ListCell   *lc;
+	List	   *schemas = NIL;
+	List	   *relations = NIL;
+	List	   *columns = NIL;
 
 	if (!conv_is_snake_case(table->nspname))
 		not_snake(violations, table, "schema", table->nspname,
 				  psprintf("schema %s", table->nspname),
 				  psprintf("schema \"%s\" is not named in snake_case", table->nspname),
-				  "ALTER SCHEMA %s%s RENAME TO %s;", "");
+				  "ALTER SCHEMA %s%s RENAME TO %s;", "", NAMES_SCHEMAS, &schemas);
 
 	if (!table->ispartition && !conv_is_snake_case(table->relname))
 		not_snake(violations, table, "table", table->relname, table->display_name,
 				  psprintf("table \"%s\" is not named in snake_case", table->display_name),
-				  "ALTER TABLE %s.%s RENAME TO %s;", quote_identifier(table->nspname));
+				  "ALTER TABLE %s.%s RENAME TO %s;", quote_identifier(table->nspname),
+				  NAMES_RELATIONS, &relations);
 
 	if (!table->ispartition)
 	{
@@ -72,7 +149,8 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 						  psprintf("%s.%s", table->display_name, col->name),
 						  psprintf("column \"%s\" of table \"%s\" is not named in snake_case",
 								   col->name, table->display_name),
-						  "ALTER TABLE %s RENAME COLUMN %s TO %s;", table->sql_name);
+						  "ALTER TABLE %s RENAME COLUMN %s TO %s;", table->sql_name,
+						  NAMES_COLUMNS, &columns);
 		}
 	}
 
@@ -85,7 +163,8 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 					  psprintf("%s on %s", con->conname, table->display_name),
 					  psprintf("constraint \"%s\" on table \"%s\" is not named in snake_case",
 							   con->conname, table->display_name),
-					  "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", table->sql_name);
+					  "ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", table->sql_name,
+					  NAMES_CONSTRAINTS, &relations);
 	}
 
 	foreach(lc, conv_table_indexes(table))
@@ -99,7 +178,8 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 				  psprintf("%s.%s", table->nspname, index->name),
 				  psprintf("index \"%s\" on table \"%s\" is not named in snake_case",
 						   index->name, table->display_name),
-				  "ALTER INDEX %s.%s RENAME TO %s;", quote_identifier(table->nspname));
+				  "ALTER INDEX %s.%s RENAME TO %s;", quote_identifier(table->nspname),
+				  NAMES_RELATIONS, &relations);
 	}
 }
 

@@ -134,11 +134,14 @@ conv_rule_require_primary_key(ConvTable *table, List **violations)
 
 	/*
 	 * PostgreSQL names the key after the table; name it in snake_case when
-	 * the table's name is not, so the fix does not break another rule.
+	 * the table's name is not, so the fix does not break another rule: after
+	 * the name snake_case_names suggests for the table, and free.
 	 */
 	if (!conv_is_snake_case(table->relname))
 		pk = psprintf("CONSTRAINT %s PRIMARY KEY",
-					  quote_identifier(psprintf("%s_pkey", conv_to_snake_case(table->relname))));
+					  quote_identifier(conv_free_relation_name(table,
+															   psprintf("%s_pkey",
+																		conv_free_relation_name(table, table->relname)))));
 	if (add_id)
 		fix = psprintf("ALTER TABLE %s ADD COLUMN id %s, ADD %s (id%s%s);",
 					   table->sql_name,
