@@ -75,6 +75,11 @@ CREATE TRIGGER exemptions_of_judged_tables
     BEFORE INSERT OR UPDATE OF table_name ON conventions.exemptions
     FOR EACH ROW EXECUTE FUNCTION conventions.check_exemption();
 
--- what earlier versions left behind: exemptions of tables that no longer exist
+-- What earlier versions left behind: exemptions of tables that no longer
+-- exist, and of relations the rules never judged (views, indexes,
+-- temporary tables), which the trigger above would refuse, so that a dump
+-- of this database could not be restored.  None of them exempted anything.
 DELETE FROM conventions.exemptions e
- WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.table_name::oid);
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                    WHERE c.oid = e.table_name::oid AND c.relkind IN ('r', 'p')
+                      AND c.relpersistence <> 't');

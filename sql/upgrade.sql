@@ -14,19 +14,23 @@ SELECT pg_describe_object(classid, objid, 0) AS object FROM pg_depend
 SELECT rule, object, exempted FROM conventions.violations() WHERE table_name = 'upgrade_nopk'::regclass ORDER BY 1, 2;
 SELECT conventions.exempt('upgrade_nopk', '*', 'testing the upgrade');
 SELECT count(*) FILTER (WHERE exempted) AS exempted FROM conventions.violations() WHERE table_name = 'upgrade_nopk'::regclass;
--- from 0.5, whose dropped tables kept their exemptions: the update deletes them
+-- from 0.5, whose dropped tables kept their exemptions and which took any
+-- relation: the update deletes what could never exempt anything
 DROP TABLE upgrade_nopk;
 DROP EXTENSION pg_conventions;
 CREATE EXTENSION pg_conventions VERSION '0.5';
 CREATE TABLE upgrade_gone (a int);
 CREATE TABLE upgrade_kept (a int);
+CREATE VIEW upgrade_view AS SELECT 1 AS one;
 SELECT conventions.exempt('upgrade_gone', '*', 'dropped under 0.5');
 SELECT conventions.exempt('upgrade_kept', '*', 'still here');
+SELECT conventions.exempt('upgrade_view', '*', 'a view, never judged');
 DROP TABLE upgrade_gone;
 SELECT count(*) AS exemptions FROM conventions.exemptions;
 ALTER EXTENSION pg_conventions UPDATE;
 SELECT table_name, reason FROM conventions.exemptions;
 DROP TABLE upgrade_kept;
+DROP VIEW upgrade_view;
 SELECT count(*) AS exemptions FROM conventions.exemptions;
 -- a fresh CREATE EXTENSION (which runs 0.1 and the update) has exactly the same objects
 DROP EXTENSION pg_conventions;
