@@ -50,8 +50,10 @@ run_regress() {
   failed=$((failed + total - ok))
 }
 
-run_regress guard -o shared_preload_libraries=pg_conventions,pg_stat_statements
-run_regress eventtrigger
+# prepared transactions for the PREPARE TRANSACTION tests
+run_regress guard -o shared_preload_libraries=pg_conventions,pg_stat_statements \
+  -o max_prepared_transactions=2
+run_regress eventtrigger -o max_prepared_transactions=2
 
 # TAP: PostgreSQL refuses to run as root, so as root the tests run as the
 # postgres user from a private copy of test/tap.

@@ -5,8 +5,8 @@ SHOW session_preload_libraries;
 CREATE EXTENSION pg_conventions;
 CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
   EXECUTE FUNCTION conventions.guard_event_trigger();
-CREATE EVENT TRIGGER pg_conventions_guard_drop ON ddl_command_start
-  WHEN TAG IN ('DROP INDEX') EXECUTE FUNCTION conventions.guard_event_trigger();
+CREATE EVENT TRIGGER pg_conventions_guard_start ON ddl_command_start
+  EXECUTE FUNCTION conventions.guard_event_trigger();
 SELECT evtname, evtevent, evttags FROM pg_event_trigger ORDER BY evtname;
 -- the function refuses to be called any other way
 SELECT conventions.guard_event_trigger();

@@ -26,10 +26,16 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_namespace.h"
+#include "commands/tablecmds.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -50,13 +56,99 @@ typedef struct TouchedEntry
 } TouchedEntry;
 
 static HTAB *touched = NULL;
+static HTAB *before = NULL;		/* relid -> BeforeEntry, see below */
+
+/*
+ * ALTER TABLE subcommands that cannot change anything a rule judges: who
+ * owns the table, its storage, its triggers and rules, row security,
+ * statistics targets.  A statement made only of these never re-judges the
+ * table (a legacy table can still be given a new owner under enforce).
+ */
+static bool
+subcommand_shapes_nothing(AlterTableType subtype)
+{
+	switch (subtype)
+	{
+		case AT_ChangeOwner:
+		case AT_SetRelOptions:
+		case AT_ResetRelOptions:
+		case AT_ReplaceRelOptions:
+		case AT_SetTableSpace:
+		case AT_SetAccessMethod:
+		case AT_SetLogged:
+		case AT_SetUnLogged:
+		case AT_EnableTrig:
+		case AT_EnableAlwaysTrig:
+		case AT_EnableReplicaTrig:
+		case AT_DisableTrig:
+		case AT_EnableTrigAll:
+		case AT_DisableTrigAll:
+		case AT_EnableTrigUser:
+		case AT_DisableTrigUser:
+		case AT_EnableRule:
+		case AT_EnableAlwaysRule:
+		case AT_EnableReplicaRule:
+		case AT_DisableRule:
+		case AT_EnableRowSecurity:
+		case AT_DisableRowSecurity:
+		case AT_ForceRowSecurity:
+		case AT_NoForceRowSecurity:
+		case AT_ReplicaIdentity:
+		case AT_ClusterOn:
+		case AT_DropCluster:
+		case AT_SetStatistics:
+		case AT_SetStorage:
+		case AT_SetCompression:
+		case AT_SetOptions:
+		case AT_ResetOptions:
+		case AT_SetIdentity:
+		case AT_GenericOptions:
+		case AT_AlterColumnGenericOptions:
+		case AT_ValidateConstraint:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Is this ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY? */
+static bool
+is_detach_concurrently(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+
+		if (cmd->subtype == AT_DetachPartition &&
+			((PartitionCmd *) cmd->def)->concurrent)
+			return true;
+	}
+	return false;
+}
+
+static ConvStatementKind
+classify_alter_table(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (is_detach_concurrently(stmt))
+		return CONV_STMT_SUSPEND;
+	foreach(lc, stmt->cmds)
+	{
+		if (!subcommand_shapes_nothing(((AlterTableCmd *) lfirst(lc))->subtype))
+			return CONV_STMT_COLLECT;
+	}
+	return CONV_STMT_IGNORE;
+}
 
 /*
  * Decide what a utility statement means to the guard.  Shared by the
  * ProcessUtility hook and the event trigger, so both judge the same
  * statements.  Only statements that can change the shape of a table are
- * collected: GRANT, COMMENT, VACUUM and the like leave conventions as they
- * were and never re-judge a table.
+ * collected: GRANT, COMMENT, VACUUM, ALTER TABLE ... OWNER TO and the like
+ * leave conventions as they were and never re-judge a table.
  */
 ConvStatementKind
 conv_classify_statement(Node *parsetree)
@@ -66,8 +158,15 @@ conv_classify_statement(Node *parsetree)
 
 	switch (nodeTag(parsetree))
 	{
-		case T_CreateStmt:
 		case T_AlterTableStmt:
+
+			/*
+			 * DETACH PARTITION ... CONCURRENTLY commits internally, like
+			 * CREATE INDEX CONCURRENTLY: see conv_record_after_concurrent.
+			 */
+			return classify_alter_table((AlterTableStmt *) parsetree);
+
+		case T_CreateStmt:
 		case T_RenameStmt:
 		case T_AlterObjectSchemaStmt:
 			return CONV_STMT_COLLECT;
@@ -104,6 +203,249 @@ conv_classify_statement(Node *parsetree)
 	}
 }
 
+/* ---- the tables a statement is about to change ---- */
+
+/*
+ * The tables to remember as they were before a statement changes them
+ * (engine.c, conv_remember_before).  Reading a table's catalog rows while
+ * another session drops it fails, so each is locked first, exactly as
+ * PostgreSQL itself is about to lock it: the same functions, the same lock
+ * modes, the same order and the same permission checks before any lock is
+ * taken.  The statement then finds the lock already held.  The result may
+ * hold indexes, views and the like; the caller keeps the tables.
+ */
+static void
+add_with_inheritors(List **relids, Oid relid, LOCKMODE lockmode, bool recurse)
+{
+	if (!OidIsValid(relid))
+		return;
+	if (recurse && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		*relids = list_concat(*relids, find_all_inheritors(relid, lockmode, NULL));
+	else
+		*relids = lappend_oid(*relids, relid);
+}
+
+static void
+alter_table_targets(AlterTableStmt *stmt, List **relids)
+{
+	LOCKMODE	lockmode = AlterTableGetLockLevel(stmt->cmds);
+	Oid			relid = AlterTableLookupRelation(stmt, lockmode);
+	bool		partitions_only = true;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+
+		if (cmd->subtype != AT_AttachPartition && cmd->subtype != AT_DetachPartition)
+			partitions_only = false;
+	}
+	/* subcommands that recurse lock every partition, as PostgreSQL does */
+	add_with_inheritors(relids, relid, lockmode,
+						stmt->relation->inh && !partitions_only);
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+
+		/* the table attached becomes a partition, and is judged as one */
+		if (cmd->subtype == AT_AttachPartition &&
+			get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+			*relids = lappend_oid(*relids,
+								  RangeVarGetRelid(((PartitionCmd *) cmd->def)->name,
+												   AccessExclusiveLock, false));
+	}
+}
+
+/*
+ * DROP INDEX locks the index's table first, after checking that the user
+ * owns the index or its schema.  Returns the table, locked, or InvalidOid
+ * when the user may not drop the index (PostgreSQL then says so).
+ */
+Oid
+conv_lock_table_of_dropped_index(Oid indexoid, bool concurrent)
+{
+	Oid			relid;
+
+	if (get_rel_relkind(indexoid) != RELKIND_INDEX &&
+		get_rel_relkind(indexoid) != RELKIND_PARTITIONED_INDEX)
+		return InvalidOid;
+	if (!CONV_OWNS_RELATION(indexoid) &&
+		!CONV_OWNS_NAMESPACE(get_rel_namespace(indexoid)))
+		return InvalidOid;
+	relid = IndexGetRelation(indexoid, true);
+	if (OidIsValid(relid))
+		LockRelationOid(relid, concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock);
+	return relid;
+}
+
+static void
+drop_index_targets(DropStmt *stmt, List **relids)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+		Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
+
+		if (OidIsValid(indexoid))
+		{
+			Oid			relid = conv_lock_table_of_dropped_index(indexoid, stmt->concurrent);
+
+			if (OidIsValid(relid))
+				*relids = lappend_oid(*relids, relid);
+		}
+	}
+}
+
+static void
+rename_targets(RenameStmt *stmt, List **relids)
+{
+	LOCKMODE	lockmode;
+	Oid			relid;
+
+	switch (stmt->renameType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_COLUMN:
+		case OBJECT_TABCONSTRAINT:
+			lockmode = AccessExclusiveLock;
+			break;
+		case OBJECT_INDEX:
+			lockmode = ShareUpdateExclusiveLock;
+			break;
+		default:
+			return;
+	}
+	if (stmt->relation == NULL)
+		return;
+	relid = RangeVarGetRelidExtended(stmt->relation, lockmode,
+									 stmt->missing_ok ? RVR_MISSING_OK : 0,
+									 RangeVarCallbackOwnsRelation, NULL);
+	add_with_inheritors(relids, relid, lockmode,
+						stmt->renameType != OBJECT_INDEX && stmt->relation->inh);
+}
+
+List *
+conv_statement_tables(Node *parsetree)
+{
+	List	   *relids = NIL;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterTableStmt:
+			alter_table_targets((AlterTableStmt *) parsetree, &relids);
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *stmt = (IndexStmt *) parsetree;
+				LOCKMODE	lockmode = stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock;
+
+				add_with_inheritors(&relids,
+									RangeVarGetRelidExtended(stmt->relation, lockmode, 0,
+															 RangeVarCallbackOwnsRelation,
+															 NULL),
+									lockmode, stmt->relation->inh);
+				break;
+			}
+		case T_RenameStmt:
+			rename_targets((RenameStmt *) parsetree, &relids);
+			break;
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+
+				if (stmt->objectType == OBJECT_TABLE && stmt->relation != NULL)
+					add_with_inheritors(&relids,
+										RangeVarGetRelidExtended(stmt->relation,
+																 AccessExclusiveLock,
+																 stmt->missing_ok ? RVR_MISSING_OK : 0,
+																 RangeVarCallbackOwnsRelation,
+																 NULL),
+										AccessExclusiveLock, false);
+				break;
+			}
+		case T_CreateStmt:
+			{
+				CreateStmt *stmt = (CreateStmt *) parsetree;
+
+				/* a new partition changes what covers its root's keys */
+				if (stmt->partbound != NULL && list_length(stmt->inhRelations) == 1)
+					relids = lappend_oid(relids,
+										 RangeVarGetRelid(linitial(stmt->inhRelations),
+														  AccessExclusiveLock, false));
+				break;
+			}
+		case T_DropStmt:
+			if (((DropStmt *) parsetree)->removeType == OBJECT_INDEX)
+				drop_index_targets((DropStmt *) parsetree, &relids);
+			break;
+		default:
+			break;
+	}
+	return relids;
+}
+
+/*
+ * The tables a statement leaves as they were, as far as the rules can
+ * tell, although it touches them: a detached partition keeps its columns,
+ * indexes and keys, and only becomes a table of its own (its keys, judged
+ * on its parent until then, are judged on it now: old debt all the same).
+ * Read after the statement, which holds their locks.
+ */
+List *
+conv_statement_unchanged_tables(Node *parsetree)
+{
+	AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (!IsA(parsetree, AlterTableStmt))
+		return NIL;
+
+	/*
+	 * Detaching concurrently, the partitioned table loses a partition
+	 * between transactions, which can only leave fewer keys to cover; its
+	 * state before is lost with the first of them.
+	 */
+	if (is_detach_concurrently(stmt))
+	{
+		Oid			parent = RangeVarGetRelid(stmt->relation, NoLock, true);
+
+		if (OidIsValid(parent))
+			relids = lappend_oid(relids, parent);
+	}
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+
+		if (cmd->subtype == AT_DetachPartition)
+		{
+			Oid			relid = RangeVarGetRelid(((PartitionCmd *) cmd->def)->name,
+												 NoLock, true);
+
+			if (OidIsValid(relid))
+				relids = lappend_oid(relids, relid);
+		}
+	}
+	return relids;
+}
+
+/* A hash table that lives as long as the transaction. */
+static HTAB *
+transaction_hash(const char *name, Size keysize, Size entrysize, long nelem)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = TopTransactionContext;
+	return hash_create(name, nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 static void
 record_address(Oid classId, Oid objectId)
 {
@@ -112,15 +454,8 @@ record_address(Oid classId, Oid objectId)
 	bool		found;
 
 	if (touched == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(TouchedKey);
-		ctl.entrysize = sizeof(TouchedEntry);
-		ctl.hcxt = TopTransactionContext;
-		touched = hash_create("pg_conventions touched objects", 64, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		touched = transaction_hash("pg_conventions touched objects",
+								   sizeof(TouchedKey), sizeof(TouchedEntry), 64);
 
 	memset(&key, 0, sizeof(key));
 	key.classId = classId;
@@ -234,22 +569,38 @@ conv_record_dropped_indexes(Node *parsetree)
 	}
 }
 
+/* Record a table to judge (a statement that commits internally has ended). */
+void
+conv_record_table(Oid relid)
+{
+	if (OidIsValid(relid))
+		record_address(RelationRelationId, relid);
+}
+
 /*
- * After CREATE INDEX CONCURRENTLY returns, in its last transaction: record
- * its table, to be judged at that transaction's commit.  A rejection there
- * leaves the index invalid, as any failed CREATE INDEX CONCURRENTLY does.
+ * After a statement that commits internally returns, in its last
+ * transaction, where its result becomes visible: record its tables, to be
+ * judged at that transaction's commit.  CREATE INDEX CONCURRENTLY: its
+ * table (a rejection there leaves the index invalid, as any failed CREATE
+ * INDEX CONCURRENTLY does).  DETACH PARTITION CONCURRENTLY: the
+ * partitioned table and the partition, now a table of its own.
  */
 void
 conv_record_after_concurrent(Node *parsetree)
 {
-	IndexStmt  *stmt = (IndexStmt *) parsetree;
-	Oid			relid;
+	if (IsA(parsetree, IndexStmt) && ((IndexStmt *) parsetree)->concurrent)
+		conv_record_table(RangeVarGetRelid(((IndexStmt *) parsetree)->relation,
+										   NoLock, true));
+	else if (IsA(parsetree, AlterTableStmt) &&
+			 is_detach_concurrently((AlterTableStmt *) parsetree))
+	{
+		ListCell   *lc;
 
-	if (!IsA(parsetree, IndexStmt) || !stmt->concurrent)
-		return;
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (OidIsValid(relid))
-		record_address(RelationRelationId, relid);
+		conv_record_table(RangeVarGetRelid(((AlterTableStmt *) parsetree)->relation,
+										   NoLock, true));
+		foreach(lc, conv_statement_unchanged_tables(parsetree))
+			conv_record_table(lfirst_oid(lc));
+	}
 }
 
 bool
@@ -263,6 +614,86 @@ conv_forget_all(void)
 {
 	/* The memory goes with TopTransactionContext. */
 	touched = NULL;
+	before = NULL;
+}
+
+/* ---- the before-state ---- */
+
+/*
+ * What a table's violations were about before this transaction first
+ * changed it, so that enforce rejects only what the transaction introduced
+ * (engine.c).  Kept for the whole transaction: ROLLBACK TO SAVEPOINT puts
+ * the table back as it was, which is still the state remembered here.
+ */
+typedef struct BeforeKey
+{
+	int			rule_index;
+	ConvAbout	about;
+} BeforeKey;
+
+typedef struct BeforeEntry
+{
+	Oid			relid;			/* hash key */
+	int			nkeys;
+	BeforeKey  *keys;
+} BeforeEntry;
+
+bool
+conv_before_known(Oid relid)
+{
+	return before != NULL && hash_search(before, &relid, HASH_FIND, NULL) != NULL;
+}
+
+/* Remember the table's violations now (the first call for a table wins). */
+void
+conv_before_store(Oid relid, List *violations)
+{
+	MemoryContext old;
+	BeforeEntry *entry;
+	bool		found;
+	int			i = 0;
+	ListCell   *lc;
+
+	if (before == NULL)
+		before = transaction_hash("pg_conventions before-state",
+								  sizeof(Oid), sizeof(BeforeEntry), 16);
+	entry = hash_search(before, &relid, HASH_ENTER, &found);
+	if (found)
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	entry->nkeys = list_length(violations);
+	entry->keys = palloc(Max(entry->nkeys, 1) * sizeof(BeforeKey));
+	foreach(lc, violations)
+	{
+		ConvViolation *v = lfirst(lc);
+
+		entry->keys[i].rule_index = v->rule_index;
+		entry->keys[i].about = v->about;
+		entry->keys[i].about.aspect = pstrdup(v->about.aspect);
+		i++;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Did the table have this violation before the transaction changed it?
+ * *known says whether its state before is known at all.
+ */
+bool
+conv_before_had(Oid relid, int rule_index, const ConvAbout *about, bool *known)
+{
+	BeforeEntry *entry = before ? hash_search(before, &relid, HASH_FIND, NULL) : NULL;
+
+	*known = entry != NULL;
+	if (entry == NULL)
+		return false;
+	for (int i = 0; i < entry->nkeys; i++)
+	{
+		if (entry->keys[i].rule_index == rule_index &&
+			conv_about_equal(&entry->keys[i].about, about))
+			return true;
+	}
+	return false;
 }
 
 void
@@ -364,7 +795,13 @@ conv_touched_tables(void)
 			continue;
 		oids[n++] = relid;
 		if (get_rel_relispartition(relid))
-			oids[n++] = llast_oid(get_partition_ancestors(relid));
+		{
+			/* none while a DETACH ... CONCURRENTLY of it is pending */
+			List	   *ancestors = get_partition_ancestors(relid);
+
+			if (ancestors != NIL)
+				oids[n++] = llast_oid(ancestors);
+		}
 	}
 
 	/* a table touched through ten objects is looked at once */

@@ -43,6 +43,28 @@ typedef struct SchemaList
 
 static SchemaList *schemas = NULL;
 
+/* The rule ids, by position (the rule masks' bits). */
+#define CONV_RULE_NAME(name, id, s1, s2, s3, description, check) #id,
+static const char *const rule_names[CONV_NUM_RULES] = {
+	CONV_RULE_LIST(CONV_RULE_NAME)
+};
+
+int
+conv_rule_index(const char *id)
+{
+	for (int i = 0; i < CONV_NUM_RULES; i++)
+		if (strcmp(rule_names[i], id) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+conv_rule_name(int rule_index)
+{
+	Assert(rule_index >= 0 && rule_index < CONV_NUM_RULES);
+	return rule_names[rule_index];
+}
+
 static const struct config_enum_entry profile_options[] = {
 	{"sql", CONV_PROFILE_SQL, false},
 	{"sequelize", CONV_PROFILE_SEQUELIZE, false},

@@ -1,105 +1,57 @@
 /*-------------------------------------------------------------------------
  *
  * engine.c
- *		The rule registry, what is in scope, and the guard's sink.
+ *		The rule registry, what a transaction introduced, and the guard's
+ *		sink.
  *
  * A rule is one function that looks at a table (tableinfo.c) and appends
- * violations.  The guard sends them to ereport (this file); the audit sends
- * them to result rows (reports.c).  Nothing else differs between the two.
+ * violations (violation.c).  The guard sends them to ereport (this file);
+ * the audit sends them to result rows (reports.c).  Nothing else differs
+ * between the two.
+ *
+ * What a transaction is judged for is what it changed.  Before a statement
+ * first changes an existing table, under enforce, the table's violations
+ * are remembered (collector.c keeps them); at commit a violation the table
+ * already had is old debt, reported as a WARNING with the same message,
+ * never as the ERROR.  A violation is recognised by what it is about, not
+ * by its words, so a rename does not turn old debt into new.
  *
  *-------------------------------------------------------------------------
  */
 #include "pg_conventions.h"
 
-#include "access/htup_details.h"
-#include "catalog/catalog.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
-#include "catalog/dependency.h"
+#include "catalog/pg_namespace.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "utils/lsyscache.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 
-/*
- * The rules, in the order they are checked and reported.  SQLSTATEs are in
- * the implementation-defined class "PC" (pg_conventions) and documented in
- * the README.
- */
-static const ConvRule conv_rules[] = {
-	{"snake_case_names",
-		"tables, columns, indexes, constraints and schemas are named ^[a-z][a-z0-9_]*$",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '4'), conv_rule_snake_case_names, 0},
-	{"require_primary_key", "every table has a primary key",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '1'), conv_rule_require_primary_key, 1},
-	{"primary_key_type",
-		"the primary key is one uuid column with DEFAULT gen_random_uuid() (per pg_conventions.primary_key_type); junction tables may use their foreign-key columns",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '5'), conv_rule_primary_key_type, 2},
-	{"require_timestamps",
-		"created_at and updated_at are timestamptz DEFAULT now(); junction tables need only created_at",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '2'), conv_rule_require_timestamps, 3},
-	{"timestamptz_only", "no column is timestamp without time zone",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '6'), conv_rule_timestamptz_only, 4},
-	{"soft_delete_column",
-		"the soft-delete column, where present, is a nullable timestamptz without default",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '7'), conv_rule_soft_delete_column, 5},
-	{"foreign_key_type", "foreign-key columns have exactly the referenced columns' types",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '8'), conv_rule_foreign_key_type, 6},
-	{"foreign_key_index", "every foreign key has a covering index",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '3'), conv_rule_foreign_key_index, 7},
-	{"index_naming", "indexes that back no constraint are named idx_<table>_<columns>",
-	MAKE_SQLSTATE('P', 'C', '0', '0', '9'), conv_rule_index_naming, 8},
-	{"redundant_index",
-		"no index duplicates another or is a leading part of another (same method, operator classes, collations, order, predicate)",
-	MAKE_SQLSTATE('P', 'C', '0', '1', '0'), conv_rule_redundant_index, 9},
-	{"low_cardinality_index",
-		"no single-column btree on a column with very few distinct values (pg_stats)",
-	MAKE_SQLSTATE('P', 'C', '0', '1', '1'), conv_rule_low_cardinality_index, 10},
+#define CONV_RULE_ENTRY(name, id, s1, s2, s3, description, check) \
+	{#id, description, MAKE_SQLSTATE('P', 'C', s1, s2, s3), check, CONV_RULE_##name},
+
+/* The rules, in the order they are checked and reported (pg_conventions.h). */
+static const ConvRule conv_rules[CONV_NUM_RULES] = {
+	CONV_RULE_LIST(CONV_RULE_ENTRY)
 };
 
-#define NUM_RULES lengthof(conv_rules)
-
-StaticAssertDecl(lengthof(conv_rules) <= 32, "rule masks are 32 bits wide");
-
-int
-conv_rule_index(const char *id)
-{
-	for (int i = 0; i < (int) NUM_RULES; i++)
-		if (strcmp(conv_rules[i].id, id) == 0)
-			return i;
-	return -1;
-}
+StaticAssertDecl(CONV_NUM_RULES <= 32, "rule masks are 32 bits wide");
 
 int
 conv_num_rules(void)
 {
-	return NUM_RULES;
+	return CONV_NUM_RULES;
 }
 
 const ConvRule *
 conv_rule_at(int index)
 {
 	return &conv_rules[index];
-}
-
-static const ConvRule *
-find_rule(const char *id)
-{
-	int			i = conv_rule_index(id);
-
-	if (i < 0)
-		elog(ERROR, "pg_conventions: unknown rule \"%s\"", id);
-	return &conv_rules[i];
-}
-
-bool
-conv_rule_enabled(const char *id)
-{
-	return !conv_rule_disabled(find_rule(id)->index);
 }
 
 /* What the guard does about this rule now: off, warning or error. */
@@ -113,71 +65,27 @@ conv_rule_severity(const ConvRule *rule)
 	return "warning";
 }
 
-ConvViolation *
-conv_add_violation(List **violations, const char *rule_id, ConvTable *table,
-				   const char *object, const char *message, const char *detail,
-				   const char *fix_sql)
-{
-	ConvViolation *v = palloc0(sizeof(ConvViolation));
-
-	v->rule = find_rule(rule_id);
-	v->relid = table->relid;
-	v->object = pstrdup(object);
-	v->message = pstrdup(message);
-	v->detail = pstrdup(detail);
-	v->fix_sql = pstrdup(fix_sql);
-	*violations = lappend(*violations, v);
-	return v;
-}
-
-/*
- * Is this a table the conventions apply to?  Ordinary and partitioned
- * tables, not temporary, outside the system schemas, not belonging to an
- * extension.
- */
-bool
-conv_table_in_scope(Oid relid)
-{
-	HeapTuple	tup;
-	Form_pg_class cls;
-	Oid			nspid;
-	bool		candidate;
-	char	   *nspname;
-
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		return false;
-	cls = (Form_pg_class) GETSTRUCT(tup);
-	nspid = cls->relnamespace;
-	candidate = (cls->relkind == RELKIND_RELATION ||
-				 cls->relkind == RELKIND_PARTITIONED_TABLE) &&
-		cls->relpersistence != RELPERSISTENCE_TEMP;
-	ReleaseSysCache(tup);
-
-	if (!candidate || IsCatalogNamespace(nspid) || IsToastNamespace(nspid) ||
-		isAnyTempNamespace(nspid))
-		return false;
-	nspname = get_namespace_name(nspid);
-	if (nspname == NULL || strcmp(nspname, "information_schema") == 0 ||
-		!conv_schema_in_scope(nspname))
-		return false;
-	return !OidIsValid(getExtensionOfObject(RelationRelationId, relid));
-}
-
 /* Every rule on one table; NIL when the table has gone. */
 List *
 conv_check_table(Oid relid, Oid ignore_index)
 {
 	ConvTable  *table = conv_table_load(relid);
 	List	   *violations = NIL;
+	ListCell   *lc;
 
 	if (table == NULL)
 		return NIL;
 	table->ignore_index = ignore_index;
-	for (int i = 0; i < (int) NUM_RULES; i++)
+	for (int i = 0; i < CONV_NUM_RULES; i++)
 	{
 		if (!conv_rule_disabled(i))
 			conv_rules[i].check(table, &violations);
+	}
+	foreach(lc, violations)
+	{
+		ConvViolation *v = lfirst(lc);
+
+		v->rule = &conv_rules[v->rule_index];
 	}
 	return violations;
 }
@@ -226,10 +134,132 @@ conv_check_tables(List *relids, Oid ignore_index)
 	return result;
 }
 
+/* ---- before and after ---- */
+
+/* Remember one table as it is now, unless its earlier state is known. */
+static void
+remember_table(Oid relid, Oid ignore_index)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+
+	if (conv_before_known(relid) || !conv_table_in_scope(relid) ||
+		conv_created_in_current_xact(relid))
+		return;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_conventions before-state",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	conv_before_store(relid, conv_check_table(relid, ignore_index));
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+
+/* The table an index stands for, or the relation itself. */
+static Oid
+table_of(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+
+	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
+		return IndexGetRelation(relid, true);
+	return relid;
+}
+
+/*
+ * Only enforce needs the state before: warn reports everything alike, and
+ * off does nothing at all.
+ */
+static bool
+comparing(void)
+{
+	return conv_mode == CONV_MODE_ENFORCE && !creating_extension && !IsBinaryUpgrade;
+}
+
+/*
+ * Before a statement runs: remember the tables it is about to change (and
+ * a partition's root, whose keys its indexes help cover).
+ */
+void
+conv_remember_before(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (!comparing())
+		return;
+	foreach(lc, conv_statement_tables(parsetree))
+	{
+		Oid			relid = table_of(lfirst_oid(lc));
+
+		if (!OidIsValid(relid))
+			continue;
+		remember_table(relid, InvalidOid);
+		if (get_rel_relispartition(relid))
+		{
+			List	   *ancestors = get_partition_ancestors(relid);
+
+			if (ancestors != NIL)
+				remember_table(llast_oid(ancestors), InvalidOid);
+		}
+	}
+}
+
+/*
+ * After a statement that leaves some tables as they were (a detached
+ * partition): what they have now, they had before.
+ */
+void
+conv_remember_unchanged(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (!comparing())
+		return;
+	foreach(lc, conv_statement_unchanged_tables(parsetree))
+		remember_table(lfirst_oid(lc), InvalidOid);
+}
+
+/*
+ * In the last transaction of CREATE INDEX CONCURRENTLY: the table before
+ * it was the table without its new index.
+ */
+void
+conv_remember_before_index(Oid relid, Oid new_index)
+{
+	if (comparing() && OidIsValid(relid))
+		remember_table(relid, new_index);
+}
+
+/*
+ * Old debt: a violation the table had before the transaction changed it,
+ * or one about the name of a schema that already held a table before the
+ * transaction (a schema is judged with its tables, so a new schema, or one
+ * that only now gets its first table, is judged as new).
+ */
+static void
+mark_debt(List *violations)
+{
+	ListCell   *lc;
+
+	if (!comparing())
+		return;
+	foreach(lc, violations)
+	{
+		ConvViolation *v = lfirst(lc);
+		bool		known;
+
+		if (v->about.classid == NamespaceRelationId)
+			v->debt = conv_namespace_has_older_table(v->about.objid);
+		else
+			v->debt = conv_before_had(v->relid, v->rule_index, &v->about, &known);
+	}
+}
+
+/* ---- the sink ---- */
+
 static bool
 is_error(const ConvViolation *v)
 {
-	return strcmp(conv_rule_severity(v->rule), "error") == 0;
+	return !v->debt && strcmp(conv_rule_severity(v->rule), "error") == 0;
 }
 
 const char *
@@ -259,8 +289,9 @@ emit(int elevel, const ConvViolation *v, int others)
 }
 
 /*
- * The guard's sink: a WARNING per violation that is not enforced, then one
- * ERROR for the first enforced violation, whose DETAIL counts the others.
+ * The guard's sink: a WARNING per violation that is not enforced (old debt
+ * included), then one ERROR for the first enforced violation, whose DETAIL
+ * counts the others.
  */
 void
 conv_report_violations(List *violations)
@@ -299,6 +330,7 @@ conv_run_deferred_checks(void)
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	violations = conv_check_tables(conv_touched_tables(), InvalidOid);
+	mark_debt(violations);
 	conv_report_violations(violations);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
@@ -307,8 +339,8 @@ conv_run_deferred_checks(void)
 /*
  * A statement that commits internally cannot be judged at its commits.
  * DROP INDEX CONCURRENTLY is judged before it runs, on the state it would
- * leave: the table without that index.  (CREATE INDEX CONCURRENTLY can only
- * add coverage and is not judged; see conv_classify_statement.)
+ * leave: the table without that index, against the table as it is.  (CREATE
+ * INDEX CONCURRENTLY is judged in its last transaction; see collector.c.)
  */
 void
 conv_precheck_concurrent(Node *parsetree)
@@ -323,11 +355,16 @@ conv_precheck_concurrent(Node *parsetree)
 		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
 		Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
 		Oid			relid;
+		List	   *violations;
 
 		if (!OidIsValid(indexoid))
 			continue;
-		relid = IndexGetRelation(indexoid, true);
-		if (OidIsValid(relid) && conv_table_in_scope(relid))
-			conv_report_violations(conv_check_tables(list_make1_oid(relid), indexoid));
+		relid = conv_lock_table_of_dropped_index(indexoid, true);
+		if (!OidIsValid(relid) || !conv_table_in_scope(relid))
+			continue;
+		remember_table(relid, InvalidOid);
+		violations = conv_check_tables(list_make1_oid(relid), indexoid);
+		mark_debt(violations);
+		conv_report_violations(violations);
 	}
 }

@@ -22,6 +22,8 @@
  */
 #include "pg_conventions.h"
 
+#include "catalog/index.h"
+#include "catalog/pg_class.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -31,8 +33,13 @@
 
 PG_FUNCTION_INFO_V1(conventions_guard_event_trigger);
 
+/*
+ * Record what the command created or altered.  In the last transaction of
+ * CREATE INDEX CONCURRENTLY (concurrent_index), the table before it was
+ * the table without the new index.
+ */
 static void
-record_ddl_commands(void)
+record_ddl_commands(bool concurrent_index)
 {
 	int			ret;
 
@@ -52,8 +59,11 @@ record_ddl_commands(void)
 		Oid			classid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull1));
 		Oid			objid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull2));
 
-		if (!isnull1 && !isnull2)
-			conv_record_object(classid, objid);
+		if (isnull1 || isnull2)
+			continue;
+		if (concurrent_index && classid == RelationRelationId)
+			conv_remember_before_index(IndexGetRelation(objid, true), objid);
+		conv_record_object(classid, objid);
 	}
 	SPI_finish();
 }
@@ -80,16 +90,23 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 	if (strcmp(trigdata->event, "ddl_command_end") == 0)
 	{
 		/*
-		 * ddl_command_end of CREATE INDEX CONCURRENTLY fires in its last
-		 * transaction, after its internal commits: record it like any other.
+		 * ddl_command_end of CREATE INDEX CONCURRENTLY and of DETACH
+		 * PARTITION CONCURRENTLY fires in the last transaction, after the
+		 * internal commits, where the result becomes visible.
 		 */
 		if (kind == CONV_STMT_COLLECT || IsA(trigdata->parsetree, IndexStmt))
-			record_ddl_commands();
+			record_ddl_commands(kind == CONV_STMT_SUSPEND);
+		else if (kind == CONV_STMT_SUSPEND)
+			conv_record_after_concurrent(trigdata->parsetree);
+		conv_remember_unchanged(trigdata->parsetree);
 	}
 	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
 	{
 		if (kind == CONV_STMT_COLLECT)
+		{
+			conv_remember_before(trigdata->parsetree);
 			conv_record_dropped_indexes(trigdata->parsetree);
+		}
 		else if (kind == CONV_STMT_SUSPEND)
 			conv_precheck_concurrent(trigdata->parsetree);
 	}

@@ -20,6 +20,7 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
@@ -62,6 +63,12 @@ static bool hooks_installed = false;
  * the statement that caused them.
  */
 static ConvStatementKind current_statement = CONV_STMT_IGNORE;
+
+/*
+ * The index CREATE INDEX CONCURRENTLY made, seen in its first transaction
+ * and needed in its last: a plain variable, as it outlives both.
+ */
+static Oid	suspended_index = InvalidOid;
 
 /*
  * Is this library named in one of the *_preload_libraries lists?  Session
@@ -199,7 +206,12 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 		kind = conv_classify_statement(pstmt->utilityStmt);
 
 	if (kind == CONV_STMT_SUSPEND)
+	{
+		suspended_index = InvalidOid;
 		conv_precheck_concurrent(pstmt->utilityStmt);
+	}
+	else if (kind == CONV_STMT_COLLECT)
+		conv_remember_before(pstmt->utilityStmt);
 
 	if (kind == CONV_STMT_IGNORE && saved == CONV_STMT_IGNORE)
 	{
@@ -227,7 +239,13 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 
 	/* pstmt is the caller's and still valid; we only read it */
 	if (kind == CONV_STMT_SUSPEND)
+	{
+		if (OidIsValid(suspended_index))
+			conv_remember_before_index(IndexGetRelation(suspended_index, true),
+									   suspended_index);
 		conv_record_after_concurrent(pstmt->utilityStmt);
+	}
+	conv_remember_unchanged(pstmt->utilityStmt);
 }
 
 /*
@@ -241,6 +259,9 @@ conv_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access)
 		prev_object_access(access, classId, objectId, subId, arg);
 
+	if (current_statement == CONV_STMT_SUSPEND && access == OAT_POST_CREATE &&
+		classId == RelationRelationId && subId == 0)
+		suspended_index = objectId;
 	if (current_statement != CONV_STMT_COLLECT || guard_exempt_now())
 		return;
 

@@ -9,12 +9,15 @@
  *						deferred checks
  *	config.c			every other setting
  *	exemptions.c		per-object exemptions (conventions.exemptions)
- *	collector.c			the per-transaction set of touched objects and the
- *						statement classifier both entry points share
+ *	collector.c			the per-transaction set of touched objects, what
+ *						their tables looked like before the transaction
+ *						touched them, and the statement classifier both
+ *						entry points share
  *	event_trigger.c		the event-trigger entry point
  *	tableinfo.c			what the rules read from the catalog about one table
- *	engine.c			the rule registry, scope, and the two sinks (ereport
- *						and result rows)
+ *	violation.c			one violation: what it says and what it is about
+ *	engine.c			the rule registry, the before/after comparison, and
+ *						the guard's sink (ereport)
  *	rules_table.c		table-shape rules: keys, timestamps, soft deletes
  *	rules_naming.c		snake_case names, index names
  *	rules_fk.c			foreign-key rules and the one FK-coverage test
@@ -69,7 +72,54 @@ extern char *conv_updated_at_column;
 extern char *conv_soft_delete_column;
 extern int	conv_low_cardinality_max;
 
+/*
+ * The rules, in the order they are checked and reported:
+ * X(ENUM, id, SQLSTATE digits, description, check function).  The position
+ * is the rule's bit in the rule masks.  SQLSTATEs are in the
+ * implementation-defined class "PC" and documented in the README.
+ */
+#define CONV_RULE_LIST(X) \
+	X(SNAKE_CASE_NAMES, snake_case_names, '0', '0', '4', \
+	  "tables, columns, indexes, constraints and schemas are named ^[a-z][a-z0-9_]*$", \
+	  conv_rule_snake_case_names) \
+	X(REQUIRE_PRIMARY_KEY, require_primary_key, '0', '0', '1', \
+	  "every table has a primary key", conv_rule_require_primary_key) \
+	X(PRIMARY_KEY_TYPE, primary_key_type, '0', '0', '5', \
+	  "the primary key is one uuid column with DEFAULT gen_random_uuid() (per pg_conventions.primary_key_type); junction tables may use their foreign-key columns", \
+	  conv_rule_primary_key_type) \
+	X(REQUIRE_TIMESTAMPS, require_timestamps, '0', '0', '2', \
+	  "created_at and updated_at are timestamptz DEFAULT now(); junction tables need only created_at", \
+	  conv_rule_require_timestamps) \
+	X(TIMESTAMPTZ_ONLY, timestamptz_only, '0', '0', '6', \
+	  "no column is timestamp without time zone", conv_rule_timestamptz_only) \
+	X(SOFT_DELETE_COLUMN, soft_delete_column, '0', '0', '7', \
+	  "the soft-delete column, where present, is a nullable timestamptz without default", \
+	  conv_rule_soft_delete_column) \
+	X(FOREIGN_KEY_TYPE, foreign_key_type, '0', '0', '8', \
+	  "foreign-key columns have exactly the referenced columns' types", \
+	  conv_rule_foreign_key_type) \
+	X(FOREIGN_KEY_INDEX, foreign_key_index, '0', '0', '3', \
+	  "every foreign key has a covering index", conv_rule_foreign_key_index) \
+	X(INDEX_NAMING, index_naming, '0', '0', '9', \
+	  "indexes that back no constraint are named idx_<table>_<columns>", \
+	  conv_rule_index_naming) \
+	X(REDUNDANT_INDEX, redundant_index, '0', '1', '0', \
+	  "no index duplicates another or is a leading part of another (same method, operator classes, collations, order, predicate)", \
+	  conv_rule_redundant_index) \
+	X(LOW_CARDINALITY_INDEX, low_cardinality_index, '0', '1', '1', \
+	  "no single-column btree on a column with very few distinct values (pg_stats)", \
+	  conv_rule_low_cardinality_index)
+
+#define CONV_RULE_ENUM(name, id, s1, s2, s3, description, check) CONV_RULE_##name,
+typedef enum ConvRuleId
+{
+	CONV_RULE_LIST(CONV_RULE_ENUM)
+	CONV_NUM_RULES
+}			ConvRuleId;
+
 extern void conv_define_settings(void);
+extern int	conv_rule_index(const char *id);
+extern const char *conv_rule_name(int rule_index);
 extern bool conv_rule_disabled(int rule_index);
 extern bool conv_rule_warning_only(int rule_index);
 extern bool conv_schema_in_scope(const char *nspname);
@@ -114,15 +164,41 @@ typedef enum ConvStatementKind
 }			ConvStatementKind;
 
 extern ConvStatementKind conv_classify_statement(Node *parsetree);
+extern List *conv_statement_tables(Node *parsetree);
+extern List *conv_statement_unchanged_tables(Node *parsetree);
+extern Oid	conv_lock_table_of_dropped_index(Oid indexoid, bool concurrent);
 extern void conv_record_object(Oid classId, Oid objectId);
 extern void conv_record_dropped_object(Oid classId, Oid objectId, int subId);
 extern void conv_record_dropped_indexes(Node *parsetree);
 extern void conv_record_after_concurrent(Node *parsetree);
+extern void conv_record_table(Oid relid);
 extern bool conv_have_touched(void);
 extern List *conv_touched_tables(void);
 extern void conv_forget_all(void);
 extern void conv_subxact_commit(SubTransactionId mySubid, SubTransactionId parentSubid);
 extern void conv_subxact_abort(SubTransactionId mySubid);
+
+/*
+ * What a violation is about, so that it is recognised before and after a
+ * statement whatever is renamed: a catalog object (class, OID, column
+ * number) and, where one rule can find several things wrong with one
+ * object, which of them (a constant string).
+ */
+typedef struct ConvAbout
+{
+	Oid			classid;
+	Oid			objid;
+	int32		subid;
+	const char *aspect;			/* never NULL; "" when the rule has one */
+}			ConvAbout;
+
+typedef struct ConvViolation ConvViolation;
+
+/* the violations each table had before the transaction first changed it */
+extern bool conv_before_known(Oid relid);
+extern void conv_before_store(Oid relid, List *violations);
+extern bool conv_before_had(Oid relid, int rule_index, const ConvAbout *about,
+							bool *known);
 
 /* ---- one table as the rules see it (tableinfo.c) ---- */
 
@@ -213,6 +289,7 @@ typedef struct ConvConstraint
 } ConvConstraint;
 
 extern ConvTable *conv_table_load(Oid relid);
+extern bool conv_table_in_scope(Oid relid);
 extern ConvColumn *conv_table_column(ConvTable *table, const char *name);
 extern Node *conv_column_default(Oid relid, AttrNumber attnum);
 extern List *conv_table_indexes(ConvTable *table);
@@ -230,22 +307,30 @@ extern ConvNamedTable *conv_tables_in_scope(int *count);
 extern bool conv_table_is_junction(ConvTable *table);
 extern bool conv_attnum_in_foreign_key(ConvTable *table, AttrNumber attnum);
 extern bool conv_created_in_current_xact(Oid relid);
+extern bool conv_namespace_has_older_table(Oid nspid);
+extern Size conv_fk_size(int nkeys);
+extern ConvForeignKey *conv_fk_alloc(int nkeys);
+extern ConvForeignKey *conv_fk_init(void *mem, int nkeys);
+extern void conv_fk_load_colinfo(ConvForeignKey *fk);
 
 /* ---- the rule engine (engine.c) ---- */
 
 typedef struct ConvRule ConvRule;
 
-typedef struct ConvViolation
+struct ConvViolation
 {
-	const ConvRule *rule;
+	int			rule_index;
+	const ConvRule *rule;		/* set by the engine */
 	Oid			relid;
+	ConvAbout	about;
+	bool		debt;			/* the table had it before the transaction */
 	char	   *object;			/* what is wrong, e.g. "posts_user_id_fkey on public.posts" */
 	char	   *message;
 	char	   *detail;			/* why it matters (without the "Rule x:" prefix) */
 	char	   *fix_sql;
 	char	   *advice;			/* for the HINT only, after the fix (profiles) */
 	char	   *exemption;		/* reason, when an exemption covers it */
-} ConvViolation;
+};
 
 typedef void (*ConvRuleCheck) (ConvTable *table, List **violations);
 
@@ -258,23 +343,31 @@ struct ConvRule
 	int			index;			/* position in the registry */
 };
 
-extern int	conv_rule_index(const char *id);
 extern int	conv_num_rules(void);
 extern const ConvRule *conv_rule_at(int index);
 extern const char *conv_rule_severity(const ConvRule *rule);
-extern bool conv_rule_enabled(const char *id);
 
-extern bool conv_table_in_scope(Oid relid);
 extern List *conv_check_table(Oid relid, Oid ignore_index);
+extern void conv_remember_before(Node *parsetree);
+extern void conv_remember_unchanged(Node *parsetree);
+extern void conv_remember_before_index(Oid relid, Oid new_index);
 extern void conv_precheck_concurrent(Node *parsetree);
-extern ConvViolation *conv_add_violation(List **violations, const char *rule_id,
-										 ConvTable *table, const char *object,
-										 const char *message, const char *detail,
-										 const char *fix_sql);
 extern List *conv_check_tables(List *relids, Oid ignore_index);
 extern void conv_report_violations(List *violations);
 extern const char *conv_severity_name(const ConvViolation *v);
 extern void conv_run_deferred_checks(void);
+
+/* ---- one violation (violation.c) ---- */
+
+extern ConvAbout conv_about(Oid classid, Oid objid, int32 subid, const char *aspect);
+extern ConvAbout conv_about_table(const ConvTable *table);
+extern ConvAbout conv_about_column(const ConvTable *table, AttrNumber attnum,
+								   const char *aspect);
+extern ConvViolation *conv_add_violation(List **violations, int rule_index,
+										 ConvTable *table, ConvAbout about,
+										 const char *object, const char *message,
+										 const char *detail, const char *fix_sql);
+extern bool conv_about_equal(const ConvAbout *a, const ConvAbout *b);
 
 /* ---- rules (rules_table.c, rules_fk.c) ---- */
 
@@ -301,10 +394,6 @@ extern bool conv_fk_is_covered(ConvTable *table, ConvForeignKey *fk);
 extern bool conv_fk_covered(Oid relid, char relkind, ConvForeignKey *fk,
 							ConvIndexLookup lookup, void *arg);
 extern bool conv_index_covers_fk(const ConvIndex *index, ConvForeignKey *fk);
-extern void conv_fk_load_colinfo(ConvForeignKey *fk);
-extern Size conv_fk_size(int nkeys);
-extern ConvForeignKey *conv_fk_alloc(int nkeys);
-extern ConvForeignKey *conv_fk_init(void *mem, int nkeys);
 extern char *conv_fk_index_name(Oid nspid, const char *relname, Oid relid,
 								const ConvForeignKey *fk, Oid going_away,
 								bool (*suggested) (Oid nspid, const char *name, void *arg),

@@ -21,60 +21,12 @@
 
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-
-/* The size of a key with room for nkeys columns. */
-Size
-conv_fk_size(int nkeys)
-{
-	return MAXALIGN(sizeof(ConvForeignKey)) +
-		nkeys * (2 * sizeof(AttrNumber) + 3 * sizeof(Oid) + sizeof(int32));
-}
-
-/* A key with room for nkeys columns, in one allocation. */
-ConvForeignKey *
-conv_fk_alloc(int nkeys)
-{
-	return conv_fk_init(palloc0(conv_fk_size(nkeys)), nkeys);
-}
-
-/* Lay a key out in zeroed memory of conv_fk_size(nkeys) bytes. */
-ConvForeignKey *
-conv_fk_init(void *mem, int nkeys)
-{
-	ConvForeignKey *fk = mem;
-	char	   *p = ((char *) fk) + MAXALIGN(sizeof(ConvForeignKey));
-
-	fk->nkeys = nkeys;
-	fk->pfeqop = (Oid *) p;
-	p += nkeys * sizeof(Oid);
-	fk->coltypes = (Oid *) p;
-	p += nkeys * sizeof(Oid);
-	fk->colcollations = (Oid *) p;
-	p += nkeys * sizeof(Oid);
-	fk->coltypmods = (int32 *) p;
-	p += nkeys * sizeof(int32);
-	fk->conkey = (AttrNumber *) p;
-	p += nkeys * sizeof(AttrNumber);
-	fk->confkey = (AttrNumber *) p;
-	return fk;
-}
-
-/* Types, type modifiers and collations of the referencing columns. */
-void
-conv_fk_load_colinfo(ConvForeignKey *fk)
-{
-	if (fk->colinfo_loaded)
-		return;
-	for (int k = 0; k < fk->nkeys; k++)
-		get_atttypetypmodcoll(fk->conrelid, fk->conkey[k], &fk->coltypes[k],
-							  &fk->coltypmods[k], &fk->colcollations[k]);
-	fk->colinfo_loaded = true;
-}
 
 /*
  * Does this one index cover this foreign key of its table?  The column
@@ -295,7 +247,8 @@ conv_rule_foreign_key_index(ConvTable *table, List **violations)
 
 		if (fk->inherited || conv_fk_is_covered(table, fk))
 			continue;
-		conv_add_violation(violations, "foreign_key_index", table,
+		conv_add_violation(violations, CONV_RULE_FOREIGN_KEY_INDEX, table,
+						   conv_about(ConstraintRelationId, fk->conoid, 0, ""),
 						   psprintf("%s on %s", fk->conname, table->display_name),
 						   psprintf("foreign key \"%s\" on table \"%s\" has no covering index",
 									fk->conname, table->display_name),
@@ -349,7 +302,8 @@ conv_rule_foreign_key_type(ConvTable *table, List **violations)
 				continue;
 			colname = get_attname(table->relid, fk->conkey[k], false);
 			reftypname = format_type_with_typemod(reftype, reftypmod);
-			conv_add_violation(violations, "foreign_key_type", table,
+			conv_add_violation(violations, CONV_RULE_FOREIGN_KEY_TYPE, table,
+							   conv_about(ConstraintRelationId, fk->conoid, fk->conkey[k], ""),
 							   psprintf("%s.%s", table->display_name, colname),
 							   psprintf("column \"%s\" of table \"%s\" has type %s, but the column it references, \"%s.%s\", has type %s",
 										colname, table->display_name,

@@ -160,7 +160,8 @@ conv_rule_redundant_index(ConvTable *table, List **violations)
 	{
 		ConvRedundancy *r = lfirst(lc);
 
-		conv_add_violation(violations, "redundant_index", table,
+		conv_add_violation(violations, CONV_RULE_REDUNDANT_INDEX, table,
+						   conv_about(RelationRelationId, r->index->indexrelid, 0, ""),
 						   psprintf("%s.%s", table->nspname, r->index->name),
 						   psprintf("index \"%s\" on table \"%s\" is redundant",
 									r->index->name, table->display_name),
@@ -292,7 +293,8 @@ conv_rule_low_cardinality_index(ConvTable *table, List **violations)
 		ConvLowCardinality *low = lfirst(lc);
 		ConvViolation *v;
 
-		v = conv_add_violation(violations, "low_cardinality_index", table,
+		v = conv_add_violation(violations, CONV_RULE_LOW_CARDINALITY_INDEX, table,
+							   conv_about(RelationRelationId, low->index->indexrelid, 0, ""),
 							   psprintf("%s.%s", table->nspname, low->index->name),
 							   psprintf("index \"%s\" on table \"%s\" is on column \"%s\", which has only %.0f distinct values",
 										low->index->name, table->display_name, low->column,

@@ -8,6 +8,7 @@
 #include "pg_conventions.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "utils/builtins.h"
@@ -98,15 +99,16 @@ conv_free_relation_name(ConvTable *table, const char *name)
 }
 
 static void
-not_snake(List **violations, ConvTable *table, const char *kind, const char *name,
-		  const char *object, const char *message, const char *fix_format,
+not_snake(List **violations, ConvTable *table, ConvAbout about, const char *kind,
+		  const char *name, const char *object, const char *message, const char *fix_format,
 		  const char *fix_arg, NameSpace space, List **suggested)
 {
 	char	   *snake = free_snake_name(table, space, name, *suggested);
 	ConvViolation *v;
 
 	*suggested = lappend(*suggested, snake);
-	v = conv_add_violation(violations, "snake_case_names", table, object, message,
+	v = conv_add_violation(violations, CONV_RULE_SNAKE_CASE_NAMES, table, about,
+						   object, message,
 						   "names are lower-case snake_case (^[a-z][a-z0-9_]*$), so no SQL ever has "
 						   "to quote them and every client maps them the same way.",
 						   psprintf(fix_format, fix_arg, quote_identifier(name),
@@ -127,13 +129,14 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 	List	   *columns = NIL;
 
 	if (!conv_is_snake_case(table->nspname))
-		not_snake(violations, table, "schema", table->nspname,
+		not_snake(violations, table,
+				  conv_about(NamespaceRelationId, table->nspid, 0, ""), "schema", table->nspname,
 				  psprintf("schema %s", table->nspname),
 				  psprintf("schema \"%s\" is not named in snake_case", table->nspname),
 				  "ALTER SCHEMA %s%s RENAME TO %s;", "", NAMES_SCHEMAS, &schemas);
 
 	if (!table->ispartition && !conv_is_snake_case(table->relname))
-		not_snake(violations, table, "table", table->relname, table->display_name,
+		not_snake(violations, table, conv_about_table(table), "table", table->relname, table->display_name,
 				  psprintf("table \"%s\" is not named in snake_case", table->display_name),
 				  "ALTER TABLE %s.%s RENAME TO %s;", quote_identifier(table->nspname),
 				  NAMES_RELATIONS, &relations);
@@ -145,7 +148,8 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 			ConvColumn *col = lfirst(lc);
 
 			if (!conv_is_snake_case(col->name))
-				not_snake(violations, table, "column", col->name,
+				not_snake(violations, table,
+						  conv_about_column(table, col->attnum, ""), "column", col->name,
 						  psprintf("%s.%s", table->display_name, col->name),
 						  psprintf("column \"%s\" of table \"%s\" is not named in snake_case",
 								   col->name, table->display_name),
@@ -159,7 +163,8 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 		ConvConstraint *con = lfirst(lc);
 
 		if (!conv_is_snake_case(con->conname))
-			not_snake(violations, table, "constraint", con->conname,
+			not_snake(violations, table,
+					  conv_about(ConstraintRelationId, con->conoid, 0, ""), "constraint", con->conname,
 					  psprintf("%s on %s", con->conname, table->display_name),
 					  psprintf("constraint \"%s\" on table \"%s\" is not named in snake_case",
 							   con->conname, table->display_name),
@@ -174,7 +179,8 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 		/* a constraint's index has the constraint's name: reported above */
 		if (OidIsValid(index->constraint) || conv_is_snake_case(index->name))
 			continue;
-		not_snake(violations, table, "index", index->name,
+		not_snake(violations, table,
+				  conv_about(RelationRelationId, index->indexrelid, 0, ""), "index", index->name,
 				  psprintf("%s.%s", table->nspname, index->name),
 				  psprintf("index \"%s\" on table \"%s\" is not named in snake_case",
 						   index->name, table->display_name),
@@ -207,7 +213,8 @@ conv_rule_index_naming(ConvTable *table, List **violations)
 		conventional = conv_choose_index_name(table->nspid, table->relname,
 											  index->nkeyatts, colnames, InvalidOid,
 											  NULL, NULL);
-		conv_add_violation(violations, "index_naming", table,
+		conv_add_violation(violations, CONV_RULE_INDEX_NAMING, table,
+						   conv_about(RelationRelationId, index->indexrelid, 0, ""),
 						   psprintf("%s.%s", table->nspname, index->name),
 						   psprintf("index \"%s\" on table \"%s\" is not named idx_<table>_<columns>",
 									index->name, table->display_name),

@@ -154,8 +154,8 @@ conv_rule_require_primary_key(ConvTable *table, List **violations)
 		fix = psprintf("ALTER TABLE %s ADD %s (%s);", table->sql_name, pk,
 					   conv_column_list_sql(table->relid, ncols, cols));
 
-	conv_add_violation(violations, "require_primary_key", table,
-					   table->display_name,
+	conv_add_violation(violations, CONV_RULE_REQUIRE_PRIMARY_KEY, table,
+					   conv_about_table(table), table->display_name,
 					   psprintf("table \"%s\" has no primary key", table->display_name),
 					   "without a primary key, rows cannot be updated or deleted reliably "
 					   "and logical replication cannot replicate their updates and deletes.",
@@ -203,7 +203,9 @@ conv_rule_primary_key_type(ConvTable *table, List **violations)
 		/* a partitioned table's key must include the partition key: leave it */
 		if (table->relkind == RELKIND_PARTITIONED_TABLE)
 			return;
-		conv_add_violation(violations, "primary_key_type", table, table->display_name,
+		conv_add_violation(violations, CONV_RULE_PRIMARY_KEY_TYPE, table,
+						   conv_about(RelationRelationId, table->relid, 0, "columns"),
+						   table->display_name,
 						   psprintf("primary key of table \"%s\" has %d columns",
 									table->display_name, table->pk_nkeys),
 						   psprintf("%s Only a junction table, whose key columns all reference other tables, may have a composite key.", why),
@@ -244,7 +246,8 @@ conv_rule_primary_key_type(ConvTable *table, List **violations)
 				appendStringInfo(&fix, "ALTER COLUMN %s DROP DEFAULT, ", qcol);
 			appendStringInfo(&fix, "ALTER COLUMN %s TYPE uuid USING gen_random_uuid(), "
 							 "ALTER COLUMN %s SET DEFAULT gen_random_uuid();", qcol, qcol);
-			conv_add_violation(violations, "primary_key_type", table,
+			conv_add_violation(violations, CONV_RULE_PRIMARY_KEY_TYPE, table,
+							   conv_about_column(table, col->attnum, "type"),
 							   psprintf("%s.%s", table->display_name, col->name),
 							   psprintf("primary key column \"%s\" of table \"%s\" has type %s, not uuid",
 										col->name, table->display_name,
@@ -253,7 +256,8 @@ conv_rule_primary_key_type(ConvTable *table, List **violations)
 		}
 		else if (conv_profile != CONV_PROFILE_SEQUELIZE &&
 				 (!col->hasdef || !is_uuid_generator(conv_column_default(table->relid, col->attnum))))
-			conv_add_violation(violations, "primary_key_type", table,
+			conv_add_violation(violations, CONV_RULE_PRIMARY_KEY_TYPE, table,
+							   conv_about_column(table, col->attnum, "default"),
 							   psprintf("%s.%s", table->display_name, col->name),
 							   psprintf("primary key column \"%s\" of table \"%s\" has no DEFAULT gen_random_uuid()",
 										col->name, table->display_name),
@@ -271,7 +275,8 @@ conv_rule_primary_key_type(ConvTable *table, List **violations)
 			/* a new identity key beside the old column, under a free name */
 			const char *newcol = conv_table_column(table, "id") == NULL ? "id" : "row_id";
 
-			conv_add_violation(violations, "primary_key_type", table,
+			conv_add_violation(violations, CONV_RULE_PRIMARY_KEY_TYPE, table,
+							   conv_about_column(table, col->attnum, "type"),
 							   psprintf("%s.%s", table->display_name, col->name),
 							   psprintf("primary key column \"%s\" of table \"%s\" has type %s, not an integer type",
 										col->name, table->display_name,
@@ -281,7 +286,8 @@ conv_rule_primary_key_type(ConvTable *table, List **violations)
 										table->sql_name, quote_identifier(table->pk_conname), newcol));
 		}
 		else if (col->identity == '\0')
-			conv_add_violation(violations, "primary_key_type", table,
+			conv_add_violation(violations, CONV_RULE_PRIMARY_KEY_TYPE, table,
+							   conv_about_column(table, col->attnum, "identity"),
 							   psprintf("%s.%s", table->display_name, col->name),
 							   psprintf("primary key column \"%s\" of table \"%s\" is not an identity column",
 										col->name, table->display_name),
@@ -370,9 +376,11 @@ check_timestamp_column(ConvTable *table, const char *colname, bool junction,
 		}
 		/* then snake_case_names asks for that very rename: once is enough */
 		if (spelled != NULL && !conv_is_snake_case(spelled->name) &&
-			conv_rule_enabled("snake_case_names"))
+			!conv_rule_disabled(CONV_RULE_SNAKE_CASE_NAMES))
 			return;
-		v = conv_add_violation(violations, "require_timestamps", table, object,
+		v = conv_add_violation(violations, CONV_RULE_REQUIRE_TIMESTAMPS, table,
+							   conv_about_column(table, 0, psprintf("missing %s", colname)),
+							   object,
 							   psprintf("table \"%s\" has no column \"%s\"",
 										table->display_name, colname),
 							   why,
@@ -388,7 +396,8 @@ check_timestamp_column(ConvTable *table, const char *colname, bool junction,
 	}
 
 	if (col->typid != TIMESTAMPTZOID)
-		conv_add_violation(violations, "require_timestamps", table, object,
+		conv_add_violation(violations, CONV_RULE_REQUIRE_TIMESTAMPS, table,
+						   conv_about_column(table, col->attnum, "type"), object,
 						   psprintf("column \"%s\" of table \"%s\" has type %s, not timestamptz",
 									colname, table->display_name,
 									format_type_with_typemod(col->typid, col->typmod)),
@@ -404,7 +413,8 @@ check_timestamp_column(ConvTable *table, const char *colname, bool junction,
 		return;
 	if (col->generated != '\0' || !col->hasdef ||
 		!is_current_time(conv_column_default(table->relid, col->attnum)))
-		conv_add_violation(violations, "require_timestamps", table, object,
+		conv_add_violation(violations, CONV_RULE_REQUIRE_TIMESTAMPS, table,
+						   conv_about_column(table, col->attnum, "default"), object,
 						   psprintf("column \"%s\" of table \"%s\" does not default to now()",
 									colname, table->display_name),
 						   why,
@@ -451,14 +461,15 @@ conv_rule_timestamptz_only(ConvTable *table, List **violations)
 
 		if (col->typid != TIMESTAMPOID)
 			continue;
-		if (conv_rule_enabled("require_timestamps") &&
+		if (!conv_rule_disabled(CONV_RULE_REQUIRE_TIMESTAMPS) &&
 			(strcmp(col->name, conv_created_at_column) == 0 ||
 			 strcmp(col->name, conv_updated_at_column) == 0))
 			continue;
-		if (conv_rule_enabled("soft_delete_column") &&
+		if (!conv_rule_disabled(CONV_RULE_SOFT_DELETE_COLUMN) &&
 			strcmp(col->name, conv_soft_delete_column) == 0)
 			continue;
-		conv_add_violation(violations, "timestamptz_only", table,
+		conv_add_violation(violations, CONV_RULE_TIMESTAMPTZ_ONLY, table,
+						   conv_about_column(table, col->attnum, ""),
 						   psprintf("%s.%s", table->display_name, col->name),
 						   psprintf("column \"%s\" of table \"%s\" has type timestamp without time zone",
 									col->name, table->display_name),
@@ -490,20 +501,23 @@ conv_rule_soft_delete_column(ConvTable *table, List **violations)
 	object = psprintf("%s.%s", table->display_name, col->name);
 
 	if (col->typid != TIMESTAMPTZOID)
-		conv_add_violation(violations, "soft_delete_column", table, object,
+		conv_add_violation(violations, CONV_RULE_SOFT_DELETE_COLUMN, table,
+						   conv_about_column(table, col->attnum, "type"), object,
 						   psprintf("soft-delete column \"%s\" of table \"%s\" has type %s, not timestamptz",
 									col->name, table->display_name,
 									format_type_with_typemod(col->typid, col->typmod)),
 						   why, to_timestamptz_sql(table, col, NULL));
 	if (col->notnull)
-		conv_add_violation(violations, "soft_delete_column", table, object,
+		conv_add_violation(violations, CONV_RULE_SOFT_DELETE_COLUMN, table,
+						   conv_about_column(table, col->attnum, "notnull"), object,
 						   psprintf("soft-delete column \"%s\" of table \"%s\" is NOT NULL",
 									col->name, table->display_name),
 						   why,
 						   psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;",
 									table->sql_name, qcol));
 	if (col->hasdef || col->generated != '\0')
-		conv_add_violation(violations, "soft_delete_column", table, object,
+		conv_add_violation(violations, CONV_RULE_SOFT_DELETE_COLUMN, table,
+						   conv_about_column(table, col->attnum, "default"), object,
 						   psprintf("soft-delete column \"%s\" of table \"%s\" has a default",
 									col->name, table->display_name),
 						   why,

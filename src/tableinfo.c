@@ -17,7 +17,9 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/catalog.h"
 #include "catalog/dependency.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
@@ -75,6 +77,55 @@ fk_name_cmp(const ListCell *a, const ListCell *b)
 	const ConvForeignKey *y = lfirst(b);
 
 	return strcmp(x->conname, y->conname);
+}
+
+/* The size of a key with room for nkeys columns. */
+Size
+conv_fk_size(int nkeys)
+{
+	return MAXALIGN(sizeof(ConvForeignKey)) +
+		nkeys * (2 * sizeof(AttrNumber) + 3 * sizeof(Oid) + sizeof(int32));
+}
+
+/* A key with room for nkeys columns, in one allocation. */
+ConvForeignKey *
+conv_fk_alloc(int nkeys)
+{
+	return conv_fk_init(palloc0(conv_fk_size(nkeys)), nkeys);
+}
+
+/* Lay a key out in zeroed memory of conv_fk_size(nkeys) bytes. */
+ConvForeignKey *
+conv_fk_init(void *mem, int nkeys)
+{
+	ConvForeignKey *fk = mem;
+	char	   *p = ((char *) fk) + MAXALIGN(sizeof(ConvForeignKey));
+
+	fk->nkeys = nkeys;
+	fk->pfeqop = (Oid *) p;
+	p += nkeys * sizeof(Oid);
+	fk->coltypes = (Oid *) p;
+	p += nkeys * sizeof(Oid);
+	fk->colcollations = (Oid *) p;
+	p += nkeys * sizeof(Oid);
+	fk->coltypmods = (int32 *) p;
+	p += nkeys * sizeof(int32);
+	fk->conkey = (AttrNumber *) p;
+	p += nkeys * sizeof(AttrNumber);
+	fk->confkey = (AttrNumber *) p;
+	return fk;
+}
+
+/* Types, type modifiers and collations of the referencing columns. */
+void
+conv_fk_load_colinfo(ConvForeignKey *fk)
+{
+	if (fk->colinfo_loaded)
+		return;
+	for (int k = 0; k < fk->nkeys; k++)
+		get_atttypetypmodcoll(fk->conrelid, fk->conkey[k], &fk->coltypes[k],
+							  &fk->coltypmods[k], &fk->colcollations[k]);
+	fk->colinfo_loaded = true;
 }
 
 /* Primary key and foreign keys, from one scan of pg_constraint. */
@@ -476,4 +527,71 @@ conv_created_in_current_xact(Oid relid)
 	result = rel->rd_createSubid != InvalidSubTransactionId;
 	relation_close(rel, AccessShareLock);
 	return result;
+}
+
+/*
+ * Is this a table the conventions apply to?  Ordinary and partitioned
+ * tables, not temporary, outside the system schemas, not belonging to an
+ * extension.
+ */
+bool
+conv_table_in_scope(Oid relid)
+{
+	HeapTuple	tup;
+	Form_pg_class cls;
+	Oid			nspid;
+	bool		candidate;
+	char	   *nspname;
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	cls = (Form_pg_class) GETSTRUCT(tup);
+	nspid = cls->relnamespace;
+	candidate = (cls->relkind == RELKIND_RELATION ||
+				 cls->relkind == RELKIND_PARTITIONED_TABLE) &&
+		cls->relpersistence != RELPERSISTENCE_TEMP;
+	ReleaseSysCache(tup);
+
+	if (!candidate || IsCatalogNamespace(nspid) || IsToastNamespace(nspid) ||
+		isAnyTempNamespace(nspid))
+		return false;
+	nspname = get_namespace_name(nspid);
+	if (nspname == NULL || strcmp(nspname, "information_schema") == 0 ||
+		!conv_schema_in_scope(nspname))
+		return false;
+	return !OidIsValid(getExtensionOfObject(RelationRelationId, relid));
+}
+
+
+/*
+ * Does the schema hold a table that existed before this transaction?  Then
+ * a name the schema has had is the schema's old debt, not something the
+ * transaction introduced by putting a table there.
+ */
+bool
+conv_namespace_has_older_table(Oid nspid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+
+		if ((cls->relkind == RELKIND_RELATION ||
+			 cls->relkind == RELKIND_PARTITIONED_TABLE) &&
+			!conv_created_in_current_xact(cls->oid))
+			found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
 }

@@ -40,8 +40,8 @@ my $install_event_triggers = q{
 CREATE EXTENSION pg_conventions;
 CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
   EXECUTE FUNCTION conventions.guard_event_trigger();
-CREATE EVENT TRIGGER pg_conventions_guard_drop ON ddl_command_start
-  WHEN TAG IN ('DROP INDEX') EXECUTE FUNCTION conventions.guard_event_trigger();
+CREATE EVENT TRIGGER pg_conventions_guard_start ON ddl_command_start
+  EXECUTE FUNCTION conventions.guard_event_trigger();
 };
 
 sub run_script

@@ -1,0 +1,106 @@
+-- Enforce judges only what a transaction introduces.  A table made before
+-- the guard (here with mode = off) keeps its old violations as warnings,
+-- with the same message, DETAIL and HINT; what a transaction adds that
+-- breaks a rule, or a rule that now fails where it held, is the error.
+CREATE SCHEMA lg;
+SET search_path = lg;
+SET pg_conventions.mode = off;
+CREATE TABLE users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE TABLE legacy (id integer PRIMARY KEY, name text, created timestamp,
+  user_id uuid REFERENCES users);
+SET pg_conventions.mode = enforce;
+
+-- statements that cannot change what the rules judge: not judged at all
+ALTER TABLE legacy OWNER TO conv_app;
+ALTER TABLE legacy OWNER TO CURRENT_USER;
+ALTER TABLE legacy SET (fillfactor = 90);
+ALTER TABLE legacy RESET (fillfactor);
+ALTER TABLE legacy SET TABLESPACE pg_default;
+ALTER TABLE legacy REPLICA IDENTITY FULL;
+ALTER TABLE legacy CLUSTER ON legacy_pkey;
+ALTER TABLE legacy SET WITHOUT CLUSTER;
+ALTER TABLE legacy DISABLE TRIGGER ALL, ENABLE TRIGGER ALL;
+ALTER TABLE legacy ALTER COLUMN name SET STATISTICS 500;
+ALTER TABLE legacy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE legacy DISABLE ROW LEVEL SECURITY;
+
+-- statements that do: the old violations are warnings, and they pass
+ALTER TABLE legacy ADD CHECK (id > 0);
+ALTER TABLE legacy ALTER COLUMN name SET NOT NULL;
+SET pg_conventions.disabled_rules = 'primary_key_type, require_timestamps, timestamptz_only';
+ALTER TABLE legacy ADD COLUMN note text;
+-- the very index the foreign-key rule asks for
+CREATE INDEX idx_legacy_user_id ON legacy (user_id);
+CREATE INDEX idx_legacy_name ON legacy (name);
+-- a rename does not turn old debt into new
+ALTER TABLE legacy RENAME COLUMN created TO created_on;
+RESET pg_conventions.disabled_rules;
+ALTER TABLE legacy RENAME TO legacy_things;
+ALTER TABLE legacy_things RENAME TO legacy;
+
+-- what a transaction introduces is rejected
+SET pg_conventions.disabled_rules = 'primary_key_type, require_timestamps';
+ALTER TABLE legacy ADD COLUMN "camelCase" text;
+ALTER TABLE legacy ADD COLUMN seen timestamp;
+CREATE INDEX legacy_note ON legacy (note);
+ALTER TABLE legacy ADD COLUMN owner_id uuid REFERENCES users;
+CREATE TABLE keyless (a int);
+-- a rule that now fails where it held
+DROP INDEX idx_legacy_user_id;
+ALTER TABLE legacy ADD COLUMN deleted_at timestamptz;
+ALTER TABLE legacy ALTER COLUMN deleted_at SET NOT NULL;
+
+-- savepoints, DDL in functions, and multi-statement migrations
+BEGIN;
+ALTER TABLE legacy ADD COLUMN a1 text;
+SAVEPOINT s;
+ALTER TABLE legacy ADD COLUMN "A2" text;
+ROLLBACK TO SAVEPOINT s;
+ALTER TABLE legacy ADD COLUMN a2 text;
+COMMIT;
+CREATE FUNCTION migrate(colname text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE lg.legacy ADD COLUMN %I text', colname);
+END
+$$;
+SELECT migrate('a3');
+SELECT migrate('A4');
+ALTER TABLE legacy ADD COLUMN a5 text \; ALTER TABLE legacy ADD COLUMN a6 text;
+ALTER TABLE legacy ADD COLUMN a7 text \; ALTER TABLE legacy ADD COLUMN "A8" text;
+SELECT count(*) AS columns FROM pg_attribute
+ WHERE attrelid = 'legacy'::regclass AND attnum > 0 AND NOT attisdropped;
+
+-- a legacy partitioned table gets a new partition and a new index
+SET pg_conventions.mode = off;
+CREATE TABLE legacy_log (id integer, at timestamp NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE legacy_log_2025 PARTITION OF legacy_log
+  FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+SET pg_conventions.mode = enforce;
+CREATE TABLE legacy_log_2026 PARTITION OF legacy_log
+  FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE INDEX idx_legacy_log_id ON legacy_log (id);
+CREATE INDEX legacy_log_at ON legacy_log (at);
+-- a schema is judged with its tables: a bad schema name is old debt once a
+-- table in it is
+SET pg_conventions.mode = off;
+CREATE SCHEMA "LegacyApp";
+CREATE TABLE "LegacyApp".things (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+SET pg_conventions.mode = enforce;
+CREATE TABLE "LegacyApp".more_things (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE SCHEMA "NewApp";
+CREATE TABLE "NewApp".things (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+
+-- the audit still lists every violation
+RESET pg_conventions.disabled_rules;
+RESET search_path;
+SELECT rule, object FROM conventions.violations()
+ WHERE table_name::text LIKE 'lg.%' OR table_name::text LIKE '"LegacyApp".%'
+ ORDER BY 1, 2;
+SET pg_conventions.mode = off;
+DROP SCHEMA lg, "LegacyApp" CASCADE;
+DROP SCHEMA IF EXISTS "NewApp" CASCADE;
+RESET pg_conventions.mode;

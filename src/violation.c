@@ -1,0 +1,72 @@
+/*-------------------------------------------------------------------------
+ *
+ * violation.c
+ *		One violation of a rule: what it says, and what it is about.
+ *
+ * The words (message, DETAIL, fix SQL) are for people and change with
+ * every rename.  What a violation is about is a catalog identity that does
+ * not: the relation, column, index, constraint or schema, by OID and column
+ * number, and which of the things a rule checks of it is wrong.  That is
+ * how the guard tells a violation a transaction introduced from one the
+ * table already had before it (engine.c, collector.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "catalog/pg_class.h"
+
+ConvAbout
+conv_about(Oid classid, Oid objid, int32 subid, const char *aspect)
+{
+	ConvAbout	about;
+
+	about.classid = classid;
+	about.objid = objid;
+	about.subid = subid;
+	about.aspect = aspect ? aspect : "";
+	return about;
+}
+
+/* The table itself. */
+ConvAbout
+conv_about_table(const ConvTable *table)
+{
+	return conv_about(RelationRelationId, table->relid, 0, "");
+}
+
+/*
+ * One column of the table; attnum 0 stands for a column the rule wants and
+ * the table lacks, named by the aspect.
+ */
+ConvAbout
+conv_about_column(const ConvTable *table, AttrNumber attnum, const char *aspect)
+{
+	return conv_about(RelationRelationId, table->relid, attnum, aspect);
+}
+
+bool
+conv_about_equal(const ConvAbout *a, const ConvAbout *b)
+{
+	return a->classid == b->classid && a->objid == b->objid &&
+		a->subid == b->subid && strcmp(a->aspect, b->aspect) == 0;
+}
+
+ConvViolation *
+conv_add_violation(List **violations, int rule_index, ConvTable *table,
+				   ConvAbout about, const char *object, const char *message,
+				   const char *detail, const char *fix_sql)
+{
+	ConvViolation *v = palloc0(sizeof(ConvViolation));
+
+	Assert(rule_index >= 0 && rule_index < CONV_NUM_RULES);
+	v->rule_index = rule_index;
+	v->relid = table->relid;
+	v->about = about;
+	v->object = pstrdup(object);
+	v->message = pstrdup(message);
+	v->detail = pstrdup(detail);
+	v->fix_sql = pstrdup(fix_sql);
+	*violations = lappend(*violations, v);
+	return v;
+}
