@@ -119,15 +119,16 @@ trap 'exit 130' INT TERM
 # The deb-src twins of the machine's own Debian entries (same URIs, suites,
 # keys), in whichever format they are written.
 add_apt_entry() {
-  local f
+  local f codename
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
   : >"$APT_SRC_FILE.sources"
   : >"$APT_SRC_FILE.list"
   apt_entry_added=1
   for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] && [ "$f" != "$APT_SRC_FILE.sources" ] || continue
-    # deb822 stanzas of type deb for a bookworm suite, as Types: deb-src
-    awk -v RS= -v ORS='\n\n' '
-      /(^|\n)Types:[^\n]*(^|[ \t])deb([ \t]|\n|$)/ && /(^|\n)Suites:[^\n]*bookworm/ &&
+    # deb822 stanzas of type deb for a suite of this release, as Types: deb-src
+    awk -v RS= -v ORS='\n\n' -v codename="$codename" '
+      /(^|\n)Types:[^\n]*(^|[ \t])deb([ \t]|\n|$)/ && $0 ~ ("(^|\n)Suites:([^\n]*[ \t])?" codename) &&
       !/(^|\n)Enabled:[ \t]*no/ {
         n = split($0, l, "\n"); s = ""
         for (i = 1; i <= n; i++) {
@@ -139,7 +140,7 @@ add_apt_entry() {
   done
   for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
     [ -f "$f" ] && [ "$f" != "$APT_SRC_FILE.list" ] || continue
-    sed -n -E 's/^[[:space:]]*deb[[:space:]]+(.*[[:space:]]bookworm.*)$/deb-src \1/p' "$f" >>"$APT_SRC_FILE.list"
+    sed -n -E "s/^[[:space:]]*deb[[:space:]]+(.*[[:space:]]$codename.*)\$/deb-src \\1/p" "$f" >>"$APT_SRC_FILE.list"
   done
   [ -s "$APT_SRC_FILE.sources" ] || rm -f "$APT_SRC_FILE.sources"
   [ -s "$APT_SRC_FILE.list" ] || rm -f "$APT_SRC_FILE.list"
@@ -300,13 +301,16 @@ mkdir -p "$OUT"
 for name in plain guarded; do
   mkdir -p "$OUT/$name"
   for f in results log regression.out regression.diffs pg_regress.log; do
-    [ -e "$WORK/$name/$f" ] && cp -r "$WORK/$name/$f" "$OUT/$name/"
+    if [ -e "$WORK/$name/$f" ]; then cp -r "$WORK/$name/$f" "$OUT/$name/"; fi
   done
 done
 cp -r "$WORK/guarded-normalized" "$WORK/real.diffs" "$WORK/guard-messages.txt" "$WORK/build.log" "$OUT/"
 
 # --- summary -----------------------------------------------------------------
 fail=0
+if [ -n "$crashes" ] || [ "$total_msgs" -eq 0 ] || [ ${#real[@]} -gt 0 ]; then
+  fail=1
+fi
 {
   echo
   echo "===== core regression suite with and without pg_conventions ====="
@@ -319,20 +323,19 @@ fail=0
   printf '%s\n' "${guard_only[@]}" | tr '\n' ' ' | fold -s -w 100 | sed 's/^/   /'
   echo
   if [ -n "$crashes" ]; then
-    fail=1
     echo "CRASHES:"
     printf '%s\n' "$crashes" | sed 's/^/   /'
   else
     echo "crashes: none"
   fi
   if [ "$total_msgs" -eq 0 ]; then
-    fail=1
     echo "FAILED: the guard reported nothing in the guarded run: was it loaded?"
   fi
   if [ ${#real[@]} -gt 0 ]; then
-    fail=1
     echo "REAL DIFFERENCES (plain vs guarded, guard messages removed): ${#real[@]} tests: ${real[*]}"
-    [ -n "$crashes" ] && echo "   (tests running at or after a crash fail for that reason alone)"
+    if [ -n "$crashes" ]; then
+      echo "   (tests running at or after a crash fail for that reason alone)"
+    fi
   else
     echo "real differences: none"
   fi
@@ -342,7 +345,7 @@ if [ ${#real[@]} -gt 0 ]; then
   echo
   echo "----- the differences (at most $DIFF_LINES lines per test; all in $OUT/real.diffs) -----"
   awk -v max="$DIFF_LINES" '
-    /^(--- plain\/|=== )/ { n = 0; shown = 1 }
+    /^(--- plain\/|=== )/ { n = 0 }
     { n++; if (n <= max) print; else if (n == max + 1) print "   [... cut; see real.diffs]" }
   ' "$WORK/real.diffs"
 fi

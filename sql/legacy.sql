@@ -100,6 +100,29 @@ RESET search_path;
 SELECT rule, object FROM conventions.violations()
  WHERE table_name::text LIKE 'lg.%' OR table_name::text LIKE '"LegacyApp".%'
  ORDER BY 1, 2;
+-- the baseline: record the debt once, then violations() tells old from new
+SELECT conventions.baseline_record() > 0 AS recorded;
+SET search_path = lg;
+SET pg_conventions.mode = warn;
+ALTER TABLE legacy ADD COLUMN "newCamel" text;
+ALTER TABLE legacy RENAME TO legacy_renamed;
+RESET search_path;
+SELECT rule, subject, baselined_at IS NOT NULL AS baselined FROM conventions.violations()
+ WHERE table_name = 'lg.legacy_renamed'::regclass ORDER BY 1, 2;
+-- fixed debt leaves the baseline when it is pruned
+ALTER TABLE lg.legacy_renamed DROP COLUMN created_on;
+SELECT conventions.baseline_prune() AS pruned;
+SELECT rule, subject FROM conventions.baseline
+ WHERE table_name = 'lg.legacy_renamed'::regclass ORDER BY 1, 2;
+-- recording is a superuser's decision unless granted
+SET ROLE conv_app;
+SELECT conventions.baseline_record();
+RESET ROLE;
+-- a dropped table's rows go with it
+DROP TABLE lg.legacy_renamed;
+SELECT count(*) AS orphans FROM conventions.baseline b
+ WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = b.table_name::oid);
+DELETE FROM conventions.baseline;
 SET pg_conventions.mode = off;
 DROP SCHEMA lg, "LegacyApp" CASCADE;
 DROP SCHEMA IF EXISTS "NewApp" CASCADE;

@@ -34,6 +34,7 @@
 #include "catalog/pg_opclass.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "catalog/dependency.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -375,9 +376,11 @@ adv_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntr
 {
 	if (prev_set_rel_pathlist)
 		prev_set_rel_pathlist(root, rel, rti, rte);
+	/* an extension's own tables are its business, not the schema's */
 	if (discovering && rte->rtekind == RTE_RELATION &&
 		(rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_MATVIEW) &&
-		rel->reloptkind == RELOPT_BASEREL)
+		rel->reloptkind == RELOPT_BASEREL &&
+		!OidIsValid(getExtensionOfObject(RelationRelationId, rte->relid)))
 	{
 		AdvTable   *t = adv_table(rte->relid);
 		ListCell   *lc;

@@ -368,6 +368,7 @@ extern ConvViolation *conv_add_violation(List **violations, int rule_index,
 										 const char *object, const char *message,
 										 const char *detail, const char *fix_sql);
 extern bool conv_about_equal(const ConvAbout *a, const ConvAbout *b);
+extern char *conv_violation_subject(const ConvViolation *v);
 
 /* ---- rules (rules_table.c, rules_fk.c) ---- */
 

@@ -18,6 +18,7 @@
 #include "access/tableam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -76,23 +77,84 @@ conv_tables_in_scope(int *count)
 	return tables;
 }
 
+/* One row of conventions.baseline. */
+typedef struct BaselineRow
+{
+	Oid			relid;
+	char	   *rule;
+	char	   *subject;
+	Datum		recorded_at;
+} BaselineRow;
+
+/* The baseline's rows, when the extension has the table (0.7 on). */
+static List *
+load_baseline(void)
+{
+	List	   *rows = NIL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pg_conventions: SPI_connect failed");
+	if (SPI_execute("SELECT table_name::pg_catalog.oid, rule, subject, recorded_at "
+					"FROM conventions.baseline", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pg_conventions: reading conventions.baseline failed");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+		BaselineRow *row = palloc(sizeof(BaselineRow));
+
+		row->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		row->rule = SPI_getvalue(tup, desc, 2);
+		row->subject = SPI_getvalue(tup, desc, 3);
+		row->recorded_at = SPI_getbinval(tup, desc, 4, &isnull);
+		rows = lappend(rows, row);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return rows;
+}
+
+static const BaselineRow *
+in_baseline(List *baseline, const ConvViolation *v, const char *subject)
+{
+	ListCell   *lc;
+
+	foreach(lc, baseline)
+	{
+		const BaselineRow *row = lfirst(lc);
+
+		if (row->relid == v->relid && strcmp(row->rule, v->rule->id) == 0 &&
+			strcmp(row->subject, subject) == 0)
+			return row;
+	}
+	return NULL;
+}
+
 Datum
 conventions_violations(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ConvNamedTable *tables;
 	int			ntables;
+	int			natts;
 	List	   *relids = NIL;
+	List	   *baseline = NIL;
 	ListCell   *lc;
 
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
 
-	/* 0.1 declared the first seven columns; 0.2 added the exemption ones */
-	if (rsinfo->setDesc->natts != 7 && rsinfo->setDesc->natts != 9)
+	/* 0.1 declared seven columns, 0.2 added the exemption ones, 0.7 two more */
+	natts = rsinfo->setDesc->natts;
+	if (natts != 7 && natts != 9 && natts != 11)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("conventions.violations() does not match the pg_conventions library"),
 				 errhint("ALTER EXTENSION pg_conventions UPDATE;")));
+	if (natts == 11)
+		baseline = load_baseline();
 
 	tables = conv_tables_in_scope(&ntables);
 	for (int i = 0; i < ntables; i++)
@@ -101,8 +163,8 @@ conventions_violations(PG_FUNCTION_ARGS)
 	foreach(lc, conv_check_tables(relids, InvalidOid))
 	{
 		ConvViolation *v = lfirst(lc);
-		Datum		values[9];
-		bool		nulls[9] = {false};
+		Datum		values[11];
+		bool		nulls[11] = {false};
 
 		values[0] = CStringGetTextDatum(v->rule->id);
 		values[1] = CStringGetTextDatum(conv_severity_name(v));
@@ -118,6 +180,15 @@ conventions_violations(PG_FUNCTION_ARGS)
 			values[8] = CStringGetTextDatum(v->exemption);
 		else
 			nulls[8] = true;
+		if (natts == 11)
+		{
+			char	   *subject = conv_violation_subject(v);
+			const BaselineRow *row = in_baseline(baseline, v, subject);
+
+			values[9] = CStringGetTextDatum(subject);
+			values[10] = row ? row->recorded_at : (Datum) 0;
+			nulls[10] = row == NULL;
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -15,6 +15,9 @@
 #include "pg_conventions.h"
 
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_namespace.h"
+#include "utils/lsyscache.h"
 
 ConvAbout
 conv_about(Oid classid, Oid objid, int32 subid, const char *aspect)
@@ -69,4 +72,35 @@ conv_add_violation(List **violations, int rule_index, ConvTable *table,
 	v->fix_sql = pstrdup(fix_sql);
 	*violations = lappend(*violations, v);
 	return v;
+}
+
+/*
+ * What a violation is about, in words that survive a dump and a restore
+ * (where every OID changes) and the table's rename: "column created",
+ * "index posts_title", "table (missing created_at)".  The baseline keys its
+ * rows by rule, table and this.
+ */
+char *
+conv_violation_subject(const ConvViolation *v)
+{
+	const ConvAbout *a = &v->about;
+	char	   *thing;
+
+	if (a->classid == NamespaceRelationId)
+		thing = psprintf("schema %s", get_namespace_name(a->objid));
+	else if (a->classid == ConstraintRelationId)
+	{
+		thing = psprintf("constraint %s", get_constraint_name(a->objid));
+		if (a->subid != 0)
+			thing = psprintf("%s column %s", thing, get_attname(v->relid, a->subid, true));
+	}
+	else if (a->objid != v->relid)
+		thing = psprintf("index %s", get_rel_name(a->objid));
+	else if (a->subid != 0)
+		thing = psprintf("column %s", get_attname(v->relid, a->subid, true));
+	else
+		thing = "table";
+	if (a->aspect[0] != '\0')
+		thing = psprintf("%s (%s)", thing, a->aspect);
+	return thing;
 }
