@@ -61,6 +61,15 @@ VACUUM (ANALYZE) posts;
 CLUSTER posts USING posts_pkey;
 CLUSTER posts;
 CLUSTER;
+-- the same in warn: reported, never refused
+SET pg_conventions.mode = warn;
+CREATE INDEX CONCURRENTLY posts_title_warned ON posts (title);
+DROP INDEX CONCURRENTLY posts_title_warned;
+DROP INDEX CONCURRENTLY idx_posts_user_id;
+REINDEX TABLE CONCURRENTLY posts;
+VACUUM FULL posts;
+CLUSTER posts;
+SET pg_conventions.mode = enforce;
 -- CREATE and DROP DATABASE, ALTER SYSTEM: nothing to judge
 CREATE DATABASE conv_tc_db;
 DROP DATABASE conv_tc_db;
