@@ -69,6 +69,16 @@ extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #define CONV_CHECK_PLAN_PERMISSIONS(ps) ((void) ExecCheckRTPerms((ps)->rtable, true))
 #endif
 
+/*
+ * A GUC check hook's "extra": PostgreSQL frees it with guc_free() since 16,
+ * which insists on guc_malloc()'s memory; free() before.
+ */
+#if PG_VERSION_NUM >= 160000
+#define CONV_GUC_MALLOC(size) guc_malloc(LOG, (size))
+#else
+#define CONV_GUC_MALLOC(size) malloc(size)
+#endif
+
 /* Ownership checks: one function for every object class since 16. */
 #if PG_VERSION_NUM >= 160000
 #define CONV_OWNS_RELATION(relid) \

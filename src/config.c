@@ -29,8 +29,9 @@ static char *warning_rules_string = NULL;
 static char *schemas_string = NULL;
 
 /*
- * Parsed forms, owned by the GUC machinery through "extra", which must be
- * malloc'd: PostgreSQL frees it with free().
+ * Parsed forms, owned by the GUC machinery through "extra", which it frees
+ * itself: allocated with CONV_GUC_MALLOC (guc_malloc since 16, malloc
+ * before), never palloc.
  */
 static uint32 *disabled_mask = NULL;
 static uint32 *warning_mask = NULL;
@@ -111,7 +112,7 @@ check_rule_list(char **newval, void **extra, GucSource source)
 		}
 		mask |= (uint32) 1 << i;
 	}
-	*extra = malloc(sizeof(uint32));
+	*extra = CONV_GUC_MALLOC(sizeof(uint32));
 	if (*extra == NULL)
 		return false;
 	*(uint32 *) *extra = mask;
@@ -144,7 +145,7 @@ check_schemas(char **newval, void **extra, GucSource source)
 		GUC_check_errdetail("List syntax is invalid.");
 		return false;
 	}
-	parsed = malloc(offsetof(SchemaList, names) +
+	parsed = CONV_GUC_MALLOC(offsetof(SchemaList, names) +
 						Max(list_length(names), 1) * NAMEDATALEN);
 	if (parsed == NULL)
 		return false;

@@ -143,8 +143,9 @@ remember_table(Oid relid, Oid ignore_index)
 	MemoryContext cxt;
 	MemoryContext old;
 
-	if (conv_before_known(relid) || !conv_table_in_scope(relid) ||
-		conv_created_in_current_xact(relid))
+	/* cheapest first: a migration's new tables are most of what it touches */
+	if (conv_before_known(relid) || conv_created_in_current_xact(relid) ||
+		!conv_table_in_scope(relid))
 		return;
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_conventions before-state",
 								ALLOCSET_DEFAULT_SIZES);
