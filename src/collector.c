@@ -208,12 +208,69 @@ conv_classify_statement(Node *parsetree)
 /*
  * The tables to remember as they were before a statement changes them
  * (engine.c, conv_remember_before).  Reading a table's catalog rows while
- * another session drops it fails, so each is locked first, exactly as
- * PostgreSQL itself is about to lock it: the same functions, the same lock
- * modes, the same order and the same permission checks before any lock is
- * taken.  The statement then finds the lock already held.  The result may
- * hold indexes, views and the like; the caller keeps the tables.
+ * another session drops it fails, so each is locked first, with the lock
+ * PostgreSQL itself is about to take for the statement, and in the same
+ * order: the statement then finds it held.  Only relations the rules judge
+ * and the user may alter are locked (a lock must never come before the
+ * permission check), and a name that moved to another relation while we
+ * waited is left alone, as PostgreSQL's own lookups do.  The result may
+ * hold indexes; the caller keeps their tables.
  */
+
+/* May the current user alter this relation (own it, or be in its owner's role)? */
+static bool
+may_alter(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return has_privs_of_role(GetUserId(), owner);
+}
+
+/* The table an index belongs to, or the relation itself. */
+static Oid
+judged_table(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+
+	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
+		return IndexGetRelation(relid, true);
+	return relid;
+}
+
+/* Lock a relation the rules judge, by OID; false when it is not one. */
+static bool
+lock_judged(Oid relid, LOCKMODE lockmode)
+{
+	Oid			table = judged_table(relid);
+
+	if (!OidIsValid(table) || !conv_table_in_scope(table) || !may_alter(relid))
+		return false;
+	LockRelationOid(relid, lockmode);
+	return true;
+}
+
+/* The same by name; InvalidOid when it is not one, or the name moved. */
+static Oid
+lock_judged_name(const RangeVar *rv, LOCKMODE lockmode)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+	if (!OidIsValid(relid) || !lock_judged(relid, lockmode))
+		return InvalidOid;
+	if (RangeVarGetRelid(rv, NoLock, true) != relid)
+	{
+		UnlockRelationOid(relid, lockmode);
+		return InvalidOid;
+	}
+	return relid;
+}
+
+/* The relation, and every partition below it when the statement recurses. */
 static void
 add_with_inheritors(List **relids, Oid relid, LOCKMODE lockmode, bool recurse)
 {
@@ -229,7 +286,7 @@ static void
 alter_table_targets(AlterTableStmt *stmt, List **relids)
 {
 	LOCKMODE	lockmode = AlterTableGetLockLevel(stmt->cmds);
-	Oid			relid = AlterTableLookupRelation(stmt, lockmode);
+	Oid			relid = lock_judged_name(stmt->relation, lockmode);
 	bool		partitions_only = true;
 	ListCell   *lc;
 
@@ -253,31 +310,33 @@ alter_table_targets(AlterTableStmt *stmt, List **relids)
 		/* the table attached becomes a partition, and is judged as one */
 		if (cmd->subtype == AT_AttachPartition &&
 			get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
-			*relids = lappend_oid(*relids,
-								  RangeVarGetRelid(((PartitionCmd *) cmd->def)->name,
-												   AccessExclusiveLock, false));
+			add_with_inheritors(relids,
+								lock_judged_name(((PartitionCmd *) cmd->def)->name,
+												 AccessExclusiveLock),
+								AccessExclusiveLock, false);
 	}
 }
 
 /*
  * DROP INDEX locks the index's table first, after checking that the user
- * owns the index or its schema.  Returns the table, locked, or InvalidOid
- * when the user may not drop the index (PostgreSQL then says so).
+ * may drop the index.  Returns the table, locked, or InvalidOid when the
+ * rules do not judge it or the user may not drop the index (PostgreSQL
+ * then says so).
  */
 Oid
 conv_lock_table_of_dropped_index(Oid indexoid, bool concurrent)
 {
 	Oid			relid;
+	char		relkind = get_rel_relkind(indexoid);
 
-	if (get_rel_relkind(indexoid) != RELKIND_INDEX &&
-		get_rel_relkind(indexoid) != RELKIND_PARTITIONED_INDEX)
+	if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX)
 		return InvalidOid;
-	if (!CONV_OWNS_RELATION(indexoid) &&
-		!CONV_OWNS_NAMESPACE(get_rel_namespace(indexoid)))
+	if (!may_alter(indexoid))
 		return InvalidOid;
 	relid = IndexGetRelation(indexoid, true);
-	if (OidIsValid(relid))
-		LockRelationOid(relid, concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock);
+	if (!OidIsValid(relid) || !conv_table_in_scope(relid))
+		return InvalidOid;
+	LockRelationOid(relid, concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock);
 	return relid;
 }
 
@@ -305,7 +364,6 @@ static void
 rename_targets(RenameStmt *stmt, List **relids)
 {
 	LOCKMODE	lockmode;
-	Oid			relid;
 
 	switch (stmt->renameType)
 	{
@@ -322,10 +380,7 @@ rename_targets(RenameStmt *stmt, List **relids)
 	}
 	if (stmt->relation == NULL)
 		return;
-	relid = RangeVarGetRelidExtended(stmt->relation, lockmode,
-									 stmt->missing_ok ? RVR_MISSING_OK : 0,
-									 RangeVarCallbackOwnsRelation, NULL);
-	add_with_inheritors(relids, relid, lockmode,
+	add_with_inheritors(relids, lock_judged_name(stmt->relation, lockmode), lockmode,
 						stmt->renameType != OBJECT_INDEX && stmt->relation->inh);
 }
 
@@ -344,10 +399,7 @@ conv_statement_tables(Node *parsetree)
 				IndexStmt  *stmt = (IndexStmt *) parsetree;
 				LOCKMODE	lockmode = stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock;
 
-				add_with_inheritors(&relids,
-									RangeVarGetRelidExtended(stmt->relation, lockmode, 0,
-															 RangeVarCallbackOwnsRelation,
-															 NULL),
+				add_with_inheritors(&relids, lock_judged_name(stmt->relation, lockmode),
 									lockmode, stmt->relation->inh);
 				break;
 			}
@@ -360,11 +412,7 @@ conv_statement_tables(Node *parsetree)
 
 				if (stmt->objectType == OBJECT_TABLE && stmt->relation != NULL)
 					add_with_inheritors(&relids,
-										RangeVarGetRelidExtended(stmt->relation,
-																 AccessExclusiveLock,
-																 stmt->missing_ok ? RVR_MISSING_OK : 0,
-																 RangeVarCallbackOwnsRelation,
-																 NULL),
+										lock_judged_name(stmt->relation, AccessExclusiveLock),
 										AccessExclusiveLock, false);
 				break;
 			}
@@ -374,9 +422,10 @@ conv_statement_tables(Node *parsetree)
 
 				/* a new partition changes what covers its root's keys */
 				if (stmt->partbound != NULL && list_length(stmt->inhRelations) == 1)
-					relids = lappend_oid(relids,
-										 RangeVarGetRelid(linitial(stmt->inhRelations),
-														  AccessExclusiveLock, false));
+					add_with_inheritors(&relids,
+										lock_judged_name(linitial(stmt->inhRelations),
+														 AccessExclusiveLock),
+										AccessExclusiveLock, false);
 				break;
 			}
 		case T_DropStmt:

@@ -79,15 +79,4 @@ extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #define CONV_GUC_MALLOC(size) malloc(size)
 #endif
 
-/* Ownership checks: one function for every object class since 16. */
-#if PG_VERSION_NUM >= 160000
-#define CONV_OWNS_RELATION(relid) \
-	object_ownercheck(RelationRelationId, (relid), GetUserId())
-#define CONV_OWNS_NAMESPACE(nspid) \
-	object_ownercheck(NamespaceRelationId, (nspid), GetUserId())
-#else
-#define CONV_OWNS_RELATION(relid) pg_class_ownercheck((relid), GetUserId())
-#define CONV_OWNS_NAMESPACE(nspid) pg_namespace_ownercheck((nspid), GetUserId())
-#endif
-
 #endif							/* PG_CONVENTIONS_COMPAT_H */
