@@ -1,52 +1,62 @@
 #!/usr/bin/env bash
 # Runs PostgreSQL's own core regression suite (src/test/regress, the parallel
-# schedule, about 210 tests) twice against the installed PostgreSQL 15 server:
+# schedule: 217 tests) twice against the installed PostgreSQL 15 server:
 #   plain     a server without pg_conventions
 #   guarded   the same with shared_preload_libraries = 'pg_conventions' and
 #             pg_conventions.mode = warn (the default)
-# and checks that the guard changes nothing but its own messages.
+# and checks that the guard changes nothing but adds its own messages.
 #
-# Pass/fail (exit 0 / exit 1):
-#   FAIL on any backend crash in either run: "terminated by signal" in a
-#        server log (also PANIC, or "server closed the connection
-#        unexpectedly" in a test's output);
+# Pass/fail (exit 0 / exit 1; other codes: the script could not run):
+#   FAIL on any backend crash in either run: "terminated by signal" or PANIC
+#        in a server log, or "server closed the connection unexpectedly" (or
+#        "terminating connection because of crash") in a test's output;
 #   FAIL on any difference between the two runs' outputs, test by test, once
-#        the guard's own messages (WARNING / DETAIL: Rule <id>: / HINT ...)
-#        are removed from the guarded run's output (scripts/
-#        core_regress_normalize.pl, which takes their exact text from the
-#        guarded server's log);
-#   FAIL if a test left no output, or if the guard reported nothing at all
-#        (then it was not active and the comparison proves nothing).
-# The plain run is the reference, not the suite's expected/ files: a Debian
-# server may differ from them (minor-version fixes, locale), and those
-# differences are the same in both runs.  How the plain run compares with
-# expected/ is printed for information only.
+#        the guard's own messages (WARNING / DETAIL:  Rule <id>: / HINT and
+#        the HINT's further lines) are removed from the guarded run's output
+#        by scripts/core_regress_normalize.pl, which takes their exact text
+#        from the guarded server's log (see there);
+#   FAIL if a test left no output, if the guard reported nothing at all (it
+#        was not active, the comparison would prove nothing), or if the plain
+#        run has guard messages.
+# The plain run is the reference, not the suite's expected/ files: the
+# installed server may differ from them (minor-version fixes, locale) and
+# does so in both runs alike.  How the plain run compares with expected/ is
+# printed for information only.
 #
 # Where the suite comes from: Debian's source package postgresql-15 of the
-# installed version (apt-get source, through a deb-src entry that exists only
-# while it downloads), unpacked once into /var/cache/pg_conventions/core-regress
-# (CORE_REGRESS_CACHE to change).  If the mirror does not have the installed
-# version's source (security updates often are not mirrored as source), the
-# newest older one of the same major is used, and with it that version's psql
-# (from its postgresql-client-15 .deb), because psql's handling of a failed
-# COPY FROM STDIN changed in 15.20 and an older suite's scripts rely on the
-# old one.  The server under test is always the installed one.  The C test
-# modules the suite needs (regress.so from regress.c, refint.so and autoinc.so
-# from contrib/spi) are built with PGXS against the installed headers.
+# installed version (apt-get source through a deb-src twin of the machine's
+# own Debian entries, which exists only while it downloads), unpacked with its
+# Debian patches once into /var/cache/pg_conventions/core-regress
+# (CORE_REGRESS_CACHE to change; only the test files are kept, 16 MB).  If the
+# mirrors do not have that version's source (security updates often are not
+# mirrored as source), the newest older postgresql-15 source is used, and with
+# it that version's own psql (from its postgresql-client-15 .deb): psql 15.20
+# skips in-line data after a failed COPY FROM STDIN up to the next "\.", and
+# an older suite's scripts have failing COPYs with no data, so a newer psql
+# would swallow the rest of those scripts.  The server under test is always
+# the installed one.  The C modules the suite loads (regress.so from
+# regress.c, refint.so and autoinc.so from contrib/spi) are built with PGXS
+# against the installed server headers and given to pg_regress as --dlpath.
 #
 # The servers: pg_regress --temp-instance (its own initdb and postmaster, unix
 # socket in a private directory, no TCP), run as the postgres user, C locale,
 # UTF8, fsync off, ports 56431 (plain) and 56432 (guarded; CORE_REGRESS_PORT
-# to move both), one run after the other.  Nothing else on the machine is
-# touched; only servers this script started are stopped, by their pid files.
+# moves both; pg_regress takes the next free port if one is busy), one run
+# after the other.  If the script is interrupted it ends its own pg_regress
+# by pid and stops its own servers through their pid files.
 #
-# Time: about 100 s on a quiet 2-core machine (both runs, suite cached);
-# the first run adds 10-20 s for the download.
+# Time, measured on the 2-core machine (suite cached): 73 s (33 s + 36 s for
+# the two runs); 145 s (72 s + 67 s) while another PostgreSQL test suite ran
+# on the machine at the same time (load 10).  The first run adds about 15 s
+# (download, unpacking).  Running the two at once gains nothing on 2 cores.
 #
-# Output: output/core_regress/ (summary.txt, real.diffs, each run's results,
-# regression.diffs against expected/, and server log).
+# Output: output/core_regress/: summary.txt, real.diffs (plain vs guarded,
+# guard messages removed), guard-messages.txt (per test), guarded-normalized/,
+# and of each run results/, regression.diffs (vs expected/), log/postmaster.log.
 #
 # Usage: bash scripts/core_regress.sh      (as root, no standard input needed)
+#   CORE_REGRESS_PRELOAD=pg_conventions,/path/crash.so   to check the script's
+#   crash detection with a library of one's own (default: pg_conventions)
 # Needs: postgresql-15, postgresql-server-dev-15, postgresql-client-15,
 # dpkg-dev, gcc, make, libc6-dev, libkrb5-dev, perl; missing ones are installed.
 #
@@ -101,8 +111,14 @@ remove_apt_entry() {
     apt-get update -qq >/dev/null 2>&1 || true
   fi
 }
+regress_pid=
 cleanup() {
   local d
+  # interrupted during a run: end our pg_regress (by its pid), then its server
+  if [ -n "$regress_pid" ]; then
+    kill -TERM "$regress_pid" 2>/dev/null || true
+    wait "$regress_pid" 2>/dev/null || true
+  fi
   # a server of ours still running (the script was interrupted): stop it
   for d in "$WORK"/*/tmp_check/data; do
     if [ -f "$d/postmaster.pid" ]; then
@@ -240,18 +256,35 @@ run_suite() {   # name port
   chown postgres: "$WORK/$name"
   echo "== run '$name' (port $port) ..."
   t0=$(date +%s)
-  (cd "$WORK" && runuser -u postgres -- "$PG_REGRESS" \
+  # in the background, so that a signal to this script is handled at once
+  (cd "$WORK" && exec runuser -u postgres -- "$PG_REGRESS" \
       --bindir="$WORK/bin" --inputdir="$SUITE/regress" --outputdir="$WORK/$name" \
       --dlpath="$WORK/lib" --schedule="$SUITE/regress/parallel_schedule" \
       --max-concurrent-tests=20 --temp-instance="$WORK/$name/tmp_check" \
       --temp-config="$WORK/$name.conf" --port="$port" --no-locale --encoding=UTF8 \
-      </dev/null >"$WORK/$name/pg_regress.log" 2>&1) || rc=$?
+      </dev/null >"$WORK/$name/pg_regress.log" 2>&1) &
+  regress_pid=$!
+  wait "$regress_pid" || rc=$?
+  regress_pid=
   echo "   done in $(( $(date +%s) - t0 )) s (pg_regress exit $rc; its comparison with expected/ is informational)"
 }
 run_suite plain "$PORT"
 run_suite guarded "$((PORT + 1))"
 
 # --- compare -----------------------------------------------------------------
+# a run that did not get through (no server, say) ends without pg_regress's
+# "N of M tests failed" / "All M tests passed"
+broken=()
+for name in plain guarded; do
+  mkdir -p "$WORK/$name/results" "$WORK/$name/log"
+  touch "$WORK/$name/log/postmaster.log"
+  if ! grep -qE 'tests (passed|failed)' "$WORK/$name/pg_regress.log"; then
+    broken+=("$name")
+    echo "!! run '$name' did not complete; the end of its pg_regress output and server log:"
+    tail -n 8 "$WORK/$name/pg_regress.log" | sed 's/^/   /'
+    tail -n 8 "$WORK/$name/log/postmaster.log" | sed 's/^/   /'
+  fi
+done
 mkdir -p "$WORK/guarded-normalized"
 perl "$ROOT/scripts/core_regress_normalize.pl" "$WORK/guarded/log/postmaster.log" \
   "$WORK/guarded/results" "$WORK/guarded-normalized" >"$WORK/guard-messages.txt"
@@ -307,8 +340,12 @@ done
 cp -r "$WORK/guarded-normalized" "$WORK/real.diffs" "$WORK/guard-messages.txt" "$WORK/build.log" "$OUT/"
 
 # --- summary -----------------------------------------------------------------
+# the plain run must have no guard message at all (else the guard was loaded there)
+plain_msgs=$(cat "$WORK"/plain/results/*.out 2>/dev/null | grep -cE '^DETAIL:  Rule [a-z][a-z0-9_]*: ' || true)
+
 fail=0
-if [ -n "$crashes" ] || [ "$total_msgs" -eq 0 ] || [ ${#real[@]} -gt 0 ]; then
+if [ -n "$crashes" ] || [ "$total_msgs" -eq 0 ] || [ "$plain_msgs" -ne 0 ] || [ ${#real[@]} -gt 0 ] ||
+   [ ${#broken[@]} -gt 0 ]; then
   fail=1
 fi
 {
@@ -320,7 +357,10 @@ fi
        "$(grep -E '\.\.\. FAILED' "$WORK/plain/pg_regress.log" | awk '{print $(($1 == "test") ? 2 : 1)}' | tr '\n' ' ' || true)"
   echo "identical output: $identical tests"
   echo "guard messages only: ${#guard_only[@]} tests, $total_msgs messages in all (removed before comparing)"
-  printf '%s\n' "${guard_only[@]}" | tr '\n' ' ' | fold -s -w 100 | sed 's/^/   /'
+  if [ ${#guard_only[@]} -gt 0 ]; then
+    printf '%s\n' "${guard_only[@]}" | tr '\n' ' ' | fold -s -w 100 | sed 's/^/   /'
+    echo
+  fi
   echo
   if [ -n "$crashes" ]; then
     echo "CRASHES:"
@@ -331,8 +371,18 @@ fi
   if [ "$total_msgs" -eq 0 ]; then
     echo "FAILED: the guard reported nothing in the guarded run: was it loaded?"
   fi
+  if [ ${#broken[@]} -gt 0 ]; then
+    echo "FAILED: run(s) that did not complete: ${broken[*]} (see their pg_regress.log)"
+  fi
+  if [ "$plain_msgs" -ne 0 ]; then
+    echo "FAILED: the plain run has $plain_msgs guard messages: was pg_conventions loaded there?"
+  fi
   if [ ${#real[@]} -gt 0 ]; then
-    echo "REAL DIFFERENCES (plain vs guarded, guard messages removed): ${#real[@]} tests: ${real[*]}"
+    if [ ${#broken[@]} -gt 0 ]; then
+      echo "REAL DIFFERENCES: ${#real[@]} tests (a run did not complete)"
+    else
+      echo "REAL DIFFERENCES (plain vs guarded, guard messages removed): ${#real[@]} tests: ${real[*]}"
+    fi
     if [ -n "$crashes" ]; then
       echo "   (tests running at or after a crash fail for that reason alone)"
     fi
@@ -341,7 +391,7 @@ fi
   fi
 } | tee "$OUT/summary.txt"
 
-if [ ${#real[@]} -gt 0 ]; then
+if [ ${#real[@]} -gt 0 ] && [ ${#broken[@]} -eq 0 ]; then
   echo
   echo "----- the differences (at most $DIFF_LINES lines per test; all in $OUT/real.diffs) -----"
   awk -v max="$DIFF_LINES" '

@@ -4,8 +4,10 @@
 # throwaway PostgreSQL 15 cluster (pg_virtualenv, loopback only):
 #   1. pg_regress, suite "guard": the library in shared_preload_libraries
 #   2. pg_regress, suite "eventtrigger": no preload, event triggers only
-#   3. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
-#   4. the Sequelize end-to-end test in test/sequelize (node, npm packages
+#   3. PostgreSQL's own regression suite, plain and with the guard preloaded
+#      (scripts/core_regress.sh; about 75 s)
+#   4. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
+#   5. the Sequelize end-to-end test in test/sequelize (node, npm packages
 #      from package-lock.json), against a cluster with the guard preloaded
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 set -euo pipefail
@@ -54,6 +56,17 @@ run_regress() {
 run_regress guard -o shared_preload_libraries=pg_conventions,pg_stat_statements \
   -o max_prepared_transactions=2
 run_regress eventtrigger -o max_prepared_transactions=2
+
+# PostgreSQL's own regression suite, once on a plain server and once with
+# the guard preloaded in warn: any crash, or any difference but the guard's
+# own messages, fails (scripts/core_regress.sh says how it decides).
+echo "== PostgreSQL's own regression suite, plain and with the guard preloaded"
+if bash scripts/core_regress.sh > output/core_regress.log 2>&1; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); status=1
+fi
+cat output/core_regress.log
 
 # TAP: PostgreSQL refuses to run as root, so as root the tests run as the
 # postgres user from a private copy of test/tap.
