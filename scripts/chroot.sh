@@ -297,7 +297,9 @@ fi
 # 4. the command
 if [ $# -gt 0 ]; then
   CMD="$*"
+  LABEL=$CMD
 else
+  LABEL="the default (build with -Werror, install, pg_regress suites guard and eventtrigger)"
   # The default: scripts/test.sh's build and pg_regress part, for this major.
   CMD=$(cat <<'EOF'
 set -uo pipefail
@@ -355,7 +357,7 @@ EOF
   CMD="$(declare -f count_regress)"$'\n'"$CMD"
 fi
 
-echo "== running in the chroot: ${CMD%%$'\n'*}$([ "$CMD" = "${CMD%%$'\n'*}" ] || echo ' ...')"
+echo "== running in the chroot: $LABEL"
 start=$SECONDS
 rc=0
 NS=(unshare --mount --propagation private --pid --fork --mount-proc --net --kill-child)

@@ -5,7 +5,7 @@
 #   1. pg_regress, suite "guard": the library in shared_preload_libraries
 #   2. pg_regress, suite "eventtrigger": no preload, event triggers only
 #   3. PostgreSQL's own regression suite, plain and with the guard preloaded
-#      (scripts/core_regress.sh; about 75 s)
+#      and enforce (scripts/core_regress.sh; about 95 s)
 #   4. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
 #   5. the Sequelize end-to-end test in test/sequelize (node, npm packages
 #      from package-lock.json), against a cluster with the guard preloaded
