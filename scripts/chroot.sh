@@ -61,7 +61,7 @@ inner() {
     for p in /proc/[0-9]*; do
       p=${p#/proc/}
       [ "$p" = 1 ] || [ "$p" = "$BASHPID" ] && continue
-      st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+      read -r st 2>/dev/null < "/proc/$p/stat" || continue
       st=${st##*) }; [ "${st%% *}" = Z ] && continue
       n=$((n + 1))
     done
@@ -186,9 +186,19 @@ unmount_under() {
   done
 }
 
+# 5. the logs: the chroot's output/, also after an error or an interrupt
+copy_logs() {
+  [ "$ran" = 1 ] && [ -d "$DIR$BUILD_DIR/output" ] || return 0
+  find "$OUT" -mindepth 1 -maxdepth 1 ! -name run.log -exec rm -rf {} +
+  cp -a "$DIR$BUILD_DIR/output/." "$OUT/"
+  echo "== logs in $OUT"
+}
+
+ran=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
+  copy_logs || true
   unmount_under "$DIR"
   unmount_under "$DIR.partial"
   if [ -n "$(findmnt -rn -o TARGET | grep -E "^$DIR(\.partial)?(/|$)")" ]; then
@@ -360,20 +370,20 @@ fi
 echo "== running in the chroot: $LABEL"
 start=$SECONDS
 rc=0
-NS=(unshare --mount --propagation private --pid --fork --mount-proc --net --kill-child)
+ran=1
+NS=(unshare --mount --propagation private --pid --fork --mount-proc --kill-child)
+export PGC_NETNS=0
+# a network namespace needs `ip` (iproute2) to bring its loopback up
+if command -v ip >/dev/null 2>&1 && "${NS[@]}" --net -- ip link set lo up 2>/dev/null; then
+  NS+=(--net); PGC_NETNS=1
+fi
 if "${NS[@]}" -- true 2>/dev/null; then
-  export PGC_NETNS=1; bg_run "${NS[@]}" -- bash "$SELF" __inner "$DIR" "$CMD" "$PG_MAJOR" || rc=$?
+  bg_run "${NS[@]}" -- bash "$SELF" __inner "$DIR" "$CMD" "$PG_MAJOR" || rc=$?
 else
   # no namespaces: the same, in the host's; the traps still unmount
   echo "== (unshare unavailable: running without private namespaces)"
-  export PGC_NETNS=0; bg_run bash "$SELF" __inner "$DIR" "$CMD" "$PG_MAJOR" || rc=$?
+  bg_run bash "$SELF" __inner "$DIR" "$CMD" "$PG_MAJOR" || rc=$?
 fi
 echo "== command exited $rc after $((SECONDS - start)) s"
 
-# 5. the logs
-if [ -d "$DIR$BUILD_DIR/output" ]; then
-  find "$OUT" -mindepth 1 -maxdepth 1 ! -name run.log -exec rm -rf {} +
-  cp -a "$DIR$BUILD_DIR/output/." "$OUT/"
-  echo "== logs in $OUT"
-fi
-exit "$rc"
+exit "$rc"   # the EXIT trap copies the logs (step 5)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # count_regress LOGFILE: prints "PASSED FAILED", the number of pg_regress
 # tests that passed and failed in LOGFILE (pg_regress's own output, e.g. of
 # `make installcheck`).  Source this file; it defines only that function.

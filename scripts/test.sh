@@ -17,6 +17,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   EXTRA_PACKAGES="nodejs npm"
 fi
 . scripts/setup.sh
+. scripts/count_regress.sh
 
 passed=0
 failed=0
@@ -45,11 +46,10 @@ run_regress() {
     [ -f "output/$suite/regression.diffs" ] && cat "output/$suite/regression.diffs"
   fi
   cat "$log"
-  local total ok
-  total=$(grep -cE '^test ' "$log" || true)
-  ok=$(grep -cE '^test .* \.\.\. ok ' "$log" || true)
-  passed=$((passed + ok))
-  failed=$((failed + total - ok))
+  local counts
+  counts=$(count_regress "$log")
+  passed=$((passed + ${counts% *}))
+  failed=$((failed + ${counts#* }))
 }
 
 # prepared transactions for the PREPARE TRANSACTION tests
