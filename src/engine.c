@@ -177,17 +177,28 @@ comparing(void)
 }
 
 /*
- * Before a statement runs: remember the tables it is about to change (and
- * a partition's root, whose keys its indexes help cover).
+ * Before a statement runs: lock the tables it is about to change, and under
+ * enforce remember them (and a partition's root, whose keys its indexes
+ * help cover).  The lock is taken in warn too, although nothing is
+ * remembered there: it is the lock the statement takes anyway, a moment
+ * earlier, and the tolerant lookups before it read the invalidations of a
+ * concurrent DROP, which PostgreSQL's own permission check of CREATE INDEX
+ * and ALTER TABLE (RangeVarCallbackOwnsRelation and friends) would
+ * otherwise meet as "cache lookup failed for relation" (SQLSTATE XX000),
+ * on a plain server too; test/isolation/specs/create_index_vs_drop.spec.
  */
 void
 conv_remember_before(Node *parsetree)
 {
+	List	   *tables;
 	ListCell   *lc;
 
+	if (conv_mode == CONV_MODE_OFF || creating_extension || IsBinaryUpgrade)
+		return;
+	tables = conv_statement_tables(parsetree);
 	if (!comparing())
 		return;
-	foreach(lc, conv_statement_tables(parsetree))
+	foreach(lc, tables)
 	{
 		Oid			relid = table_of(lfirst_oid(lc));
 
