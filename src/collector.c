@@ -365,6 +365,8 @@ rename_targets(RenameStmt *stmt, List **relids)
 {
 	LOCKMODE	lockmode;
 
+	if (stmt->relation == NULL)
+		return;
 	switch (stmt->renameType)
 	{
 		case OBJECT_TABLE:
@@ -373,13 +375,22 @@ rename_targets(RenameStmt *stmt, List **relids)
 			lockmode = AccessExclusiveLock;
 			break;
 		case OBJECT_INDEX:
-			lockmode = ShareUpdateExclusiveLock;
-			break;
+			{
+				/*
+				 * ALTER INDEX ... RENAME takes ShareUpdateExclusiveLock on an
+				 * index, and (as PostgreSQL retries once it sees the kind)
+				 * AccessExclusiveLock on a table named by ALTER INDEX.
+				 */
+				char		relkind = get_rel_relkind(RangeVarGetRelid(stmt->relation,
+																	   NoLock, true));
+
+				lockmode = (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX) ?
+					ShareUpdateExclusiveLock : AccessExclusiveLock;
+				break;
+			}
 		default:
 			return;
 	}
-	if (stmt->relation == NULL)
-		return;
 	add_with_inheritors(relids, lock_judged_name(stmt->relation, lockmode), lockmode,
 						stmt->renameType != OBJECT_INDEX && stmt->relation->inh);
 }
