@@ -6,8 +6,10 @@
 #   2. pg_regress, suite "eventtrigger": no preload, event triggers only
 #   3. PostgreSQL's own regression suite, plain and with the guard preloaded
 #      and enforce (scripts/core_regress.sh; about 95 s)
-#   4. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
-#   5. the Sequelize end-to-end test in test/sequelize (node, npm packages
+#   4. isolation specs of concurrent DDL (test/isolation) and a bounded
+#      pgbench stress with DDL (test/stress), both under enforce
+#   5. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
+#   6. the Sequelize end-to-end test in test/sequelize (node, npm packages
 #      from package-lock.json), against a cluster with the guard preloaded
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 set -euo pipefail
@@ -67,6 +69,24 @@ else
   failed=$((failed + 1)); status=1
 fi
 cat output/core_regress.log
+
+# Concurrent DDL: isolation specs, then a bounded pgbench stress (8 clients,
+# 20 s), both with the guard preloaded in enforce; any internal error
+# (XX000) or crash fails.
+echo "== isolation specs (concurrent DDL, enforce)"
+if bash test/isolation/run.sh > output/isolation.log 2>&1; then
+  passed=$((passed + $(grep -cE '^test .* \.\.\. ok ' output/isolation.log || true)))
+else
+  failed=$((failed + 1)); status=1
+fi
+cat output/isolation.log
+echo "== concurrent DDL stress (pgbench)"
+if bash test/stress/ddl_pgbench.sh > output/stress.log 2>&1; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); status=1
+fi
+cat output/stress.log
 
 # TAP: PostgreSQL refuses to run as root, so as root the tests run as the
 # postgres user from a private copy of test/tap.

@@ -254,20 +254,55 @@ lock_judged(Oid relid, LOCKMODE lockmode)
 	return true;
 }
 
-/* The same by name; InvalidOid when it is not one, or the name moved. */
+/*
+ * The same by name; InvalidOid when it is not one.  While we waited for the
+ * lock the name may have come to mean another relation (dropped and made
+ * again): then that one is locked instead, as RangeVarGetRelidExtended
+ * retries, so that PostgreSQL's own lookup finds the relation it names
+ * locked and nobody can drop it between that lookup and its checks.
+ */
 static Oid
 lock_judged_name(const RangeVar *rv, LOCKMODE lockmode)
 {
 	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
 
-	if (!OidIsValid(relid) || !lock_judged(relid, lockmode))
-		return InvalidOid;
-	if (RangeVarGetRelid(rv, NoLock, true) != relid)
+	for (;;)
 	{
-		UnlockRelationOid(relid, lockmode);
-		return InvalidOid;
+		Oid			now;
+		bool		locked;
+
+		if (!OidIsValid(relid))
+			return InvalidOid;
+		locked = lock_judged(relid, lockmode);
+
+		/*
+		 * Locking, or reading a row the cache no longer had, read the
+		 * invalidations of whatever happened meanwhile: look again.
+		 */
+		now = RangeVarGetRelid(rv, NoLock, true);
+		if (now == relid)
+			return locked ? relid : InvalidOid;
+		if (locked)
+			UnlockRelationOid(relid, lockmode);
+		relid = now;
 	}
-	return relid;
+}
+
+/*
+ * CREATE INDEX looks its table up with RangeVarCallbackOwnsRelation, which
+ * raises "cache lookup failed for relation" (XX000) when the table was
+ * dropped between the name lookup and the check: a race of PostgreSQL's own
+ * (test/isolation/specs/create_index_vs_drop.spec gives it on a plain
+ * server every time).  The same lookup and lock, first, with a check that
+ * lets RangeVarGetRelidExtended look the name up again instead: the
+ * statement then finds its table locked.
+ */
+static void
+owns_relation_if_exists(const RangeVar *relation, Oid relId, Oid oldRelId, void *arg)
+{
+	if (OidIsValid(relId) && !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relId)))
+		return;
+	RangeVarCallbackOwnsRelation(relation, relId, oldRelId, arg);
 }
 
 /* The relation, and every partition below it when the statement recurses. */
@@ -410,7 +445,11 @@ conv_statement_tables(Node *parsetree)
 				IndexStmt  *stmt = (IndexStmt *) parsetree;
 				LOCKMODE	lockmode = stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock;
 
-				add_with_inheritors(&relids, lock_judged_name(stmt->relation, lockmode),
+				/* PostgreSQL's own lookup, made safe against a concurrent DROP */
+				add_with_inheritors(&relids,
+									RangeVarGetRelidExtended(stmt->relation, lockmode,
+															 RVR_MISSING_OK,
+															 owns_relation_if_exists, NULL),
 									lockmode, stmt->relation->inh);
 				break;
 			}

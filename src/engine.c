@@ -20,6 +20,8 @@
  */
 #include "pg_conventions.h"
 
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -193,7 +195,12 @@ conv_remember_before(Node *parsetree)
 	List	   *tables;
 	ListCell   *lc;
 
-	if (conv_mode == CONV_MODE_OFF || creating_extension || IsBinaryUpgrade)
+	/*
+	 * A read-only transaction or a standby refuses the statement before it
+	 * looks anything up, and takes no such lock: neither do we.
+	 */
+	if (conv_mode == CONV_MODE_OFF || creating_extension || IsBinaryUpgrade ||
+		XactReadOnly || RecoveryInProgress())
 		return;
 	tables = conv_statement_tables(parsetree);
 	if (!comparing())
