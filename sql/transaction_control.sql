@@ -183,6 +183,14 @@ END
 $$;
 SELECT to_regclass('tc.uncaught') IS NOT NULL AS uncaught;
 
+-- a read-only transaction refuses DDL with PostgreSQL's own error
+BEGIN READ ONLY;
+CREATE INDEX idx_posts_title ON posts (title);
+ROLLBACK;
+BEGIN READ ONLY;
+ALTER TABLE posts ADD COLUMN note text;
+ROLLBACK;
+
 SELECT 'alive' AS server;
 SET pg_conventions.mode = off;
 DROP SCHEMA tc CASCADE;
