@@ -363,7 +363,7 @@ discover_order(PlannerInfo *root, RelOptInfo *rel, AdvTable *t)
 		if (found == NULL)
 			return;
 		order[n] = found->varattno;
-		desc[n] = pk->pk_strategy == BTGreaterStrategyNumber;
+		desc[n] = CONV_PATHKEY_DESCENDING(pk);
 		n++;
 	}
 	t->norder = n;

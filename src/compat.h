@@ -69,6 +69,31 @@ extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #define CONV_CHECK_PLAN_PERMISSIONS(ps) ((void) ExecCheckRTPerms((ps)->rtable, true))
 #endif
 
+/* ExecutorRun lost its execute_once argument in 18. */
+#if PG_VERSION_NUM >= 180000
+#define CONV_EXECUTOR_RUN_ARGS_DECL \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define CONV_EXECUTOR_RUN_ARGS queryDesc, direction, count
+#else
+#define CONV_EXECUTOR_RUN_ARGS_DECL \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
+#define CONV_EXECUTOR_RUN_ARGS queryDesc, direction, count, execute_once
+#endif
+
+/* A path key's sort direction: a compare type since 18, a btree strategy before. */
+#if PG_VERSION_NUM >= 180000
+#define CONV_PATHKEY_DESCENDING(pk) ((pk)->pk_cmptype == COMPARE_GT)
+#else
+#define CONV_PATHKEY_DESCENDING(pk) ((pk)->pk_strategy == BTGreaterStrategyNumber)
+#endif
+
+/*
+ * NOT NULL constraints are rows of pg_constraint since 18 (contype 'n'),
+ * named by PostgreSQL; the rules judge the column's attnotnull on every
+ * major, and never such a constraint's name.
+ */
+#define CONV_CONSTRAINT_NOTNULL 'n'
+
 /*
  * A GUC check hook's "extra": PostgreSQL frees it with guc_free() since 16,
  * which insists on guc_malloc()'s memory; free() before.

@@ -162,6 +162,9 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 	{
 		ConvConstraint *con = lfirst(lc);
 
+		/* PostgreSQL 18 names a table's NOT NULL constraints itself */
+		if (con->contype == CONV_CONSTRAINT_NOTNULL)
+			continue;
 		if (!conv_is_snake_case(con->conname))
 			not_snake(violations, table,
 					  conv_about(ConstraintRelationId, con->conoid, 0, ""), "constraint", con->conname,

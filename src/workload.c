@@ -360,16 +360,15 @@ workload_ExecutorStart(QueryDesc *queryDesc, int eflags)
 }
 
 static void
-workload_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-					 bool execute_once)
+workload_ExecutorRun(CONV_EXECUTOR_RUN_ARGS_DECL)
 {
 	nesting_level++;
 	PG_TRY();
 	{
 		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+			prev_ExecutorRun(CONV_EXECUTOR_RUN_ARGS);
 		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+			standard_ExecutorRun(CONV_EXECUTOR_RUN_ARGS);
 	}
 	PG_FINALLY();
 	{
