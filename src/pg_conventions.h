@@ -9,10 +9,12 @@
  *						deferred checks
  *	config.c			every other setting
  *	exemptions.c		per-object exemptions (conventions.exemptions)
- *	collector.c			the per-transaction set of touched objects, what
+ *	statement.c			what a statement means to the guard (the classifier
+ *						both entry points share) and the tables it is about
+ *						to change, locked
+ *	collector.c			the per-transaction set of touched objects, and what
  *						their tables looked like before the transaction
- *						touched them, and the statement classifier both
- *						entry points share
+ *						touched them
  *	event_trigger.c		the event-trigger entry point
  *	tableinfo.c			what the rules read from the catalog about one table
  *	violation.c			one violation: what it says and what it is about
@@ -163,7 +165,10 @@ typedef enum ConvStatementKind
 	CONV_STMT_SUSPEND			/* commits internally (CONCURRENTLY): see collector.c */
 }			ConvStatementKind;
 
+/* ---- what a statement means (statement.c) ---- */
+
 extern ConvStatementKind conv_classify_statement(Node *parsetree);
+extern bool conv_is_detach_concurrently(Node *parsetree);
 extern List *conv_statement_tables(Node *parsetree);
 extern List *conv_statement_unchanged_tables(Node *parsetree);
 extern Oid	conv_lock_table_of_dropped_index(Oid indexoid, bool concurrent);
