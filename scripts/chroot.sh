@@ -10,8 +10,9 @@
 #   COMMAND    a shell command run by bash inside the chroot, in the copy of
 #              the repository at /build/pg_conventions.  Without one: build
 #              warning-free (COPT=-Werror), install, and run the two pg_regress
-#              suites (guard, eventtrigger) as scripts/test.sh does on the host,
-#              each in its own pg_virtualenv cluster; prints per-suite counts.
+#              suites (guard, eventtrigger) and the TAP tests as scripts/test.sh
+#              does on the host, each suite in its own pg_virtualenv cluster;
+#              prints per-suite counts.
 #   --head     copy the committed tree (git archive HEAD), not the work tree
 #   --rebuild  throw away the cached chroot and make it anew
 #
@@ -355,6 +356,22 @@ run_regress() {
 run_regress guard -o shared_preload_libraries=pg_conventions,pg_stat_statements \
   -o max_prepared_transactions=2
 run_regress eventtrigger -o max_prepared_transactions=2
+# the TAP tests, as scripts/test.sh runs them on the host (as postgres)
+echo "== TAP tests"
+tapdir=$(mktemp -d)
+cp -r test/tap "$tapdir/"
+chown -R postgres "$tapdir"
+pgxs=$(dirname "$($PG_CONFIG --pgxs)")/..
+if (cd "$tapdir" && runuser -u postgres -- env PATH="/usr/lib/postgresql/$PG_MAJOR/bin:/usr/bin:/bin" \
+      PG_REGRESS="$pgxs/test/regress/pg_regress" PERL5LIB="$pgxs/test/perl" TESTDIR="$tapdir" \
+      prove --timer -v "$tapdir"/tap/*.pl) >output/tap.log 2>&1; then tap_ok=1; else tap_ok=0; status=1; fi
+cat output/tap.log
+p=$(grep -cE '^ok [0-9]+' output/tap.log || true)
+f=$(grep -cE '^not ok [0-9]+' output/tap.log || true)
+[ "$tap_ok" = 0 ] && [ "$f" = 0 ] && f=1
+total_p=$((total_p + p)); total_f=$((total_f + f))
+summary+="TAP: $p passed, $f failed"$'\n'
+rm -rf "$tapdir"
 echo
 printf '%s' "$summary"
 echo "pg_conventions (PostgreSQL $PG_MAJOR): $total_p passed, $total_f failed"

@@ -11,7 +11,10 @@
 #   5. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
 #   6. the Sequelize end-to-end test in test/sequelize (node, npm packages
 #      from package-lock.json), against a cluster with the guard preloaded
+#   7. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
+#      the build, both pg_regress suites and the TAP tests
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
+#        PG_MAJORS=15 bash scripts/test.sh    (only this machine's 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's nodejs and npm for the Sequelize test, unless a node is here already
@@ -24,6 +27,10 @@ fi
 passed=0
 failed=0
 status=0
+summary=
+# The majors to test: 15 on this machine, the others in chroots.
+# PG_MAJORS=15 runs this machine's alone, for quick local work.
+PG_MAJORS=${PG_MAJORS:-15 17 18}
 
 # A test-only extension (test/ext) for the "DDL from extension scripts" test,
 # installed for this run and removed afterwards.
@@ -122,6 +129,23 @@ seq_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$seq_log" | tail -1)
 passed=$((passed + ${seq_pass:-0}))
 failed=$((failed + ${seq_fail:-0}))
 
+# The other majors Debian ships, each in its own cached chroot made from
+# Debian's archive (scripts/chroot.sh: PostgreSQL 17 from trixie, 18 from
+# sid): built warning-free, both pg_regress suites and the TAP tests.
+for major in $PG_MAJORS; do
+  [ "$major" = "$PG_MAJOR" ] && continue
+  echo "== PostgreSQL $major (chroot)"
+  chroot_log=output/chroot-$major.log
+  if bash scripts/chroot.sh "$major" >"$chroot_log" 2>&1; then :; else status=1; fi
+  cat "$chroot_log"
+  counts=$(sed -n "s/^pg_conventions (PostgreSQL $major): \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p" "$chroot_log")
+  [ -z "$counts" ] && counts="0 1"    # it did not get as far as the tests
+  passed=$((passed + ${counts% *}))
+  failed=$((failed + ${counts#* }))
+  summary+="PostgreSQL $major: ${counts% *} passed, ${counts#* } failed"$'\n'
+done
+
 echo
+printf '%s' "$summary"
 echo "pg_conventions: $passed passed, $failed failed"
 exit $status
