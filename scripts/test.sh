@@ -11,7 +11,9 @@
 #   5. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
 #   6. the Sequelize end-to-end test in test/sequelize (node, npm packages
 #      from package-lock.json), against a cluster with the guard preloaded
-#   7. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
+#   7. the Debian package (test/deb/run.sh): dpkg-buildpackage, dpkg -i, the
+#      demo and the package's autopkgtest against it
+#   8. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
 #      the build, both pg_regress suites and the TAP tests
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 #        PG_MAJORS=15 bash scripts/test.sh    (only this machine's 15)
@@ -128,6 +130,16 @@ seq_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$seq_log" | tail -1)
 [ "$seq_ok" = 0 ] && [ "${seq_fail:-0}" = 0 ] && seq_fail=1
 passed=$((passed + ${seq_pass:-0}))
 failed=$((failed + ${seq_fail:-0}))
+
+# The Debian package: built with dpkg-buildpackage, installed, the demo and
+# its autopkgtest (pg_buildext installcheck) run against it, removed again.
+echo "== the Debian package"
+if bash test/deb/run.sh > output/deb.log 2>&1; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); status=1
+fi
+cat output/deb.log
 
 # The other majors Debian ships, each in its own cached chroot made from
 # Debian's archive (scripts/chroot.sh: PostgreSQL 17 from trixie, 18 from
