@@ -11,9 +11,13 @@
  * which registers the transaction callbacks (but not the hooks).
  *
  *	ddl_command_end		records the objects of pg_event_trigger_ddl_commands()
- *	ddl_command_start	for DROP INDEX, records the tables of the indexes
- *						while they still exist, or judges DROP INDEX
- *						CONCURRENTLY before it runs
+ *						(in the last transaction of a statement that commits
+ *						internally, where its result becomes visible)
+ *	ddl_command_start	locks and, under enforce, remembers the tables the
+ *						statement is about to change (so that enforce rejects
+ *						only what it introduces); for DROP INDEX, records the
+ *						tables of the indexes while they still exist, or
+ *						judges DROP INDEX CONCURRENTLY before it runs
  *
  * When the preloaded guard is active it has already seen everything, and
  * the trigger does nothing: each violation is reported once.
@@ -115,7 +119,7 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("conventions.guard_event_trigger() does not support the %s event",
 						trigdata->event),
-				 errhint("Create the event trigger ON ddl_command_end, and ON ddl_command_start WHEN TAG IN ('DROP INDEX').")));
+				 errhint("Create the event trigger ON ddl_command_end, and ON ddl_command_start.")));
 
 	PG_RETURN_NULL();
 }
