@@ -44,6 +44,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A script that is one test: passes or fails as a whole, its log shown.
+run_one() {
+  local name=$1 script=$2
+  if bash "$script" >"output/$name.log" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); status=1
+  fi
+  cat "output/$name.log"
+}
+
 run_regress() {
   local suite=$1; shift
   echo "== pg_regress suite '$suite'"
@@ -72,30 +83,15 @@ run_regress eventtrigger -o max_prepared_transactions=2
 # the guard preloaded in warn: any crash, or any difference but the guard's
 # own messages, fails (scripts/core_regress.sh says how it decides).
 echo "== PostgreSQL's own regression suite, plain and with the guard preloaded"
-if bash scripts/core_regress.sh > output/core_regress.log 2>&1; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1)); status=1
-fi
-cat output/core_regress.log
+run_one core_regress scripts/core_regress.sh
 
 # Concurrent DDL: isolation specs, then a bounded pgbench stress (8 clients,
 # 20 s), both with the guard preloaded in enforce; any internal error
 # (XX000) or crash fails.
 echo "== isolation specs (concurrent DDL, enforce)"
-if bash test/isolation/run.sh > output/isolation.log 2>&1; then
-  passed=$((passed + $(grep -cE '^test .* \.\.\. ok ' output/isolation.log || true)))
-else
-  failed=$((failed + 1)); status=1
-fi
-cat output/isolation.log
+run_one isolation test/isolation/run.sh
 echo "== concurrent DDL stress (pgbench)"
-if bash test/stress/ddl_pgbench.sh > output/stress.log 2>&1; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1)); status=1
-fi
-cat output/stress.log
+run_one stress test/stress/ddl_pgbench.sh
 
 # TAP: PostgreSQL refuses to run as root, so as root the tests run as the
 # postgres user from a private copy of test/tap.
@@ -134,12 +130,7 @@ failed=$((failed + ${seq_fail:-0}))
 # The Debian package: built with dpkg-buildpackage, installed, the demo and
 # its autopkgtest (pg_buildext installcheck) run against it, removed again.
 echo "== the Debian package"
-if bash test/deb/run.sh > output/deb.log 2>&1; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1)); status=1
-fi
-cat output/deb.log
+run_one deb test/deb/run.sh
 
 # The other majors Debian ships, each in its own cached chroot made from
 # Debian's archive (scripts/chroot.sh: PostgreSQL 17 from trixie, 18 from

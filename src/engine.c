@@ -157,17 +157,6 @@ remember_table(Oid relid, Oid ignore_index)
 	MemoryContextDelete(cxt);
 }
 
-/* The table an index stands for, or the relation itself. */
-static Oid
-table_of(Oid relid)
-{
-	char		relkind = get_rel_relkind(relid);
-
-	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
-		return IndexGetRelation(relid, true);
-	return relid;
-}
-
 /*
  * Only enforce needs the state before: warn reports everything alike, and
  * off does nothing at all.
@@ -207,7 +196,7 @@ conv_remember_before(Node *parsetree)
 		return;
 	foreach(lc, tables)
 	{
-		Oid			relid = table_of(lfirst_oid(lc));
+		Oid			relid = conv_table_of_relation(lfirst_oid(lc));
 
 		if (!OidIsValid(relid))
 			continue;

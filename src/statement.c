@@ -200,22 +200,11 @@ may_alter(Oid relid)
 	return has_privs_of_role(GetUserId(), owner);
 }
 
-/* The table an index belongs to, or the relation itself. */
-static Oid
-judged_table(Oid relid)
-{
-	char		relkind = get_rel_relkind(relid);
-
-	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
-		return IndexGetRelation(relid, true);
-	return relid;
-}
-
 /* Lock a relation the rules judge, by OID; false when it is not one. */
 static bool
 lock_judged(Oid relid, LOCKMODE lockmode)
 {
-	Oid			table = judged_table(relid);
+	Oid			table = conv_table_of_relation(relid);
 
 	if (!OidIsValid(table) || !conv_table_in_scope(table) || !may_alter(relid))
 		return false;
