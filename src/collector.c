@@ -165,28 +165,6 @@ conv_record_dropped_object(Oid classId, Oid objectId, int subId)
 		record_address(RelationRelationId, relid);
 }
 
-/*
- * The event-trigger path sees DROP INDEX only at ddl_command_start, before
- * the indexes are gone: record their tables then.
- */
-void
-conv_record_dropped_indexes(Node *parsetree)
-{
-	DropStmt   *stmt = (DropStmt *) parsetree;
-	ListCell   *lc;
-
-	if (!IsA(parsetree, DropStmt) || stmt->removeType != OBJECT_INDEX)
-		return;
-	foreach(lc, stmt->objects)
-	{
-		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
-		Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
-
-		if (OidIsValid(indexoid))
-			conv_record_dropped_object(RelationRelationId, indexoid, 0);
-	}
-}
-
 /* Record a table to judge (a statement that commits internally has ended). */
 void
 conv_record_table(Oid relid)
@@ -295,14 +273,13 @@ conv_before_store(Oid relid, List *violations)
 
 /*
  * Did the table have this violation before the transaction changed it?
- * *known says whether its state before is known at all.
+ * (No, when its state before is not known: a table the transaction made.)
  */
 bool
-conv_before_had(Oid relid, int rule_index, const ConvAbout *about, bool *known)
+conv_before_had(Oid relid, int rule_index, const ConvAbout *about)
 {
 	BeforeEntry *entry = before ? hash_search(before, &relid, HASH_FIND, NULL) : NULL;
 
-	*known = entry != NULL;
 	if (entry == NULL)
 		return false;
 	for (int i = 0; i < entry->nkeys; i++)
@@ -347,26 +324,6 @@ conv_subxact_abort(SubTransactionId mySubid)
 	}
 }
 
-/*
- * The table a touched relation stands for: a table itself, or the table of
- * an index.  Anything else (views, sequences, TOAST) is not judged.
- */
-static Oid
-relation_table(Oid relid)
-{
-	switch (get_rel_relkind(relid))
-	{
-		case RELKIND_RELATION:
-		case RELKIND_PARTITIONED_TABLE:
-			return relid;
-		case RELKIND_INDEX:
-		case RELKIND_PARTITIONED_INDEX:
-			return IndexGetRelation(relid, true);
-		default:
-			return InvalidOid;
-	}
-}
-
 static int
 oid_cmp_asc(const void *a, const void *b)
 {
@@ -403,7 +360,7 @@ conv_touched_tables(void)
 		Oid			relid = InvalidOid;
 
 		if (entry->key.classId == RelationRelationId)
-			relid = relation_table(entry->key.objectId);
+			relid = conv_table_of_relation(entry->key.objectId);
 		else if (entry->key.classId == ConstraintRelationId)
 			relid = constraint_relid(entry->key.objectId);
 		else if (entry->key.classId == AttrDefaultRelationId)

@@ -177,8 +177,9 @@ comparing(void)
  * and ALTER TABLE (RangeVarCallbackOwnsRelation and friends) would
  * otherwise meet as "cache lookup failed for relation" (SQLSTATE XX000),
  * on a plain server too; test/isolation/specs/create_index_vs_drop.spec.
+ * Returns the relations locked (for DROP INDEX, the indexes' tables).
  */
-void
+List *
 conv_remember_before(Node *parsetree)
 {
 	List	   *tables;
@@ -190,10 +191,10 @@ conv_remember_before(Node *parsetree)
 	 */
 	if (conv_mode == CONV_MODE_OFF || creating_extension || IsBinaryUpgrade ||
 		XactReadOnly || RecoveryInProgress())
-		return;
+		return NIL;
 	tables = conv_statement_tables(parsetree);
 	if (!comparing())
-		return;
+		return tables;
 	foreach(lc, tables)
 	{
 		Oid			relid = conv_table_of_relation(lfirst_oid(lc));
@@ -209,6 +210,7 @@ conv_remember_before(Node *parsetree)
 				remember_table(llast_oid(ancestors), InvalidOid);
 		}
 	}
+	return tables;
 }
 
 /*
@@ -253,12 +255,11 @@ mark_debt(List *violations)
 	foreach(lc, violations)
 	{
 		ConvViolation *v = lfirst(lc);
-		bool		known;
 
 		if (v->about.classid == NamespaceRelationId)
 			v->debt = conv_namespace_has_older_table(v->about.objid);
 		else
-			v->debt = conv_before_had(v->relid, v->rule_index, &v->about, &known);
+			v->debt = conv_before_had(v->relid, v->rule_index, &v->about);
 	}
 }
 
@@ -370,7 +371,8 @@ conv_precheck_concurrent(Node *parsetree)
 		relid = conv_lock_table_of_dropped_index(indexoid, true);
 		if (!OidIsValid(relid) || !conv_table_in_scope(relid))
 			continue;
-		remember_table(relid, InvalidOid);
+		if (comparing())
+			remember_table(relid, InvalidOid);
 		violations = conv_check_tables(list_make1_oid(relid), indexoid);
 		mark_debt(violations);
 		conv_report_violations(violations);

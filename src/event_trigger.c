@@ -108,8 +108,13 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 	{
 		if (kind == CONV_STMT_COLLECT)
 		{
-			conv_remember_before(trigdata->parsetree);
-			conv_record_dropped_indexes(trigdata->parsetree);
+			List	   *tables = conv_remember_before(trigdata->parsetree);
+			ListCell   *lc;
+
+			/* DROP INDEX: the tables, while their indexes still exist */
+			if (IsA(trigdata->parsetree, DropStmt))
+				foreach(lc, tables)
+					conv_record_table(lfirst_oid(lc));
 		}
 		else if (kind == CONV_STMT_SUSPEND)
 			conv_precheck_concurrent(trigdata->parsetree);

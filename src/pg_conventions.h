@@ -174,7 +174,6 @@ extern List *conv_statement_unchanged_tables(Node *parsetree);
 extern Oid	conv_lock_table_of_dropped_index(Oid indexoid, bool concurrent);
 extern void conv_record_object(Oid classId, Oid objectId);
 extern void conv_record_dropped_object(Oid classId, Oid objectId, int subId);
-extern void conv_record_dropped_indexes(Node *parsetree);
 extern void conv_record_after_concurrent(Node *parsetree);
 extern void conv_record_table(Oid relid);
 extern bool conv_have_touched(void);
@@ -202,8 +201,7 @@ typedef struct ConvViolation ConvViolation;
 /* the violations each table had before the transaction first changed it */
 extern bool conv_before_known(Oid relid);
 extern void conv_before_store(Oid relid, List *violations);
-extern bool conv_before_had(Oid relid, int rule_index, const ConvAbout *about,
-							bool *known);
+extern bool conv_before_had(Oid relid, int rule_index, const ConvAbout *about);
 
 /* ---- one table as the rules see it (tableinfo.c) ---- */
 
@@ -354,7 +352,7 @@ extern const ConvRule *conv_rule_at(int index);
 extern const char *conv_rule_severity(const ConvRule *rule);
 
 extern List *conv_check_table(Oid relid, Oid ignore_index);
-extern void conv_remember_before(Node *parsetree);
+extern List *conv_remember_before(Node *parsetree);
 extern void conv_remember_unchanged(Node *parsetree);
 extern void conv_remember_before_index(Oid relid, Oid new_index);
 extern void conv_precheck_concurrent(Node *parsetree);
