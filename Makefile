@@ -1,7 +1,7 @@
 # pg_conventions: PGXS build.  `make && make install`, then see README.md.
 EXTENSION   = pg_conventions
 MODULE_big  = pg_conventions
-OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 DATA        = $(sort $(wildcard pg_conventions--*.sql))
 PGFILEDESC  = "pg_conventions - schema conventions guard and index reports"
 

@@ -3,29 +3,32 @@
  * pg_conventions.h
  *		Declarations shared by the files of pg_conventions.
  *
- * The pieces, one file each:
- *	pg_conventions.c	module init, the mode, the ProcessUtility and
- *						object-access hooks, the transaction callbacks that run
- *						deferred checks
- *	config.c			every other setting
- *	exemptions.c		per-object exemptions (conventions.exemptions)
- *	statement.c			what a statement means to the guard (the classifier
- *						both entry points share) and the tables it is about
- *						to change, locked
- *	collector.c			the per-transaction set of touched objects, and what
- *						their tables looked like before the transaction
- *						touched them
- *	event_trigger.c		the event-trigger entry point
- *	tableinfo.c			what the rules read from the catalog about one table
- *	violation.c			one violation: what it says and what it is about
- *	engine.c			the rule registry, the before/after comparison, and
- *						the guard's sink (ereport)
- *	rules_table.c		table-shape rules: keys, timestamps, soft deletes
- *	rules_naming.c		snake_case names, index names
- *	rules_fk.c			foreign-key rules and the one FK-coverage test
- *	rules_index.c		redundant and low-cardinality indexes
- *	reports.c			SQL-callable report functions
- *	format.c			quoting, names and fix-SQL helpers
+ * The pieces, by face (one concern per file):
+ *	pg_conventions.c		module init, the mode, the ProcessUtility, object-access
+ *							and executor hooks, the transaction callbacks
+ *	config.c				every other setting
+ *	format.c				quoting, names and fix-SQL helpers
+ *	guard/					the guard: statement -> collector -> engine -> ereport
+ *	  statement.c			what a statement means to the guard (the classifier
+ *							both entry points share), the tables it is about to
+ *							change, locked
+ *	  collector.c			the per-transaction set of touched objects, and what
+ *							their tables looked like before the transaction
+ *	  event_trigger.c		the event-trigger entry point
+ *	  engine.c				the rule registry, the before/after comparison, and
+ *							the guard's sink (ereport)
+ *	  exemptions.c			per-object exemptions (conventions.exemptions)
+ *	rules/					table-shape rules over the catalog
+ *	  tableinfo.c			what the rules read from the catalog about one table
+ *	  violation.c			one violation: what it says and what it is about
+ *	  rules_table.c			keys, timestamps, soft deletes
+ *	  rules_naming.c		snake_case names, index names
+ *	  rules_fk.c			foreign-key rules and the one FK-coverage test
+ *	  rules_index.c			redundant and low-cardinality indexes
+ *	safety/					migration-safety rules, judged before a statement runs
+ *	reports/				SQL-callable audits and index reports
+ *	advisor/				suggest_indexes()
+ *	workload/				the workload capture
  *
  *-------------------------------------------------------------------------
  */
