@@ -104,4 +104,33 @@ extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #define CONV_GUC_MALLOC(size) malloc(size)
 #endif
 
+/* LockHeldByMe gained "or stronger" in 17; we ask for one mode at a time. */
+#if PG_VERSION_NUM >= 170000
+#define CONV_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode), false)
+#else
+#define CONV_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode))
+#endif
+
+/* REINDEX's options are a list of DefElem since 14 (a flag before). */
+#if PG_VERSION_NUM >= 140000
+#define CONV_REINDEX_CONCURRENT(stmt) conv_option_true((stmt)->params, "concurrently")
+#else
+#define CONV_REINDEX_CONCURRENT(stmt) ((stmt)->concurrent)
+#endif
+
+/* ALTER TABLE ... SET ACCESS METHOD since 15. */
+#if PG_VERSION_NUM >= 150000
+#define CONV_HAS_SET_ACCESS_METHOD
+#endif
+
+/* A foreign key on a partitioned table can be added NOT VALID since 18. */
+#define CONV_NOT_VALID_FK_ON_PARTITIONED (PG_VERSION_NUM >= 180000)
+
+/* Generated columns can be VIRTUAL since 18, which rewrites nothing. */
+#if PG_VERSION_NUM >= 180000
+#define CONV_GENERATED_STORED(con) ((con)->generated_kind == ATTRIBUTE_GENERATED_STORED)
+#else
+#define CONV_GENERATED_STORED(con) true
+#endif
+
 #endif							/* PG_CONVENTIONS_COMPAT_H */

@@ -13,6 +13,8 @@
  */
 #include "pg_conventions.h"
 
+#include <limits.h>
+
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/varlena.h"
@@ -23,6 +25,7 @@ char	   *conv_created_at_column = NULL;
 char	   *conv_updated_at_column = NULL;
 char	   *conv_soft_delete_column = NULL;
 int			conv_low_cardinality_max = 5;
+int			conv_large_table_kb = 10 * 1024;
 
 static char *disabled_rules_string = NULL;
 static char *warning_rules_string = NULL;
@@ -48,6 +51,7 @@ static SchemaList *schemas = NULL;
 #define CONV_RULE_NAME(name, id, s1, s2, s3, description, check) #id,
 static const char *const rule_names[CONV_NUM_RULES] = {
 	CONV_RULE_LIST(CONV_RULE_NAME)
+	CONV_STATEMENT_RULE_LIST(CONV_RULE_NAME)
 };
 
 int
@@ -259,6 +263,13 @@ conv_define_settings(void)
 							   &schemas_string, "",
 							   PGC_SUSET, GUC_LIST_INPUT,
 							   check_schemas, assign_schemas, NULL);
+
+	DefineCustomIntVariable("pg_conventions.large_table_size",
+							"Size from which an existing table is large to the migration-safety rules.",
+							"Statements that lock, scan or rewrite a table at least this large "
+							"(its heap, every partition) are judged before they run.",
+							&conv_large_table_kb, 10 * 1024, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 
 	DefineCustomIntVariable("pg_conventions.low_cardinality_max_distinct",
 							"Most distinct values a column may have for a single-column index on it to count as low-cardinality.",

@@ -25,6 +25,7 @@
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "commands/extension.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "libpq/libpq-be.h"
 #include "miscadmin.h"
@@ -51,6 +52,7 @@ static const struct config_enum_entry mode_options[] = {
 /* ---- hook state ---- */
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static object_access_hook_type prev_object_access = NULL;
 
 /* True once the hooks are installed, i.e. the library was preloaded. */
@@ -203,7 +205,14 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 	ConvStatementKind kind = CONV_STMT_IGNORE;
 
 	if (!guard_exempt_now())
+	{
+		/* the migration-safety rules: before anything is locked */
+		if (context != PROCESS_UTILITY_SUBCOMMAND)
+			conv_check_statement_safety(pstmt->utilityStmt, queryString,
+										pstmt->stmt_location);
+		conv_safety_note_utility(pstmt->utilityStmt);
 		kind = conv_classify_statement(pstmt->utilityStmt);
+	}
 
 	if (kind == CONV_STMT_SUSPEND)
 	{
@@ -249,6 +258,21 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 }
 
 /*
+ * ExecutorStart hook: DML about to run under a lock that an earlier
+ * statement of the transaction took (safety/locks.c).
+ */
+static void
+conv_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	if (!guard_exempt_now() && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
+		conv_check_dml_safety(queryDesc->plannedstmt, queryDesc->sourceText);
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/*
  * Object-access hook: whatever the syntax, every catalog object a statement
  * creates, alters or drops passes through here (sepgsql relies on the same).
  */
@@ -262,6 +286,12 @@ conv_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (current_statement == CONV_STMT_SUSPEND && access == OAT_POST_CREATE &&
 		classId == RelationRelationId && subId == 0)
 		suspended_index = objectId;
+
+	/* a rewrite's new heap, before its first row: see safety/rewrites.c */
+	if (access == OAT_POST_CREATE && classId == RelationRelationId && subId == 0 &&
+		arg != NULL && ((ObjectAccessPostCreate *) arg)->is_internal &&
+		!guard_exempt_now())
+		conv_safety_rewrite_starting(conv_table_being_rewritten(objectId));
 	if (current_statement != CONV_STMT_COLLECT || guard_exempt_now())
 		return;
 
@@ -311,6 +341,7 @@ conv_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			conv_forget_all();
+			conv_safety_forget();
 			current_statement = CONV_STMT_IGNORE;
 			break;
 		default:
@@ -376,6 +407,8 @@ _PG_init(void)
 		ProcessUtility_hook = conv_ProcessUtility;
 		prev_object_access = object_access_hook;
 		object_access_hook = conv_object_access;
+		prev_ExecutorStart = ExecutorStart_hook;
+		ExecutorStart_hook = conv_ExecutorStart;
 		hooks_installed = true;
 	}
 }

@@ -43,6 +43,9 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "utils/relcache.h"
+#include "nodes/plannodes.h"
+#include "nodes/primnodes.h"
+#include "storage/lockdefs.h"
 
 /* ---- configuration (pg_conventions.c) ---- */
 
@@ -115,12 +118,48 @@ extern int	conv_low_cardinality_max;
 	  "no single-column btree on a column with very few distinct values (pg_stats)", \
 	  conv_rule_low_cardinality_index)
 
+/*
+ * The migration-safety rules (safety/), same shape: judged before a
+ * statement runs, from its parse tree (or plan) and what the server knows
+ * of the tables it is about to lock.  They follow the table rules in the
+ * masks and in conventions.rules().
+ */
+#define CONV_STATEMENT_RULE_LIST(X) \
+	X(CONCURRENT_INDEX, concurrent_index, '0', '1', '2', \
+	  "on a large existing table, indexes are built, dropped and rebuilt CONCURRENTLY", \
+	  conv_rule_concurrent_index) \
+	X(CONSTRAINT_INDEX, constraint_index, '0', '1', '3', \
+	  "on a large existing table, UNIQUE and PRIMARY KEY constraints are added USING INDEX, after CREATE UNIQUE INDEX CONCURRENTLY", \
+	  conv_rule_constraint_index) \
+	X(CONSTRAINT_VALIDATION, constraint_validation, '0', '1', '4', \
+	  "on a large existing table, foreign keys and CHECK constraints are added NOT VALID and validated in a later transaction", \
+	  conv_rule_constraint_validation) \
+	X(NOT_NULL_SCAN, not_null_scan, '0', '1', '5', \
+	  "SET NOT NULL on a large existing table is proven by a validated CHECK (col IS NOT NULL) first", \
+	  conv_rule_not_null_scan) \
+	X(TABLE_REWRITE, table_rewrite, '0', '1', '6', \
+	  "no statement rewrites a large existing table (type changes that rewrite, volatile defaults, stored generated columns, SET LOGGED/UNLOGGED, SET TABLESPACE, VACUUM FULL, CLUSTER)", \
+	  conv_rule_table_rewrite) \
+	X(BACKFILL_UNDER_LOCK, backfill_under_lock, '0', '1', '7', \
+	  "no large INSERT, UPDATE or DELETE runs on a table while the transaction holds a lock on it that blocks writes", \
+	  conv_rule_backfill_under_lock) \
+	X(RENAME_OR_DROP, rename_or_drop, '0', '1', '8', \
+	  "columns and tables that hold data are not renamed or dropped while application code may use them", \
+	  conv_rule_rename_or_drop) \
+	X(LOCK_TIMEOUT, lock_timeout, '0', '1', '9', \
+	  "a lock that blocks writes on an existing table is requested with lock_timeout set", \
+	  conv_rule_lock_timeout)
+
 #define CONV_RULE_ENUM(name, id, s1, s2, s3, description, check) CONV_RULE_##name,
 typedef enum ConvRuleId
 {
 	CONV_RULE_LIST(CONV_RULE_ENUM)
+	CONV_STATEMENT_RULE_LIST(CONV_RULE_ENUM)
 	CONV_NUM_RULES
 }			ConvRuleId;
+
+#define CONV_RULE_COUNT(name, id, s1, s2, s3, description, check) +1
+#define CONV_NUM_TABLE_RULES (0 CONV_RULE_LIST(CONV_RULE_COUNT))
 
 extern void conv_define_settings(void);
 extern int	conv_rule_index(const char *id);
@@ -341,12 +380,28 @@ struct ConvViolation
 
 typedef void (*ConvRuleCheck) (ConvTable *table, List **violations);
 
+/*
+ * A statement about to run, as a migration-safety rule sees it: a utility
+ * statement's parse tree, or the plan of an INSERT, UPDATE, DELETE or
+ * MERGE; and the text its parse tree's locations point into.
+ */
+typedef struct ConvStatementInfo
+{
+	Node	   *stmt;			/* parse tree, or a PlannedStmt */
+	const char *source;			/* NULL when not known */
+	int			location;		/* of the statement in source, -1 unknown */
+	bool		in_transaction_block;
+} ConvStatementInfo;
+
+typedef void (*ConvStatementCheck) (const ConvStatementInfo *stmt, List **violations);
+
 struct ConvRule
 {
 	const char *id;
 	const char *description;
 	int			sqlstate;
-	ConvRuleCheck check;
+	ConvRuleCheck check;		/* table rules */
+	ConvStatementCheck check_statement; /* statement rules */
 	int			index;			/* position in the registry */
 };
 
@@ -374,6 +429,10 @@ extern ConvViolation *conv_add_violation(List **violations, int rule_index,
 										 ConvTable *table, ConvAbout about,
 										 const char *object, const char *message,
 										 const char *detail, const char *fix_sql);
+extern ConvViolation *conv_add_violation_on(List **violations, int rule_index,
+											Oid relid, ConvAbout about,
+											const char *object, const char *message,
+											const char *detail, const char *fix_sql);
 extern bool conv_about_equal(const ConvAbout *a, const ConvAbout *b);
 extern char *conv_violation_subject(const ConvViolation *v);
 
@@ -390,6 +449,73 @@ extern void conv_rule_index_naming(ConvTable *table, List **violations);
 extern void conv_rule_foreign_key_type(ConvTable *table, List **violations);
 extern void conv_rule_redundant_index(ConvTable *table, List **violations);
 extern void conv_rule_low_cardinality_index(ConvTable *table, List **violations);
+
+/* ---- migration safety (safety/) ---- */
+
+extern int	conv_large_table_kb;
+
+/* What the safety rules know of one existing table. */
+typedef struct ConvSafetyTable
+{
+	Oid			relid;
+	char	   *nspname;
+	char	   *relname;
+	char	   *display_name;	/* schema.table, unquoted */
+	char	   *sql_name;		/* quoted */
+	int64		bytes;			/* heap, every partition */
+	double		rows;			/* the planner's estimate */
+	bool		measured;		/* false: pg_class's figures (lock not free) */
+	bool		counted;		/* rows is more than a guess (vacuumed or analyzed) */
+} ConvSafetyTable;
+
+/* facts.c */
+extern bool conv_safety_table(Oid relid, ConvSafetyTable *out);
+extern bool conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out);
+extern bool conv_safety_is_large(const ConvSafetyTable *t);
+extern char *conv_safety_size_text(const ConvSafetyTable *t);
+extern const char *conv_lock_mode_name(LOCKMODE mode);
+extern const char *conv_lock_blocks(LOCKMODE mode);
+extern char *conv_lock_phrase(LOCKMODE mode);
+extern bool conv_lock_held(Oid relid, LOCKMODE mode);
+extern char *conv_statement_text(const char *source, int location);
+extern int	conv_keyword_offset(const char *stmt, int from, const char *keyword,
+								bool top_level);
+extern char *conv_batched_update_sql(Oid relid, const char *sql_name, const char *set_sql,
+									 const char *pending_sql);
+extern char *conv_batched_delete_sql(Oid relid, const char *sql_name, const char *pending_sql);
+extern char *conv_insert_after_keyword(const char *stmt, int from, const char *after,
+									   const char *words);
+extern char *conv_clause_text(const char *source, int location);
+extern bool conv_source_names(const char *source, int location, const char *name);
+extern bool conv_option_true(List *options, const char *name);
+extern char *conv_relation_sql_name(Oid relid);
+extern Oid	conv_table_being_rewritten(Oid new_heap);
+
+/* safety.c: the entry points and the sink */
+extern void conv_check_statement_safety(Node *parsetree, const char *source,
+										int location);
+extern void conv_check_dml_safety(PlannedStmt *plan, const char *source);
+extern void conv_safety_note_utility(Node *parsetree);
+extern void conv_safety_forget(void);
+extern ConvViolation *conv_add_hazard(List **violations, int rule_index,
+									  const ConvSafetyTable *t, AttrNumber attnum,
+									  const char *aspect, const char *message,
+									  const char *detail, const char *fix_sql);
+extern char *conv_lock_timeout_sql(const ConvStatementInfo *stmt);
+extern char *conv_separate_transaction_note(const ConvStatementInfo *stmt);
+
+/* the rules, one function each */
+extern void conv_rule_concurrent_index(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_constraint_index(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_constraint_validation(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_not_null_scan(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_table_rewrite(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_backfill_under_lock(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_rename_or_drop(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_lock_timeout(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_table_rewrite_seen(Oid relid, List **violations);
+extern void conv_safety_rewrites_forget(void);
+extern void conv_safety_rewrite_starting(Oid relid);
 
 /* ---- exemptions (exemptions.c) ---- */
 

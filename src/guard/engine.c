@@ -35,11 +35,14 @@
 #include "utils/memutils.h"
 
 #define CONV_RULE_ENTRY(name, id, s1, s2, s3, description, check) \
-	{#id, description, MAKE_SQLSTATE('P', 'C', s1, s2, s3), check, CONV_RULE_##name},
+	{#id, description, MAKE_SQLSTATE('P', 'C', s1, s2, s3), check, NULL, CONV_RULE_##name},
+#define CONV_STATEMENT_RULE_ENTRY(name, id, s1, s2, s3, description, check) \
+	{#id, description, MAKE_SQLSTATE('P', 'C', s1, s2, s3), NULL, check, CONV_RULE_##name},
 
 /* The rules, in the order they are checked and reported (pg_conventions.h). */
 static const ConvRule conv_rules[CONV_NUM_RULES] = {
 	CONV_RULE_LIST(CONV_RULE_ENTRY)
+	CONV_STATEMENT_RULE_LIST(CONV_STATEMENT_RULE_ENTRY)
 };
 
 StaticAssertDecl(CONV_NUM_RULES <= 32, "rule masks are 32 bits wide");
@@ -78,7 +81,7 @@ conv_check_table(Oid relid, Oid ignore_index)
 	if (table == NULL)
 		return NIL;
 	table->ignore_index = ignore_index;
-	for (int i = 0; i < CONV_NUM_RULES; i++)
+	for (int i = 0; i < CONV_NUM_TABLE_RULES; i++)
 	{
 		if (!conv_rule_disabled(i))
 			conv_rules[i].check(table, &violations);
@@ -282,7 +285,10 @@ emit(int elevel, const ConvViolation *v, int others)
 {
 	char	   *detail = psprintf("Rule %s: %s", v->rule->id, v->detail);
 
-	if (others == 1)
+	if (others > 0 && v->rule->check_statement != NULL)
+		detail = psprintf(others == 1 ? "%s The statement has %d more migration hazard." :
+						  "%s The statement has %d more migration hazards.", detail, others);
+	else if (others == 1)
 		detail = psprintf("%s The transaction has 1 more violation of the schema conventions.",
 						  detail);
 	else if (others > 1)

@@ -34,6 +34,8 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "tcop/tcopprot.h"
+#include "utils/fmgroids.h"
 
 PG_FUNCTION_INFO_V1(conventions_guard_event_trigger);
 
@@ -91,6 +93,13 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	kind = conv_classify_statement(trigdata->parsetree);
+	if (strcmp(trigdata->event, "table_rewrite") == 0)
+	{
+		/* before the first row of a rewrite the start could not foresee */
+		conv_safety_rewrite_starting(DatumGetObjectId(OidFunctionCall0Coll(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID,
+																		   InvalidOid)));
+		PG_RETURN_NULL();
+	}
 	if (strcmp(trigdata->event, "ddl_command_end") == 0)
 	{
 		/*
@@ -106,6 +115,8 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 	}
 	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
 	{
+		/* the migration-safety rules: before PostgreSQL takes its lock */
+		conv_check_statement_safety(trigdata->parsetree, debug_query_string, -1);
 		if (kind == CONV_STMT_COLLECT)
 		{
 			List	   *tables = conv_remember_before(trigdata->parsetree);
@@ -124,7 +135,7 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("conventions.guard_event_trigger() does not support the %s event",
 						trigdata->event),
-				 errhint("Create the event trigger ON ddl_command_end, and ON ddl_command_start.")));
+				 errhint("Create the event trigger ON ddl_command_end, ON ddl_command_start, and ON table_rewrite.")));
 
 	PG_RETURN_NULL();
 }

@@ -210,7 +210,7 @@ conventions_rules(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(rule->id);
 		values[1] = CStringGetTextDatum(rule->description);
 		values[2] = CStringGetTextDatum(conv_rule_severity(rule));
-		values[3] = CStringGetTextDatum("commit");
+		values[3] = CStringGetTextDatum(rule->check ? "commit" : "statement");
 		values[4] = CStringGetTextDatum(unpack_sql_state(rule->sqlstate));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

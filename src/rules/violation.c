@@ -60,11 +60,21 @@ conv_add_violation(List **violations, int rule_index, ConvTable *table,
 				   ConvAbout about, const char *object, const char *message,
 				   const char *detail, const char *fix_sql)
 {
+	return conv_add_violation_on(violations, rule_index, table->relid, about,
+								 object, message, detail, fix_sql);
+}
+
+/* The same, for a table known by OID only. */
+ConvViolation *
+conv_add_violation_on(List **violations, int rule_index, Oid relid,
+					  ConvAbout about, const char *object, const char *message,
+					  const char *detail, const char *fix_sql)
+{
 	ConvViolation *v = palloc0(sizeof(ConvViolation));
 
 	Assert(rule_index >= 0 && rule_index < CONV_NUM_RULES);
 	v->rule_index = rule_index;
-	v->relid = table->relid;
+	v->relid = relid;
 	v->about = about;
 	v->object = pstrdup(object);
 	v->message = pstrdup(message);

@@ -1,0 +1,343 @@
+/*-------------------------------------------------------------------------
+ *
+ * constraints.c
+ *		Migration-safety rules about constraints that scan the table:
+ *		constraint_validation and not_null_scan.
+ *
+ * Adding a foreign key scans the referencing table under SHARE ROW
+ * EXCLUSIVE locks on both tables; adding a CHECK constraint scans under
+ * ACCESS EXCLUSIVE; SET NOT NULL scans under ACCESS EXCLUSIVE unless a
+ * validated CHECK constraint already proves the column has no nulls
+ * (PostgreSQL asks predicate_implied_by(), and so do we).  The safe forms
+ * split the lock from the scan: NOT VALID now, VALIDATE CONSTRAINT (SHARE
+ * UPDATE EXCLUSIVE, writes go on) in a later transaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+/* "(a, b)" of a list of String column names */
+static char *
+name_list_sql(List *names)
+{
+	StringInfoData out;
+	ListCell   *lc;
+
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '(');
+	foreach(lc, names)
+	{
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoString(&out, ", ");
+		appendStringInfoString(&out, quote_identifier(strVal(lfirst(lc))));
+	}
+	appendStringInfoChar(&out, ')');
+	return out.data;
+}
+
+static const char *
+fk_action_sql(char action)
+{
+	switch (action)
+	{
+		case FKCONSTR_ACTION_RESTRICT:
+			return "RESTRICT";
+		case FKCONSTR_ACTION_CASCADE:
+			return "CASCADE";
+		case FKCONSTR_ACTION_SETNULL:
+			return "SET NULL";
+		case FKCONSTR_ACTION_SETDEFAULT:
+			return "SET DEFAULT";
+		default:
+			return NULL;		/* NO ACTION, the default */
+	}
+}
+
+/* The body of a foreign key, from its parse tree: FOREIGN KEY (...) REFERENCES ... */
+static char *
+foreign_key_sql(Constraint *con, const char *column)
+{
+	StringInfoData out;
+	Oid			pkrel = RangeVarGetRelid(con->pktable, NoLock, true);
+	const char *action;
+
+	initStringInfo(&out);
+	appendStringInfo(&out, "FOREIGN KEY %s REFERENCES %s",
+					 column ? psprintf("(%s)", quote_identifier(column)) : name_list_sql(con->fk_attrs),
+					 OidIsValid(pkrel) ? conv_relation_sql_name(pkrel) :
+					 quote_qualified_identifier(con->pktable->schemaname, con->pktable->relname));
+	if (con->pk_attrs != NIL)
+		appendStringInfo(&out, " %s", name_list_sql(con->pk_attrs));
+	if (con->fk_matchtype == FKCONSTR_MATCH_FULL)
+		appendStringInfoString(&out, " MATCH FULL");
+	if ((action = fk_action_sql(con->fk_upd_action)) != NULL)
+		appendStringInfo(&out, " ON UPDATE %s", action);
+	if ((action = fk_action_sql(con->fk_del_action)) != NULL)
+		appendStringInfo(&out, " ON DELETE %s", action);
+	if (con->deferrable)
+		appendStringInfo(&out, " DEFERRABLE%s", con->initdeferred ? " INITIALLY DEFERRED" : "");
+	return out.data;
+}
+
+/* The body of a CHECK constraint, from the statement's text (CHECK (...)). */
+static char *
+check_sql(const ConvStatementInfo *s, Constraint *con)
+{
+	char	   *text;
+
+	if (!(conv_source_names(s->source, con->location, "constraint") ||
+		  conv_source_names(s->source, con->location, "check")))
+		return NULL;
+	text = conv_clause_text(s->source, con->location);
+	/* CONSTRAINT name CHECK (...): the recipe restates the name */
+	if (!conv_source_names(s->source, con->location, "check"))
+	{
+		int			at = conv_keyword_offset(text, 0, "check", false);
+
+		if (at < 0)
+			return NULL;
+		text += at;
+	}
+	return text;
+}
+
+/* The recipe: add it NOT VALID now, validate it in a later transaction. */
+static void
+validation_hazard(const ConvStatementInfo *s, const ConvSafetyTable *t, Constraint *con,
+				  ColumnDef *column, List **violations)
+{
+	bool		fk = con->contype == CONSTR_FOREIGN;
+	char	   *body = fk ? foreign_key_sql(con, column ? column->colname : NULL) : check_sql(s, con);
+	char	   *name = con->conname;
+	StringInfoData fix;
+	ConvViolation *v;
+
+	if (name == NULL)
+	{
+		const char *col = column ? column->colname :
+			fk ? strVal(linitial(con->fk_attrs)) : NULL;
+
+		name = ChooseConstraintName(t->relname, col, fk ? "fkey" : "check",
+									get_rel_namespace(t->relid), NIL);
+	}
+	initStringInfo(&fix);
+	if (column != NULL)
+	{
+		int32		typmod;
+		Type		typ = LookupTypeName(NULL, column->typeName, &typmod, true);
+
+		appendStringInfo(&fix, "ALTER TABLE %s ADD COLUMN %s %s;\n", t->sql_name,
+						 quote_identifier(column->colname),
+						 typ ? format_type_with_typemod(typeTypeId(typ), typmod) :
+						 TypeNameToString(column->typeName));
+		if (typ)
+			ReleaseSysCache(typ);
+	}
+	if (body != NULL)
+		appendStringInfo(&fix, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID;\n",
+						 t->sql_name, quote_identifier(name), body);
+	else
+		appendStringInfo(&fix, "-- the same ADD CONSTRAINT %s, with NOT VALID at its end\n",
+						 quote_identifier(name));
+	appendStringInfo(&fix, "%s\nALTER TABLE %s VALIDATE CONSTRAINT %s;",
+					 conv_separate_transaction_note(s), t->sql_name, quote_identifier(name));
+	if (fk && !CONV_NOT_VALID_FK_ON_PARTITIONED &&
+		get_rel_relkind(t->relid) == RELKIND_PARTITIONED_TABLE)
+		appendStringInfoString(&fix, "\n-- (before PostgreSQL 18, NOT VALID foreign keys go on each partition, not on the partitioned table)");
+	v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, t, 0, name,
+						fk ? psprintf("adding foreign key \"%s\" scans table \"%s\" while writes to it and to \"%s\" wait",
+									  name, t->display_name, con->pktable->relname) :
+						psprintf("adding CHECK constraint \"%s\" scans table \"%s\" while every query on it waits",
+								 name, t->display_name),
+						fk ? psprintf("the validation reads all of \"%s\" (%s) under a SHARE ROW EXCLUSIVE lock on both tables: every INSERT, UPDATE and DELETE on them waits.",
+									  t->display_name, conv_safety_size_text(t)) :
+						psprintf("the validation reads all of \"%s\" (%s) under an ACCESS EXCLUSIVE lock: every query on it waits.",
+								 t->display_name, conv_safety_size_text(t)),
+						fix.data);
+	if (conv_profile == CONV_PROFILE_SEQUELIZE)
+		v->advice = pstrdup("In Sequelize: queryInterface.addConstraint() and references: { ... } cannot say NOT VALID; run the first statement with queryInterface.sequelize.query() in one migration and VALIDATE CONSTRAINT in the next.");
+}
+
+/* VALIDATE CONSTRAINT while the transaction holds a lock that blocks writes. */
+static void
+validate_under_lock(const ConvStatementInfo *s, const ConvSafetyTable *t, const char *name,
+					List **violations)
+{
+	LOCKMODE	held = NoLock;
+
+	for (LOCKMODE m = AccessExclusiveLock; m >= ShareLock && held == NoLock; m--)
+		if (conv_lock_held(t->relid, m))
+			held = m;
+	if (held == NoLock)
+		return;
+	conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, t, 0, name,
+					psprintf("VALIDATE CONSTRAINT \"%s\" scans table \"%s\" under the %s lock this transaction already holds",
+							 name, t->display_name, conv_lock_mode_name(held)),
+					psprintf("an earlier statement of the transaction (the ADD CONSTRAINT ... NOT VALID, say) took it, and it is held through the scan of \"%s\" (%s) until COMMIT: %s waits.",
+							 t->display_name, conv_safety_size_text(t), conv_lock_blocks(held)),
+					psprintf("COMMIT;\n-- then, in a new transaction:\nALTER TABLE %s VALIDATE CONSTRAINT %s;",
+							 t->sql_name, quote_identifier(name)));
+}
+
+void
+conv_rule_constraint_validation(const ConvStatementInfo *s, List **violations)
+{
+	AlterTableStmt *stmt = (AlterTableStmt *) s->stmt;
+	ConvSafetyTable t;
+	ListCell   *lc;
+
+	if (!IsA(s->stmt, AlterTableStmt) || !conv_safety_table_named(stmt->relation, &t) ||
+		!conv_safety_is_large(&t))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		ListCell   *lk;
+
+		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint))
+		{
+			Constraint *con = (Constraint *) cmd->def;
+
+			if ((con->contype == CONSTR_FOREIGN || con->contype == CONSTR_CHECK) &&
+				!con->skip_validation)
+				validation_hazard(s, &t, con, NULL, violations);
+		}
+		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
+		{
+			ColumnDef  *col = (ColumnDef *) cmd->def;
+
+			foreach(lk, col->constraints)
+			{
+				Constraint *con = lfirst(lk);
+
+				if (con->contype == CONSTR_FOREIGN || con->contype == CONSTR_CHECK)
+					validation_hazard(s, &t, con, col, violations);
+			}
+		}
+		else if (cmd->subtype == AT_ValidateConstraint && cmd->name != NULL)
+			validate_under_lock(s, &t, cmd->name, violations);
+	}
+}
+
+/* ---- not_null_scan ---- */
+
+/*
+ * Do the table's validated CHECK constraints prove the column is never
+ * null?  PostgreSQL's own test (NotNullImpliedByRelConstraints), from the
+ * catalog rather than the relcache, since we hold no lock on the table.
+ */
+static bool
+not_null_proven(Oid relid, AttrNumber attnum, Oid typid, int32 typmod, Oid collid)
+{
+	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *clauses = NIL;
+	NullTest   *test = makeNode(NullTest);
+
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		bool		isnull;
+		Datum		bin;
+		Node	   *expr;
+
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		bin = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(rel), &isnull);
+		if (isnull)
+			continue;
+		expr = eval_const_expressions(NULL, stringToNode(TextDatumGetCString(bin)));
+		expr = (Node *) canonicalize_qual((Expr *) expr, true);
+		clauses = list_concat(clauses, make_ands_implicit((Expr *) expr));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	test->arg = (Expr *) makeVar(1, attnum, typid, typmod, collid, 0);
+	test->nulltesttype = IS_NOT_NULL;
+	test->argisrow = false;
+	test->location = -1;
+	return clauses != NIL && predicate_implied_by(list_make1(test), clauses, false);
+}
+
+static void
+set_not_null(const ConvStatementInfo *s, const ConvSafetyTable *t, const char *colname,
+			 List **violations)
+{
+	HeapTuple	tup = SearchSysCacheAttName(t->relid, colname);
+	Form_pg_attribute att;
+	bool		hazard;
+	AttrNumber	attnum;
+	char	   *name;
+	const char *col;
+	ConvViolation *v;
+
+	if (!HeapTupleIsValid(tup))
+		return;
+	att = (Form_pg_attribute) GETSTRUCT(tup);
+	attnum = att->attnum;
+	hazard = !att->attnotnull &&
+		!not_null_proven(t->relid, attnum, att->atttypid, att->atttypmod, att->attcollation);
+	ReleaseSysCache(tup);
+	if (!hazard)
+		return;
+	name = ChooseConstraintName(t->relname, colname, "not_null", get_rel_namespace(t->relid), NIL);
+	col = quote_identifier(colname);
+	v = conv_add_hazard(violations, CONV_RULE_NOT_NULL_SCAN, t, attnum, "",
+						psprintf("SET NOT NULL on column \"%s\" scans table \"%s\" while every query on it waits",
+								 colname, t->display_name),
+						psprintf("no validated CHECK constraint proves \"%s\" has no nulls, so PostgreSQL reads all of \"%s\" (%s) under an ACCESS EXCLUSIVE lock.",
+								 colname, t->display_name, conv_safety_size_text(t)),
+						psprintf("%s\nALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n%s\n"
+								 "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n"
+								 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+								 "ALTER TABLE %s DROP CONSTRAINT %s;",
+								 conv_lock_timeout_sql(s), t->sql_name, quote_identifier(name), col,
+								 conv_separate_transaction_note(s),
+								 t->sql_name, quote_identifier(name),
+								 t->sql_name, col, t->sql_name, quote_identifier(name)));
+	if (conv_profile == CONV_PROFILE_SEQUELIZE)
+		v->advice = psprintf("In Sequelize: run the first statement with queryInterface.sequelize.query() in one migration; in the next, VALIDATE CONSTRAINT, then queryInterface.changeColumn(\"%s\", \"%s\", { allowNull: false, ... }) sets NOT NULL without a scan, then drop the CHECK.",
+							 t->relname, colname);
+}
+
+void
+conv_rule_not_null_scan(const ConvStatementInfo *s, List **violations)
+{
+	AlterTableStmt *stmt = (AlterTableStmt *) s->stmt;
+	ConvSafetyTable t;
+	ListCell   *lc;
+
+	if (!IsA(s->stmt, AlterTableStmt) || !conv_safety_table_named(stmt->relation, &t) ||
+		!conv_safety_is_large(&t))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+
+		if (cmd->subtype == AT_SetNotNull && cmd->name != NULL)
+			set_not_null(s, &t, cmd->name, violations);
+	}
+}

@@ -1,0 +1,488 @@
+/*-------------------------------------------------------------------------
+ *
+ * facts.c
+ *		What the migration-safety rules know about a table at the moment a
+ *		statement is about to run: whether it existed before the
+ *		transaction, how large it is, which locks the transaction holds on
+ *		it; and the statement's own text, for fix SQL that repeats it.
+ *
+ * Nothing here waits for a lock.  The rules run before the statement takes
+ * its own lock (under enforce a hazard is rejected before anyone queues
+ * behind it), so the size is measured under an AccessShareLock taken only
+ * when it is free at once and released right after; when it is not (some
+ * other transaction holds an exclusive lock), pg_class's estimates stand
+ * in.  Taking and dropping that lock never upgrades a lock the statement
+ * later takes, so it cannot add a deadlock.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "access/genam.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "optimizer/plancat.h"
+#include "parser/scanner.h"
+#include "parser/scansup.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+/* One relation with storage: measured when its lock is free, else estimated. */
+static void
+add_relation_size(Oid relid, int64 *bytes, double *rows, bool *measured,
+				  bool *counted)
+{
+	HeapTuple	tup;
+	Form_pg_class cls;
+
+	if (ConditionalLockRelationOid(relid, AccessShareLock))
+	{
+		Relation	rel = try_relation_open(relid, NoLock);
+
+		if (rel != NULL)
+		{
+			BlockNumber pages;
+			double		tuples;
+			double		allvisfrac;
+
+			if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+			{
+				estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
+				*bytes += (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
+				*rows += tuples;
+				if (rel->rd_rel->reltuples < 0)
+					*counted = false;	/* never vacuumed or analyzed */
+			}
+			relation_close(rel, NoLock);
+		}
+		UnlockRelationOid(relid, AccessShareLock);
+		return;
+	}
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	cls = (Form_pg_class) GETSTRUCT(tup);
+	*bytes += (int64) cls->relpages * BLCKSZ;
+	*rows += Max(cls->reltuples, 0);
+	*measured = false;
+	if (cls->reltuples < 0)
+		*counted = false;
+	ReleaseSysCache(tup);
+}
+
+/*
+ * The facts about one table, or false when the safety rules have nothing to
+ * say about it: not a table in scope, or created in this transaction (no
+ * one else can see it, so no one waits for it).
+ */
+bool
+conv_safety_table(Oid relid, ConvSafetyTable *out)
+{
+	char		relkind;
+
+	memset(out, 0, sizeof(*out));
+	if (!OidIsValid(relid) || !conv_table_in_scope(relid) ||
+		conv_created_in_current_xact(relid))
+		return false;
+	out->relid = relid;
+	out->nspname = get_namespace_name(get_rel_namespace(relid));
+	out->relname = get_rel_name(relid);
+	if (out->nspname == NULL || out->relname == NULL)
+		return false;
+	out->display_name = psprintf("%s.%s", out->nspname, out->relname);
+	out->sql_name = conv_qualified_sql_name(out->nspname, out->relname);
+	out->measured = true;
+	out->counted = true;
+	relkind = get_rel_relkind(relid);
+	if (relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		List	   *all = find_all_inheritors(relid, NoLock, NULL);
+		ListCell   *lc;
+
+		foreach(lc, all)
+			if (lfirst_oid(lc) != relid)
+				add_relation_size(lfirst_oid(lc), &out->bytes, &out->rows, &out->measured,
+								  &out->counted);
+	}
+	else
+		add_relation_size(relid, &out->bytes, &out->rows, &out->measured, &out->counted);
+	return true;
+}
+
+/* Facts about a table, looked up by name without a lock; false as above. */
+bool
+conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return false;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return conv_safety_table(conv_table_of_relation(relid), out);
+}
+
+/* Is it above pg_conventions.large_table_size? */
+bool
+conv_safety_is_large(const ConvSafetyTable *t)
+{
+	return t->bytes >= (int64) conv_large_table_kb * 1024;
+}
+
+static char *
+thousands(double value)
+{
+	char		digits[64];
+	StringInfoData out;
+	int			len;
+
+	snprintf(digits, sizeof(digits), "%.0f", Max(value, 0));
+	len = strlen(digits);
+	initStringInfo(&out);
+	for (int i = 0; i < len; i++)
+	{
+		if (i > 0 && (len - i) % 3 == 0)
+			appendStringInfoChar(&out, ',');
+		appendStringInfoChar(&out, digits[i]);
+	}
+	return out.data;
+}
+
+/*
+ * "35 MB, about 1,000,000 rows"; the size alone for a table never vacuumed
+ * or analyzed, whose row count would be a guess.
+ */
+char *
+conv_safety_size_text(const ConvSafetyTable *t)
+{
+	char	   *size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+																		 Int64GetDatum(t->bytes))));
+
+	if (!t->counted)
+		return size;
+	return psprintf("%s, %s%s rows", size, t->measured ? "about " : "by its last statistics ",
+					thousands(t->rows));
+}
+
+/* A lock mode as LOCK TABLE spells it. */
+const char *
+conv_lock_mode_name(LOCKMODE mode)
+{
+	static const char *const names[] = {
+		"no", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
+		"SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"
+	};
+
+	Assert(mode >= 0 && mode <= AccessExclusiveLock);
+	return names[mode];
+}
+
+/* "an ACCESS EXCLUSIVE lock", "a SHARE lock" */
+char *
+conv_lock_phrase(LOCKMODE mode)
+{
+	const char *name = conv_lock_mode_name(mode);
+
+	return psprintf("%s %s lock", name[0] == 'A' || name[0] == 'E' ? "an" : "a", name);
+}
+
+/* What a lock of this mode makes others wait for. */
+const char *
+conv_lock_blocks(LOCKMODE mode)
+{
+	if (mode >= AccessExclusiveLock)
+		return "every query, reads included,";
+	if (mode >= ShareLock)
+		return "every INSERT, UPDATE and DELETE";
+	return "other schema changes";
+}
+
+/* Does this transaction hold a lock on the relation at least this strong? */
+bool
+conv_lock_held(Oid relid, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	for (LOCKMODE m = mode; m <= AccessExclusiveLock; m++)
+	{
+		/* ShareRowExclusive and stronger also conflict with SHARE UPDATE EXCLUSIVE */
+		if (CONV_LOCK_HELD_BY_ME(&tag, m))
+			return true;
+	}
+	return false;
+}
+
+/* ---- recipes ---- */
+
+/* The key to batch a backfill by: the one primary-key column, or ctid. */
+static char *
+batch_key_sql(Oid relid)
+{
+	ConvTable  *table = conv_table_load(relid);
+
+	if (table != NULL && table->pk_nkeys == 1)
+		return (char *) quote_identifier(get_attname(relid, table->pk_keys[0], false));
+	return "ctid";
+}
+
+/* UPDATE in batches of 10,000 rows, each its own transaction. */
+char *
+conv_batched_update_sql(Oid relid, const char *sql_name, const char *set_sql,
+						const char *pending_sql)
+{
+	char	   *key = batch_key_sql(relid);
+
+	return psprintf("-- repeat, each time in its own transaction, until it updates 0 rows:\n"
+					"UPDATE %s SET %s WHERE %s = ANY (ARRAY(SELECT %s FROM %s WHERE %s LIMIT 10000));",
+					sql_name, set_sql, key, key, sql_name, pending_sql);
+}
+
+/* DELETE in batches of 10,000 rows. */
+char *
+conv_batched_delete_sql(Oid relid, const char *sql_name, const char *pending_sql)
+{
+	char	   *key = batch_key_sql(relid);
+
+	return psprintf("DELETE FROM %s WHERE %s = ANY (ARRAY(SELECT %s FROM %s WHERE %s LIMIT 10000));",
+					sql_name, key, key, sql_name, pending_sql);
+}
+
+/* ---- the statement's text ---- */
+
+/*
+ * The text of the statement around byte offset `location` of `source`: from
+ * just after the previous top-level semicolon to the next one (the
+ * scanner's tokens, so quotes and comments do not fool it).  NULL when the
+ * offset is not inside the source.
+ */
+char *
+conv_statement_text(const char *source, int location)
+{
+	core_yyscan_t scanner;
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	int			start = 0;
+	int			end = -1;
+	int			len;
+
+	if (source == NULL || location < 0 || location >= (int) strlen(source))
+		return NULL;
+	scanner = scanner_init(source, &extra, &ScanKeywords, ScanKeywordTokens);
+	for (;;)
+	{
+		int			tok = core_yylex(&yylval, &yylloc, scanner);
+
+		if (tok == 0)
+			break;
+		if (tok == ';')
+		{
+			if (yylloc < location)
+				start = yylloc + 1;
+			else
+			{
+				end = yylloc;
+				break;
+			}
+		}
+	}
+	scanner_finish(scanner);
+	if (end < 0)
+		end = strlen(source);
+	while (start < end && scanner_isspace(source[start]))
+		start++;
+	len = end - start;
+	while (len > 0 && scanner_isspace(source[start + len - 1]))
+		len--;
+	return pnstrdup(source + start, len);
+}
+
+/* Is this token the keyword (not an identifier spelled like it)? */
+static bool
+is_keyword(int tok, const char *keyword)
+{
+	int			kwnum = ScanKeywordLookup(keyword, &ScanKeywords);
+
+	return kwnum >= 0 && tok == ScanKeywordTokens[kwnum];
+}
+
+/*
+ * The byte offset of the first occurrence of the keyword (lower case, as
+ * the scanner spells it) at or past byte `from` of `stmt`, outside
+ * parentheses if top_level, or -1.
+ */
+int
+conv_keyword_offset(const char *stmt, int from, const char *keyword, bool top_level)
+{
+	core_yyscan_t scanner;
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	int			result = -1;
+	int			depth = 0;
+
+	scanner = scanner_init(stmt, &extra, &ScanKeywords, ScanKeywordTokens);
+	for (;;)
+	{
+		int			tok = core_yylex(&yylval, &yylloc, scanner);
+
+		if (tok == 0)
+			break;
+		if (tok == '(')
+			depth++;
+		else if (tok == ')')
+			depth--;
+		else if (yylloc >= from && (depth == 0 || !top_level) && is_keyword(tok, keyword))
+		{
+			result = yylloc;
+			break;
+		}
+	}
+	scanner_finish(scanner);
+	return result;
+}
+
+/* The statement with `words` inserted after that keyword, or NULL. */
+char *
+conv_insert_after_keyword(const char *stmt, int from, const char *after,
+						  const char *words)
+{
+	int			at = conv_keyword_offset(stmt, from, after, false);
+
+	if (at < 0)
+		return NULL;
+	at += strlen(after);
+	return psprintf("%.*s %s%s", at, stmt, words, stmt + at);
+}
+
+/*
+ * The extent, in `source`, of the clause that starts at `location` (a
+ * constraint of ALTER TABLE, say): up to the next comma or semicolon
+ * outside parentheses.
+ */
+char *
+conv_clause_text(const char *source, int location)
+{
+	core_yyscan_t scanner;
+	core_yy_extra_type extra;
+	core_YYSTYPE yylval;
+	YYLTYPE		yylloc;
+	int			depth = 0;
+	int			end = -1;
+
+	if (source == NULL || location < 0 || location >= (int) strlen(source))
+		return NULL;
+	scanner = scanner_init(source + location, &extra, &ScanKeywords, ScanKeywordTokens);
+	for (;;)
+	{
+		int			tok = core_yylex(&yylval, &yylloc, scanner);
+
+		if (tok == 0)
+			break;
+		if (tok == '(')
+			depth++;
+		else if (tok == ')' && --depth < 0)
+		{
+			end = yylloc;
+			break;
+		}
+		else if ((tok == ',' || tok == ';') && depth == 0)
+		{
+			end = yylloc;
+			break;
+		}
+	}
+	scanner_finish(scanner);
+	if (end < 0)
+		end = strlen(source + location);
+	while (end > 0 && scanner_isspace(source[location + end - 1]))
+		end--;
+	return pnstrdup(source + location, end);
+}
+
+/*
+ * Does the text at `location` of `source` name `name` (as an identifier,
+ * quoted or not)?  The event trigger's parse tree points into the text of
+ * the statement that ran it, and debug_query_string is that text only for
+ * a top-level statement: this tells the two apart.
+ */
+bool
+conv_source_names(const char *source, int location, const char *name)
+{
+	size_t		len = strlen(name);
+
+	if (source == NULL || location < 0 || location >= (int) strlen(source))
+		return false;
+	source += location;
+	if (*source == '"')
+		return strncmp(source + 1, name, len) == 0 && source[len + 1] == '"';
+	return pg_strncasecmp(source, name, len) == 0 &&
+		!(IS_HIGHBIT_SET(source[len]) || isalnum((unsigned char) source[len]) ||
+		  source[len] == '_' || source[len] == '$');
+}
+
+/* Is the option (a DefElem of VACUUM, REINDEX...) in the list, and true? */
+bool
+conv_option_true(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst(lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
+/* A relation's schema-qualified, quoted name. */
+char *
+conv_relation_sql_name(Oid relid)
+{
+	return conv_qualified_sql_name(get_namespace_name(get_rel_namespace(relid)),
+								   get_rel_name(relid));
+}
+
+/*
+ * The table whose rewrite has just created this relation, or InvalidOid:
+ * make_new_heap() names the new heap "pg_temp_<OID of the table>".  The new
+ * pg_class row is not visible to a catalog snapshot before the next command
+ * counter increment, so it is read with SnapshotSelf (as sepgsql does).
+ */
+Oid
+conv_table_being_rewritten(Oid new_heap)
+{
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	unsigned int relid = InvalidOid;
+	char		rest;
+
+	ScanKeyInit(&key, Anum_pg_class_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(new_heap));
+	scan = systable_beginscan(rel, ClassOidIndexId, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup) &&
+		sscanf(NameStr(((Form_pg_class) GETSTRUCT(tup))->relname), "pg_temp_%u%c",
+			   &relid, &rest) != 1)
+		relid = InvalidOid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return (Oid) relid;
+}

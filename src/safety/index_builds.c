@@ -1,0 +1,296 @@
+/*-------------------------------------------------------------------------
+ *
+ * index_builds.c
+ *		Migration-safety rules about building and dropping indexes:
+ *		concurrent_index and constraint_index.
+ *
+ * CREATE INDEX holds a SHARE lock on its table for the whole build (writes
+ * wait), DROP INDEX and REINDEX INDEX an ACCESS EXCLUSIVE one (everything
+ * waits), and ADD PRIMARY KEY / UNIQUE builds its index under ACCESS
+ * EXCLUSIVE.  Each has a CONCURRENTLY form that lets writes go on.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_conventions.h"
+
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "commands/defrem.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+/* The text of the statement whose parse tree names rv, when we have it. */
+static char *
+statement_naming(const ConvStatementInfo *s, const RangeVar *rv)
+{
+	const char *first = rv->catalogname ? rv->catalogname :
+		rv->schemaname ? rv->schemaname : rv->relname;
+
+	if (!conv_source_names(s->source, rv->location, first))
+		return NULL;
+	return conv_statement_text(s->source, rv->location);
+}
+
+/* "(user_id, created_at)" of plain column names; NULL when any is not one. */
+static char *
+plain_columns_sql(List *elems, bool as_js)
+{
+	StringInfoData out;
+	ListCell   *lc;
+
+	initStringInfo(&out);
+	appendStringInfoChar(&out, as_js ? '[' : '(');
+	foreach(lc, elems)
+	{
+		Node	   *n = lfirst(lc);
+		const char *name;
+
+		if (IsA(n, IndexElem))
+		{
+			IndexElem  *e = (IndexElem *) n;
+
+			if (e->name == NULL || e->opclass != NIL || e->collation != NIL ||
+				e->ordering != SORTBY_DEFAULT || e->nulls_ordering != SORTBY_NULLS_DEFAULT)
+				return NULL;
+			name = e->name;
+		}
+		else
+			name = strVal(n);
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoString(&out, ", ");
+		if (as_js)
+			appendStringInfo(&out, "\"%s\"", name);
+		else
+			appendStringInfoString(&out, quote_identifier(name));
+	}
+	appendStringInfoChar(&out, as_js ? ']' : ')');
+	return out.data;
+}
+
+/* The Sequelize migration line that builds this index concurrently. */
+static char *
+sequelize_add_index(const ConvSafetyTable *t, List *elems, bool unique,
+					const char *name)
+{
+	char	   *fields = plain_columns_sql(elems, true);
+	StringInfoData out;
+
+	if (fields == NULL)
+		return NULL;
+	initStringInfo(&out);
+	appendStringInfo(&out, "In a Sequelize migration that runs outside a transaction: "
+					 "await queryInterface.addIndex(\"%s\", %s, { ", t->relname, fields);
+	if (name != NULL)
+		appendStringInfo(&out, "name: \"%s\", ", name);
+	if (unique)
+		appendStringInfoString(&out, "unique: true, ");
+	appendStringInfoString(&out, "concurrently: true });");
+	return out.data;
+}
+
+static void
+build_index(const ConvStatementInfo *s, IndexStmt *stmt, List **violations)
+{
+	ConvSafetyTable t;
+	char	   *text;
+	char	   *fix = NULL;
+	ConvViolation *v;
+
+	if (stmt->concurrent || !conv_safety_table_named(stmt->relation, &t) ||
+		!conv_safety_is_large(&t))
+		return;
+	text = statement_naming(s, stmt->relation);
+	if (get_rel_relkind(t.relid) == RELKIND_PARTITIONED_TABLE)
+	{
+		/* CONCURRENTLY builds no index on a partitioned table: one per partition */
+		char	   *only = text ? conv_insert_after_keyword(text, 0, "on", "ONLY") : NULL;
+
+		fix = psprintf("%s;\n-- then, for each partition, outside a transaction block:\n"
+					   "-- CREATE INDEX CONCURRENTLY <name> ON <partition> (<the same columns>);\n"
+					   "-- ALTER INDEX <the index above> ATTACH PARTITION <name>;",
+					   only ? only : "CREATE INDEX <name> ON ONLY <the table> (<the same columns>)");
+	}
+	else if (text != NULL)
+		fix = conv_insert_after_keyword(text, 0, "index", "CONCURRENTLY");
+	if (fix == NULL)
+		fix = "CREATE INDEX CONCURRENTLY <the same index>;";
+	else if (get_rel_relkind(t.relid) != RELKIND_PARTITIONED_TABLE)
+		fix = psprintf("%s%s;", s->in_transaction_block ?
+					   "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+					   fix);
+	v = conv_add_hazard(violations, CONV_RULE_CONCURRENT_INDEX, &t, 0, "create index",
+						psprintf("CREATE INDEX without CONCURRENTLY blocks writes to table \"%s\" while the index builds",
+								 t.display_name),
+						psprintf("the build holds a SHARE lock on \"%s\" (%s) until it ends: %s waits.",
+								 t.display_name, conv_safety_size_text(&t),
+								 conv_lock_blocks(ShareLock)),
+						fix);
+	if (conv_profile == CONV_PROFILE_SEQUELIZE)
+		v->advice = sequelize_add_index(&t, stmt->indexParams, stmt->unique, stmt->idxname);
+}
+
+static void
+drop_index(const ConvStatementInfo *s, DropStmt *stmt, List **violations)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+		Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
+		ConvSafetyTable t;
+		char	   *index_sql;
+		ConvViolation *v;
+
+		if (!OidIsValid(indexoid) || get_rel_relkind(indexoid) != RELKIND_INDEX ||
+			!conv_safety_table(IndexGetRelation(indexoid, true), &t) ||
+			!conv_safety_is_large(&t))
+			continue;
+		index_sql = conv_relation_sql_name(indexoid);
+		v = conv_add_hazard(violations, CONV_RULE_CONCURRENT_INDEX, &t, 0, "drop index",
+							psprintf("DROP INDEX without CONCURRENTLY locks table \"%s\" against every query",
+									 t.display_name),
+							psprintf("dropping \"%s\" takes an ACCESS EXCLUSIVE lock on \"%s\" (%s): it waits for every running query on the table, and %s waits behind it.",
+									 get_rel_name(indexoid), t.display_name,
+									 conv_safety_size_text(&t), conv_lock_blocks(AccessExclusiveLock)),
+							psprintf("%sDROP INDEX CONCURRENTLY %s;",
+									 s->in_transaction_block ?
+									 "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+									 index_sql));
+		if (conv_profile == CONV_PROFILE_SEQUELIZE)
+			v->advice = psprintf("In a Sequelize migration that runs outside a transaction: "
+								 "await queryInterface.removeIndex(\"%s\", \"%s\", { concurrently: true });",
+								 t.relname, get_rel_name(indexoid));
+	}
+}
+
+static void
+reindex(const ConvStatementInfo *s, ReindexStmt *stmt, List **violations)
+{
+	Oid			relid;
+	Oid			tableid;
+	ConvSafetyTable t;
+	const char *what;
+
+	if (CONV_REINDEX_CONCURRENT(stmt) || stmt->relation == NULL ||
+		(stmt->kind != REINDEX_OBJECT_TABLE && stmt->kind != REINDEX_OBJECT_INDEX))
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	tableid = stmt->kind == REINDEX_OBJECT_INDEX ? IndexGetRelation(relid, true) : relid;
+	if (!conv_safety_table(tableid, &t) || !conv_safety_is_large(&t))
+		return;
+	what = stmt->kind == REINDEX_OBJECT_INDEX ? "INDEX" : "TABLE";
+	conv_add_hazard(violations, CONV_RULE_CONCURRENT_INDEX, &t, 0, "reindex",
+					psprintf("REINDEX without CONCURRENTLY blocks writes to table \"%s\" while it rebuilds",
+							 t.display_name),
+					psprintf("the rebuild holds a SHARE lock on \"%s\" (%s), and an ACCESS EXCLUSIVE lock on each index it rebuilds, until it ends: %s waits, and so does every query that would use the index.",
+							 t.display_name, conv_safety_size_text(&t),
+							 conv_lock_blocks(ShareLock)),
+					psprintf("%sREINDEX %s CONCURRENTLY %s;",
+							 s->in_transaction_block ?
+							 "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+							 what,
+							 conv_relation_sql_name(relid)));
+}
+
+void
+conv_rule_concurrent_index(const ConvStatementInfo *s, List **violations)
+{
+	if (IsA(s->stmt, IndexStmt))
+		build_index(s, (IndexStmt *) s->stmt, violations);
+	else if (IsA(s->stmt, DropStmt) &&
+			 ((DropStmt *) s->stmt)->removeType == OBJECT_INDEX &&
+			 !((DropStmt *) s->stmt)->concurrent)
+		drop_index(s, (DropStmt *) s->stmt, violations);
+	else if (IsA(s->stmt, ReindexStmt))
+		reindex(s, (ReindexStmt *) s->stmt, violations);
+}
+
+/* ---- constraint_index ---- */
+
+/* ADD PRIMARY KEY / UNIQUE (table or column form) that builds its index. */
+static void
+key_constraint(const ConvStatementInfo *s, const ConvSafetyTable *t, Constraint *con,
+			   const char *column, List **violations)
+{
+	List	   *keys = column ? list_make1(makeString(pstrdup(column))) : con->keys;
+	bool		primary = con->contype == CONSTR_PRIMARY;
+	char	   *cols = plain_columns_sql(keys, false);
+	char	   *name;
+	StringInfoData fix;
+	ConvViolation *v;
+
+	if (cols == NULL || keys == NIL)
+		return;
+	name = con->conname ? con->conname :
+		ChooseConstraintName(t->relname, primary ? NULL : strVal(linitial(keys)),
+							 primary ? "pkey" : "key", get_rel_namespace(t->relid), NIL);
+	initStringInfo(&fix);
+	if (s->in_transaction_block)
+		appendStringInfoString(&fix, "-- outside a transaction block (CONCURRENTLY cannot run in one):\n");
+	appendStringInfo(&fix, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s %s",
+					 quote_identifier(name), t->sql_name, cols);
+	if (con->including != NIL)
+		appendStringInfo(&fix, " INCLUDE %s", plain_columns_sql(con->including, false));
+	appendStringInfo(&fix, ";\n%s\nALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;",
+					 conv_lock_timeout_sql(s), t->sql_name, quote_identifier(name),
+					 primary ? "PRIMARY KEY" : "UNIQUE", quote_identifier(name));
+	if (primary)
+		appendStringInfoString(&fix, "\n-- (a key column that allows nulls is scanned for them: prove it NOT NULL first, see rule not_null_scan)");
+	v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_INDEX, t, 0,
+						primary ? "primary key" : "unique",
+						psprintf("ADD %s builds its index under an ACCESS EXCLUSIVE lock on table \"%s\"",
+								 primary ? "PRIMARY KEY" : "UNIQUE", t->display_name),
+						psprintf("%s waits until the unique index on \"%s\" (%s) is built.",
+								 conv_lock_blocks(AccessExclusiveLock), t->display_name,
+								 conv_safety_size_text(t)),
+						fix.data);
+	if (conv_profile == CONV_PROFILE_SEQUELIZE)
+		v->advice = psprintf("%s Then, in the next migration: await queryInterface.sequelize.query('ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s');",
+							 sequelize_add_index(t, keys, true, name), t->sql_name,
+							 quote_identifier(name), primary ? "PRIMARY KEY" : "UNIQUE",
+							 quote_identifier(name));
+}
+
+void
+conv_rule_constraint_index(const ConvStatementInfo *s, List **violations)
+{
+	AlterTableStmt *stmt = (AlterTableStmt *) s->stmt;
+	ConvSafetyTable t;
+	ListCell   *lc;
+
+	if (!IsA(s->stmt, AlterTableStmt) || !conv_safety_table_named(stmt->relation, &t) ||
+		!conv_safety_is_large(&t))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		ListCell   *lk;
+
+		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint))
+		{
+			Constraint *con = (Constraint *) cmd->def;
+
+			if ((con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE) &&
+				con->indexname == NULL)
+				key_constraint(s, &t, con, NULL, violations);
+		}
+		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
+		{
+			ColumnDef  *col = (ColumnDef *) cmd->def;
+
+			foreach(lk, col->constraints)
+			{
+				Constraint *con = lfirst(lk);
+
+				if (con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE)
+					key_constraint(s, &t, con, col->colname, violations);
+			}
+		}
+	}
+}
