@@ -12,7 +12,7 @@ ALTER TABLE events ADD COLUMN seen_at timestamp;
 \echo :LAST_ERROR_SQLSTATE
 ALTER TABLE events ADD COLUMN seen_at timestamp(3) DEFAULT localtimestamp;
 -- disabled, warning-only, exempted
-SET pg_conventions.disabled_rules = timestamptz_only;
+SET pg_conventions.disabled_rules = 'timestamptz_only, migration_safety';
 ALTER TABLE events ADD COLUMN local_at timestamp;
 RESET pg_conventions.disabled_rules;
 SET pg_conventions.warning_rules = timestamptz_only;
@@ -35,7 +35,7 @@ CREATE TABLE flagged (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), deleted_at 
   created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
 SET pg_conventions.mode = enforce;
 -- disabled, warning-only, exempted
-SET pg_conventions.disabled_rules = soft_delete_column;
+SET pg_conventions.disabled_rules = 'soft_delete_column, migration_safety';
 ALTER TABLE posts ALTER COLUMN deleted_at SET DEFAULT now();
 RESET pg_conventions.disabled_rules;
 SET pg_conventions.warning_rules = soft_delete_column;

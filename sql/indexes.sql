@@ -72,7 +72,7 @@ CREATE INDEX idx_post_tags_post_id ON post_tags (post_id);
 CREATE INDEX idx_post_tags_tag_id ON post_tags (tag_id);
 COMMIT;
 -- disabled, warning-only, exempted
-SET pg_conventions.disabled_rules = redundant_index;
+SET pg_conventions.disabled_rules = 'redundant_index, migration_safety';
 BEGIN; SELECT pair('INDEX idx_t_first ON t (a, b)', 'INDEX idx_t_second ON t (a)'); COMMIT;
 RESET pg_conventions.disabled_rules;
 SET pg_conventions.warning_rules = redundant_index;
@@ -117,7 +117,7 @@ CREATE INDEX idx_accounts_status ON accounts (status);
 RESET pg_conventions.low_cardinality_max_distinct;
 DROP INDEX idx_accounts_status;
 -- disabled, warning-only, exempted
-SET pg_conventions.disabled_rules = low_cardinality_index;
+SET pg_conventions.disabled_rules = 'low_cardinality_index, migration_safety';
 CREATE INDEX idx_accounts_flag ON accounts (flag);
 RESET pg_conventions.disabled_rules;
 SET pg_conventions.warning_rules = low_cardinality_index;

@@ -35,7 +35,7 @@ CREATE TABLE any_key (code text PRIMARY KEY, created_at timestamptz DEFAULT now(
 RESET pg_conventions.primary_key_type;
 SET pg_conventions.primary_key_type = 'serial';
 -- disabled, warning-only, exempted
-SET pg_conventions.disabled_rules = primary_key_type;
+SET pg_conventions.disabled_rules = 'primary_key_type, migration_safety';
 CREATE TABLE pk_disabled (id bigint PRIMARY KEY, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
 RESET pg_conventions.disabled_rules;
 SET pg_conventions.warning_rules = primary_key_type;
@@ -63,7 +63,7 @@ CREATE INDEX idx_narrow_ticks_counter_code ON narrow_ticks (counter_code);
 COMMIT;
 \echo :LAST_ERROR_SQLSTATE
 -- disabled, warning-only, exempted
-SET pg_conventions.disabled_rules = foreign_key_type;
+SET pg_conventions.disabled_rules = 'foreign_key_type, migration_safety';
 BEGIN;
 CREATE TABLE narrow_disabled (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), counter_id int REFERENCES counters,
   created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());

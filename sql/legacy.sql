@@ -28,7 +28,7 @@ ALTER TABLE legacy DISABLE ROW LEVEL SECURITY;
 -- statements that do: the old violations are warnings, and they pass
 ALTER TABLE legacy ADD CHECK (id > 0);
 ALTER TABLE legacy ALTER COLUMN name SET NOT NULL;
-SET pg_conventions.disabled_rules = 'primary_key_type, require_timestamps, timestamptz_only';
+SET pg_conventions.disabled_rules = 'primary_key_type, require_timestamps, timestamptz_only, migration_safety';
 ALTER TABLE legacy ADD COLUMN note text;
 -- the very index the foreign-key rule asks for
 CREATE INDEX idx_legacy_user_id ON legacy (user_id);
@@ -40,7 +40,7 @@ ALTER TABLE legacy RENAME TO legacy_things;
 ALTER TABLE legacy_things RENAME TO legacy;
 
 -- what a transaction introduces is rejected
-SET pg_conventions.disabled_rules = 'primary_key_type, require_timestamps';
+SET pg_conventions.disabled_rules = 'primary_key_type, require_timestamps, migration_safety';
 ALTER TABLE legacy ADD COLUMN "camelCase" text;
 ALTER TABLE legacy ADD COLUMN seen timestamp;
 CREATE INDEX legacy_note ON legacy (note);

@@ -31,7 +31,7 @@ SET pg_conventions.mode = warn;
 CREATE TABLE "Orders" ("userId" int, user_id int, "UserId" int, "Имя" int, "Фамилия" int);
 SET pg_conventions.mode = enforce;
 -- disabled: passes
-SET pg_conventions.disabled_rules = snake_case_names;
+SET pg_conventions.disabled_rules = 'snake_case_names, migration_safety';
 CREATE TABLE "Disabled" (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
 RESET pg_conventions.disabled_rules;
@@ -65,7 +65,7 @@ DROP INDEX user_accounts_concurrently;
 CREATE INDEX CONCURRENTLY idx_user_accounts_created_at ON user_accounts (created_at);
 DROP INDEX idx_user_accounts_created_at;
 -- disabled, warning-only, exempted
-SET pg_conventions.disabled_rules = index_naming;
+SET pg_conventions.disabled_rules = 'index_naming, migration_safety';
 CREATE INDEX accounts_by_update ON user_accounts (updated_at);
 RESET pg_conventions.disabled_rules;
 SET pg_conventions.warning_rules = index_naming;

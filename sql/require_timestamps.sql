@@ -1,7 +1,7 @@
 -- Rule require_timestamps: created_at and updated_at, timestamptz, DEFAULT
 -- now(); a junction table needs only created_at.
 -- Only this file's rules: the others have tests of their own.
-SET pg_conventions.disabled_rules = 'snake_case_names, primary_key_type, timestamptz_only, soft_delete_column, foreign_key_type, index_naming, redundant_index, low_cardinality_index';
+SET pg_conventions.disabled_rules = 'snake_case_names, primary_key_type, timestamptz_only, soft_delete_column, foreign_key_type, index_naming, redundant_index, low_cardinality_index, migration_safety';
 CREATE SCHEMA rts;
 SET search_path = rts;
 

@@ -3,6 +3,8 @@ SELECT count(*) > 0 AS loaded FROM conventions.rules();
 SELECT rule, severity, timing, sqlstate FROM conventions.rules();
 SET pg_conventions.mode = enforce;
 SET pg_conventions.disabled_rules = 'low_cardinality_index, index_naming';
+SELECT rule, severity FROM conventions.rules() WHERE severity = 'off';
+SET pg_conventions.disabled_rules = 'low_cardinality_index, index_naming, migration_safety';
 SET pg_conventions.warning_rules = '*';
 SELECT rule, severity FROM conventions.rules() WHERE severity <> 'warning';
 SET pg_conventions.warning_rules = redundant_index;
@@ -18,6 +20,10 @@ SET pg_conventions.warning_rules = 'foreign_key_index,';
 SET pg_conventions.profile = django;
 SET pg_conventions.soft_delete_column = '';
 SET pg_conventions.low_cardinality_max_distinct = 0;
+SET pg_conventions.large_table_size = -1;
+SET pg_conventions.large_table_size = '50MB';
+SHOW pg_conventions.large_table_size;
+RESET pg_conventions.large_table_size;
 -- schemas in scope
 CREATE SCHEMA in_scope;
 CREATE SCHEMA out_of_scope;
@@ -36,7 +42,7 @@ RESET pg_conventions.mode;
 -- own tests do the same for them)
 CREATE SCHEMA st;
 SET pg_conventions.mode = enforce;
-SET pg_conventions.disabled_rules = 'require_primary_key, require_timestamps';
+SET pg_conventions.disabled_rules = 'require_primary_key, require_timestamps, migration_safety';
 CREATE TABLE st.bare (a int);
 RESET pg_conventions.disabled_rules;
 -- what st.bare lacks is old debt now: a warning, whatever the settings
@@ -53,7 +59,7 @@ SELECT conventions.exempt('st.bare3', 'require_timestamps', 'rows carry their ow
 COMMIT;
 CREATE TABLE st.parent (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
-SET pg_conventions.disabled_rules = foreign_key_index;
+SET pg_conventions.disabled_rules = 'foreign_key_index, migration_safety';
 CREATE TABLE st.child (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), parent_id uuid REFERENCES st.parent,
   created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
 RESET pg_conventions.disabled_rules;

@@ -8,3 +8,6 @@ SELECT evtname, evtevent, evtfoid::regproc FROM pg_event_trigger ORDER BY 1;
 -- a role for the privilege tests, shared by both suites
 CREATE ROLE conv_app LOGIN;
 GRANT CREATE ON DATABASE contrib_regression TO conv_app;
+-- The migration-safety rules have their own tests (safety*.sql); the
+-- table-rule tests run without them, each in a connection of its own.
+ALTER DATABASE contrib_regression SET pg_conventions.disabled_rules = 'migration_safety';

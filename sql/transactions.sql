@@ -1,6 +1,6 @@
 -- When the guard judges: at commit, on the state the transaction leaves.
 -- Only this file's rules: the others have tests of their own.
-SET pg_conventions.disabled_rules = 'snake_case_names, primary_key_type, timestamptz_only, soft_delete_column, foreign_key_type, index_naming, redundant_index, low_cardinality_index';
+SET pg_conventions.disabled_rules = 'snake_case_names, primary_key_type, timestamptz_only, soft_delete_column, foreign_key_type, index_naming, redundant_index, low_cardinality_index, migration_safety';
 CREATE SCHEMA txn;
 SET search_path = txn;
 SET pg_conventions.mode = enforce;

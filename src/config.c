@@ -83,7 +83,10 @@ static const struct config_enum_entry pk_policy_options[] = {
 	{NULL, 0, false}
 };
 
-/* A comma-separated list of rule ids, or "*" for all of them. */
+/*
+ * A comma-separated list of rule ids, "migration_safety" for the
+ * statement rules, or "*" for all of them.
+ */
 static bool
 check_rule_list(char **newval, void **extra, GucSource source)
 {
@@ -105,6 +108,13 @@ check_rule_list(char **newval, void **extra, GucSource source)
 		if (strcmp(name, "*") == 0)
 		{
 			mask = ~(uint32) 0;
+			continue;
+		}
+		if (strcmp(name, "migration_safety") == 0)
+		{
+			/* the statement rules, as a family */
+			for (int r = CONV_NUM_TABLE_RULES; r < CONV_NUM_RULES; r++)
+				mask |= (uint32) 1 << r;
 			continue;
 		}
 		i = conv_rule_index(name);
@@ -221,14 +231,14 @@ conv_define_settings(void)
 
 	DefineCustomStringVariable("pg_conventions.disabled_rules",
 							   "Rules that are not checked at all.",
-							   "A comma-separated list of rule ids (conventions.rules() lists them), or * for all.",
+							   "A comma-separated list of rule ids (conventions.rules() lists them), migration_safety for the migration-safety rules, or * for all.",
 							   &disabled_rules_string, "",
 							   PGC_SUSET, GUC_LIST_INPUT,
 							   check_rule_list, assign_disabled_rules, NULL);
 
 	DefineCustomStringVariable("pg_conventions.warning_rules",
 							   "Rules that only warn, even when the mode is enforce.",
-							   "A comma-separated list of rule ids, or * for all.",
+							   "A comma-separated list of rule ids, migration_safety for the migration-safety rules, or * for all.",
 							   &warning_rules_string, "",
 							   PGC_SUSET, GUC_LIST_INPUT,
 							   check_rule_list, assign_warning_rules, NULL);

@@ -76,7 +76,6 @@ conv_check_table(Oid relid, Oid ignore_index)
 {
 	ConvTable  *table = conv_table_load(relid);
 	List	   *violations = NIL;
-	ListCell   *lc;
 
 	if (table == NULL)
 		return NIL;
@@ -85,12 +84,6 @@ conv_check_table(Oid relid, Oid ignore_index)
 	{
 		if (!conv_rule_disabled(i))
 			conv_rules[i].check(table, &violations);
-	}
-	foreach(lc, violations)
-	{
-		ConvViolation *v = lfirst(lc);
-
-		v->rule = &conv_rules[v->rule_index];
 	}
 	return violations;
 }

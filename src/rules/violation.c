@@ -74,6 +74,7 @@ conv_add_violation_on(List **violations, int rule_index, Oid relid,
 
 	Assert(rule_index >= 0 && rule_index < CONV_NUM_RULES);
 	v->rule_index = rule_index;
+	v->rule = conv_rule_at(rule_index);
 	v->relid = relid;
 	v->about = about;
 	v->object = pstrdup(object);

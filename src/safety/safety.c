@@ -94,7 +94,6 @@ report(List *violations)
 	{
 		ConvViolation *v = lfirst(lc);
 
-		v->rule = conv_rule_at(v->rule_index);
 		if (v->exemption == NULL && assured_reason != NULL)
 			ereport(LOG,
 					(errmsg("pg_conventions: %s", v->message),
