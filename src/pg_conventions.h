@@ -45,6 +45,7 @@
 #include "utils/relcache.h"
 #include "nodes/plannodes.h"
 #include "nodes/primnodes.h"
+#include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 
 /* ---- configuration (pg_conventions.c) ---- */
@@ -490,6 +491,8 @@ extern bool conv_source_names(const char *source, int location, const char *name
 extern bool conv_option_true(List *options, const char *name);
 extern char *conv_relation_sql_name(Oid relid);
 extern Oid	conv_table_being_rewritten(Oid new_heap);
+extern const char *conv_serial_type(TypeName *type);
+extern char *conv_type_name_sql(TypeName *type_name);
 
 /* safety.c: the entry points and the sink */
 extern void conv_check_statement_safety(Node *parsetree, const char *source,

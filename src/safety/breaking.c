@@ -29,12 +29,15 @@ in_use(Oid relid, ConvSafetyTable *t)
 	return conv_safety_table(relid, t) && (t->bytes > 0 || t->rows > 0);
 }
 
-static const char *
-assured_sql(const ConvStatementInfo *s)
+/* The statement, let through by conventions.safety_assured(). */
+static char *
+assured_sql(const ConvStatementInfo *s, const char *stmt)
 {
-	return s->in_transaction_block ?
-		"SELECT conventions.safety_assured('no deployed code uses it any more');" :
-		"BEGIN;\nSELECT conventions.safety_assured('no deployed code uses it any more');";
+	const char *assure = "SELECT conventions.safety_assured('no deployed code uses it any more');";
+
+	if (s->in_transaction_block)
+		return psprintf("%s\n%s", assure, stmt);
+	return psprintf("BEGIN;\n%s\n%s\nCOMMIT;", assure, stmt);
 }
 
 static void
@@ -92,12 +95,13 @@ rename_column(const ConvStatementInfo *s, RenameStmt *stmt, List **violations)
 								 t.display_name, conv_safety_size_text(&t)),
 						psprintf("ALTER TABLE %s ADD COLUMN %s %s;\n"
 								 "-- write both columns from the application, then backfill:\n%s\n"
-								 "-- move every reader to %s; once nothing uses %s:\n%s\nALTER TABLE %s DROP COLUMN %s;",
+								 "-- move every reader to %s; once nothing uses %s:\n%s",
 								 t.sql_name, new, format_type_with_typemod(typid, typmod),
 								 conv_batched_update_sql(t.relid, t.sql_name,
 														 psprintf("%s = %s", new, old),
 														 psprintf("%s IS DISTINCT FROM %s", new, old)),
-								 new, old, assured_sql(s), t.sql_name, old));
+								 new, old,
+								 assured_sql(s, psprintf("ALTER TABLE %s DROP COLUMN %s;", t.sql_name, old))));
 	if (conv_profile == CONV_PROFILE_SEQUELIZE)
 		v->advice = psprintf("In Sequelize: keep the attribute and map it with field: \"%s\" once the new column is backfilled; remove the old column from the model before dropping it.",
 							 stmt->newname);
@@ -117,9 +121,10 @@ drop_column(const ConvStatementInfo *s, const ConvSafetyTable *t, const char *co
 								 colname, t->display_name),
 						psprintf("\"%s\" holds data (%s), so application code may be reading and writing the column; during a deploy the old code runs beside the new.",
 								 t->display_name, conv_safety_size_text(t)),
-						psprintf("-- first deploy code that neither reads nor writes %s; then:\n%s\nALTER TABLE %s DROP COLUMN %s;",
-								 quote_identifier(colname), assured_sql(s), t->sql_name,
-								 quote_identifier(colname)));
+						psprintf("-- first deploy code that neither reads nor writes %s; then:\n%s",
+								 quote_identifier(colname),
+								 assured_sql(s, psprintf("ALTER TABLE %s DROP COLUMN %s;", t->sql_name,
+														 quote_identifier(colname)))));
 	if (conv_profile == CONV_PROFILE_SEQUELIZE)
 		v->advice = psprintf("In Sequelize: remove the attribute \"%s\" from the model and deploy before the migration that drops the column.",
 							 colname);
@@ -143,8 +148,8 @@ drop_table(const ConvStatementInfo *s, DropStmt *stmt, List **violations)
 									 t.display_name),
 							psprintf("\"%s\" holds data (%s), so application code may be reading and writing it; during a deploy the old code runs beside the new.",
 									 t.display_name, conv_safety_size_text(&t)),
-							psprintf("-- first deploy code that no longer uses %s; then:\n%s\nDROP TABLE %s;",
-									 t.sql_name, assured_sql(s), t.sql_name));
+							psprintf("-- first deploy code that no longer uses %s; then:\n%s",
+									 t.sql_name, assured_sql(s, psprintf("DROP TABLE %s;", t.sql_name))));
 		if (conv_profile == CONV_PROFILE_SEQUELIZE)
 			v->advice = pstrdup("In Sequelize: remove the model and its associations and deploy before the migration that drops the table.");
 	}

@@ -118,6 +118,17 @@ check_sql(const ConvStatementInfo *s, Constraint *con)
 	return text;
 }
 
+/* "schema.table" of the referenced table, as the statement names it if it is not found */
+static char *
+referenced_display_name(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+	if (OidIsValid(relid))
+		return psprintf("%s.%s", get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+	return rv->schemaname ? psprintf("%s.%s", rv->schemaname, rv->relname) : rv->relname;
+}
+
 /* The recipe: add it NOT VALID now, validate it in a later transaction. */
 static void
 validation_hazard(const ConvStatementInfo *s, const ConvSafetyTable *t, Constraint *con,
@@ -139,17 +150,8 @@ validation_hazard(const ConvStatementInfo *s, const ConvSafetyTable *t, Constrai
 	}
 	initStringInfo(&fix);
 	if (column != NULL)
-	{
-		int32		typmod;
-		Type		typ = LookupTypeName(NULL, column->typeName, &typmod, true);
-
 		appendStringInfo(&fix, "ALTER TABLE %s ADD COLUMN %s %s;\n", t->sql_name,
-						 quote_identifier(column->colname),
-						 typ ? format_type_with_typemod(typeTypeId(typ), typmod) :
-						 TypeNameToString(column->typeName));
-		if (typ)
-			ReleaseSysCache(typ);
-	}
+						 quote_identifier(column->colname), conv_type_name_sql(column->typeName));
 	if (body != NULL)
 		appendStringInfo(&fix, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID;\n",
 						 t->sql_name, quote_identifier(name), body);
@@ -163,7 +165,7 @@ validation_hazard(const ConvStatementInfo *s, const ConvSafetyTable *t, Constrai
 		appendStringInfoString(&fix, "\n-- (before PostgreSQL 18, NOT VALID foreign keys go on each partition, not on the partitioned table)");
 	v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, t, 0, name,
 						fk ? psprintf("adding foreign key \"%s\" scans table \"%s\" while writes to it and to \"%s\" wait",
-									  name, t->display_name, con->pktable->relname) :
+									  name, t->display_name, referenced_display_name(con->pktable)) :
 						psprintf("adding CHECK constraint \"%s\" scans table \"%s\" while every query on it waits",
 								 name, t->display_name),
 						fk ? psprintf("the validation reads all of \"%s\" (%s) under a SHARE ROW EXCLUSIVE lock on both tables: every INSERT, UPDATE and DELETE on them waits.",

@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "optimizer/plancat.h"
+#include "parser/parse_type.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
 #include "storage/bufmgr.h"
@@ -258,6 +259,41 @@ conv_batched_delete_sql(Oid relid, const char *sql_name, const char *pending_sql
 
 	return psprintf("DELETE FROM %s WHERE %s = ANY (ARRAY(SELECT %s FROM %s WHERE %s LIMIT 10000));",
 					sql_name, key, key, sql_name, pending_sql);
+}
+
+/* The integer type behind a serial type name, or NULL. */
+const char *
+conv_serial_type(TypeName *type)
+{
+	const char *name = strVal(llast(type->names));
+
+	if (list_length(type->names) != 1)
+		return NULL;
+	if (strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0)
+		return "integer";
+	if (strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0)
+		return "bigint";
+	if (strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0)
+		return "smallint";
+	return NULL;
+}
+
+/* A column's type as format_type() spells it (a serial as its integer). */
+char *
+conv_type_name_sql(TypeName *type_name)
+{
+	int32		typmod;
+	Type		typ;
+	char	   *result;
+
+	if (conv_serial_type(type_name) != NULL)
+		return pstrdup(conv_serial_type(type_name));
+	typ = LookupTypeName(NULL, type_name, &typmod, true);
+	if (typ == NULL)
+		return TypeNameToString(type_name);
+	result = format_type_with_typemod(typeTypeId(typ), typmod);
+	ReleaseSysCache(typ);
+	return result;
 }
 
 /* ---- the statement's text ---- */

@@ -216,7 +216,7 @@ conv_rule_concurrent_index(const ConvStatementInfo *s, List **violations)
 /* ADD PRIMARY KEY / UNIQUE (table or column form) that builds its index. */
 static void
 key_constraint(const ConvStatementInfo *s, const ConvSafetyTable *t, Constraint *con,
-			   const char *column, List **violations)
+			   const char *column, const char *column_type, List **violations)
 {
 	List	   *keys = column ? list_make1(makeString(pstrdup(column))) : con->keys;
 	bool		primary = con->contype == CONSTR_PRIMARY;
@@ -231,6 +231,9 @@ key_constraint(const ConvStatementInfo *s, const ConvSafetyTable *t, Constraint 
 		ChooseConstraintName(t->relname, primary ? NULL : strVal(linitial(keys)),
 							 primary ? "pkey" : "key", get_rel_namespace(t->relid), NIL);
 	initStringInfo(&fix);
+	if (column != NULL)
+		appendStringInfo(&fix, "ALTER TABLE %s ADD COLUMN %s %s;\n", t->sql_name,
+						 quote_identifier(column), column_type);
 	if (s->in_transaction_block)
 		appendStringInfoString(&fix, "-- outside a transaction block (CONCURRENTLY cannot run in one):\n");
 	appendStringInfo(&fix, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s %s",
@@ -278,7 +281,7 @@ conv_rule_constraint_index(const ConvStatementInfo *s, List **violations)
 
 			if ((con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE) &&
 				con->indexname == NULL)
-				key_constraint(s, &t, con, NULL, violations);
+				key_constraint(s, &t, con, NULL, NULL, violations);
 		}
 		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
 		{
@@ -289,7 +292,8 @@ conv_rule_constraint_index(const ConvStatementInfo *s, List **violations)
 				Constraint *con = lfirst(lk);
 
 				if (con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE)
-					key_constraint(s, &t, con, col->colname, violations);
+					key_constraint(s, &t, con, col->colname,
+								   conv_type_name_sql(col->typeName), violations);
 			}
 		}
 	}

@@ -185,15 +185,11 @@ add_column_rewrites(ColumnDef *col, char **default_sql)
 {
 	Node	   *raw = col->raw_default;
 	ListCell   *lc;
-	const char *tname = strVal(llast(col->typeName->names));
 
 	*default_sql = NULL;
 	if (col->identity)
 		return "ADD COLUMN of an identity column";
-	if (list_length(col->typeName->names) == 1 &&
-		(strcmp(tname, "serial") == 0 || strcmp(tname, "bigserial") == 0 ||
-		 strcmp(tname, "smallserial") == 0 || strcmp(tname, "serial4") == 0 ||
-		 strcmp(tname, "serial8") == 0 || strcmp(tname, "serial2") == 0))
+	if (conv_serial_type(col->typeName) != NULL)
 		return "ADD COLUMN of a serial column";
 	foreach(lc, col->constraints)
 	{
@@ -228,30 +224,23 @@ add_column(const ConvStatementInfo *s, const ConvSafetyTable *t, ColumnDef *col,
 	char	   *default_sql;
 	const char *why = add_column_rewrites(col, &default_sql);
 	const char *name = quote_identifier(col->colname);
+	char	   *type;
 	char	   *fix;
 
 	if (why == NULL)
 		return;
+	type = conv_type_name_sql(col->typeName);
 	if (default_sql != NULL)
-	{
-		int32		typmod;
-		Type		typ = LookupTypeName(NULL, col->typeName, &typmod, true);
-		char	   *type = typ ? format_type_with_typemod(typeTypeId(typ), typmod) :
-			TypeNameToString(col->typeName);
-
-		if (typ)
-			ReleaseSysCache(typ);
 		fix = psprintf("ALTER TABLE %s ADD COLUMN %s %s;\nALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n%s\n%s",
 					   t->sql_name, name, type, t->sql_name, name, default_sql,
 					   conv_separate_transaction_note(s),
 					   conv_batched_update_sql(t->relid, t->sql_name,
 											   psprintf("%s = %s", name, default_sql),
 											   psprintf("%s IS NULL", name)));
-	}
 	else
-		fix = psprintf("-- add %s as a plain nullable column, backfill it in batches, then add what it needs:\n"
-					   "ALTER TABLE %s ADD COLUMN %s %s;",
-					   name, t->sql_name, name, TypeNameToString(col->typeName));
+		fix = psprintf("ALTER TABLE %s ADD COLUMN %s %s;\n"
+					   "-- then fill it in batches, each its own transaction, and only then make it what it should be",
+					   t->sql_name, name, type);
 	add_rewrite(violations, t, 0, psprintf("add column %s", col->colname),
 				psprintf("%s (\"%s\")", why, col->colname), fix);
 }
@@ -436,5 +425,5 @@ conv_rule_table_rewrite_seen(Oid relid, List **violations)
 	if (!conv_safety_table(relid, &t) || !conv_safety_is_large(&t) ||
 		rewrite_reported(relid))
 		return;
-	add_rewrite(violations, &t, 0, "copy", "this statement", copy_fix(&t, ""));
+	add_rewrite(violations, &t, 0, "copy", "the statement", copy_fix(&t, ""));
 }

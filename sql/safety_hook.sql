@@ -1,0 +1,88 @@
+-- The migration-safety hazards only the preloaded hooks can see: REINDEX,
+-- VACUUM FULL and CLUSTER (no event trigger fires for them), and DML run
+-- under a lock an earlier statement took (ExecutorStart).  A smaller threshold
+-- here: 100,000 rows are large at 1MB.
+SET pg_conventions.disabled_rules = 'snake_case_names, require_primary_key, primary_key_type, require_timestamps, timestamptz_only, soft_delete_column, foreign_key_type, foreign_key_index, index_naming, redundant_index, low_cardinality_index';
+SET pg_conventions.large_table_size = '1MB';
+SET pg_conventions.mode = off;
+CREATE SCHEMA migh;
+SET search_path = migh, public;
+CREATE TABLE migh.orders (id bigint PRIMARY KEY, user_id bigint, status text);
+INSERT INTO migh.orders SELECT g, g % 1000, CASE WHEN g % 2 = 0 THEN 'paid' END
+  FROM generate_series(1, 100000) g;
+CREATE INDEX idx_orders_user_id ON migh.orders (user_id);
+CREATE TABLE migh.small (id bigint PRIMARY KEY, status text);
+INSERT INTO migh.small VALUES (1, NULL);
+VACUUM ANALYZE migh.orders, migh.small;
+SET lock_timeout = '5s';
+SET pg_conventions.mode = enforce;
+
+-- ---- concurrent_index: REINDEX ----
+REINDEX TABLE migh.orders;
+REINDEX INDEX migh.idx_orders_user_id;
+REINDEX (VERBOSE) TABLE migh.orders;
+-- not hazards
+REINDEX TABLE CONCURRENTLY migh.orders;
+REINDEX (CONCURRENTLY) INDEX migh.idx_orders_user_id;
+REINDEX TABLE migh.small;
+
+-- ---- table_rewrite: VACUUM FULL, CLUSTER ----
+VACUUM FULL migh.orders;
+VACUUM (FULL, ANALYZE) migh.orders;
+CLUSTER migh.orders USING idx_orders_user_id;
+-- not hazards
+VACUUM migh.orders;
+VACUUM FULL migh.small;
+CLUSTER migh.small USING small_pkey;
+-- warn: reported once, before the copy
+SET pg_conventions.mode = warn;
+VACUUM FULL migh.orders;
+SET pg_conventions.mode = enforce;
+
+-- ---- backfill_under_lock ----
+-- the seed's "add column, then backfill" in one transaction
+BEGIN;
+ALTER TABLE migh.orders ADD COLUMN state text;
+UPDATE migh.orders SET state = 'new' WHERE state IS NULL;
+ROLLBACK;
+BEGIN;
+ALTER TABLE migh.orders ADD COLUMN state text;
+UPDATE migh.orders AS o SET state = 'new';
+ROLLBACK;
+BEGIN;
+LOCK TABLE migh.orders IN SHARE MODE;
+DELETE FROM migh.orders WHERE status IS NULL;
+ROLLBACK;
+BEGIN;
+ALTER TABLE migh.orders ADD COLUMN state text;
+INSERT INTO migh.orders (id, user_id) SELECT id + 1000000, user_id FROM migh.orders;
+ROLLBACK;
+-- warn: before the UPDATE runs
+SET pg_conventions.mode = warn;
+BEGIN;
+ALTER TABLE migh.orders ADD COLUMN state text;
+UPDATE migh.orders SET state = 'new' WHERE state IS NULL;
+ROLLBACK;
+SET pg_conventions.mode = enforce;
+-- not hazards: the backfill in its own transaction, a few rows under the
+-- lock, a small table, a table of this transaction, EXPLAIN
+ALTER TABLE migh.orders ADD COLUMN state text;
+UPDATE migh.orders SET state = 'new' WHERE id = ANY (ARRAY(SELECT id FROM migh.orders WHERE state IS NULL LIMIT 10000));
+BEGIN;
+ALTER TABLE migh.orders ADD COLUMN flag boolean;
+UPDATE migh.orders SET flag = true WHERE id = 42;
+ALTER TABLE migh.small ADD COLUMN flag boolean;
+UPDATE migh.small SET flag = true;
+CREATE TABLE migh.orders_copy AS SELECT * FROM migh.orders;
+ALTER TABLE migh.orders_copy ADD COLUMN note text;
+UPDATE migh.orders_copy SET note = 'x';
+EXPLAIN (COSTS OFF) UPDATE migh.orders SET flag = false;
+ROLLBACK;
+
+SET pg_conventions.mode = off;
+DROP SCHEMA migh CASCADE;
+RESET pg_conventions.mode;
+RESET pg_conventions.large_table_size;
+RESET pg_conventions.disabled_rules;
+RESET search_path;
+RESET lock_timeout;
