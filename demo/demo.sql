@@ -119,3 +119,28 @@ SELECT id FROM users WHERE email = 'u43@example.org';
 RESET pg_conventions.capture_sample_rate;
 SELECT query, params, calls FROM conventions.workload() ORDER BY calls DESC, query;
 SELECT kind, fix_sql, queries_helped, cost_before, cost_after FROM conventions.suggest_indexes();
+
+\echo
+\echo '=== 9. migration safety: a migration on a large, busy table, judged before it runs ==='
+-- posts gets a million rows; the threshold is pg_conventions.large_table_size (10MB)
+SET pg_conventions.mode = off;
+INSERT INTO posts (user_id, title)
+SELECT (SELECT id FROM users ORDER BY id LIMIT 1), 'post ' || i
+  FROM generate_series(1, 1000000) i;
+VACUUM ANALYZE posts;
+SET pg_conventions.mode = enforce;
+-- the seed's "add column, then backfill", in one transaction, without lock_timeout
+BEGIN;
+ALTER TABLE posts ADD COLUMN view_count integer;
+UPDATE posts SET view_count = 0 WHERE view_count IS NULL;
+ROLLBACK;
+SET lock_timeout = '5s';
+-- an index built the blocking way, a foreign key validated under the lock, a rewrite
+CREATE INDEX idx_posts_title ON posts (title);
+ALTER TABLE posts ADD CONSTRAINT posts_title_check CHECK (length(title) < 500);
+ALTER TABLE posts ALTER COLUMN title TYPE varchar(200);
+-- the safe forms pass
+CREATE INDEX CONCURRENTLY idx_posts_title ON posts (title);
+ALTER TABLE posts ADD CONSTRAINT posts_title_check CHECK (length(title) < 500) NOT VALID;
+ALTER TABLE posts VALIDATE CONSTRAINT posts_title_check;
+ALTER TABLE posts ADD COLUMN view_count integer NOT NULL DEFAULT 0;

@@ -11,9 +11,10 @@
 #   5. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
 #   6. the Sequelize end-to-end test in test/sequelize (node, npm packages
 #      from package-lock.json), against a cluster with the guard preloaded
-#   7. the Debian package (test/deb/run.sh): dpkg-buildpackage, dpkg -i, the
+#   7. the migration corpus judged by squawk and by the guard (test/squawk)
+#   8. the Debian package (test/deb/run.sh): dpkg-buildpackage, dpkg -i, the
 #      demo and the package's autopkgtest against it
-#   8. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
+#   9. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
 #      the build, both pg_regress suites and the TAP tests
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 #        PG_MAJORS=15 bash scripts/test.sh    (only this machine's 15)
@@ -126,6 +127,11 @@ seq_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$seq_log" | tail -1)
 [ "$seq_ok" = 0 ] && [ "${seq_fail:-0}" = 0 ] && seq_fail=1
 passed=$((passed + ${seq_pass:-0}))
 failed=$((failed + ${seq_fail:-0}))
+
+# The migration corpus, judged by squawk (squawk-cli from npm) and by the
+# guard against a real server; fails when the guard's verdict is wrong.
+echo "== migration corpus: pg_conventions and squawk"
+run_one squawk_corpus test/squawk/run_in_cluster.sh
 
 # The Debian package: built with dpkg-buildpackage, installed, the demo and
 # its autopkgtest (pg_buildext installcheck) run against it, removed again.

@@ -187,7 +187,7 @@ SET pg_conventions.profile = sequelize;
 ALTER TABLE mig.small ADD COLUMN extra integer;
 RESET pg_conventions.profile;
 -- not hazards: a lock_timeout, a lock the transaction already holds, a new
--- table, a lock that lets writes go on
+-- table, a table that never held a row, a lock that lets writes go on
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 ALTER TABLE mig.small ADD COLUMN extra integer;
@@ -196,6 +196,13 @@ ALTER TABLE mig.small ADD COLUMN extra2 integer;
 CREATE TABLE mig.fresh (id bigint);
 ALTER TABLE mig.fresh ADD COLUMN note text;
 ROLLBACK;
+BEGIN;
+SET LOCAL lock_timeout = 0;
+CREATE TABLE mig.never_written (id bigint PRIMARY KEY);
+COMMIT;
+SET lock_timeout = 0;
+CREATE TABLE mig.child (id bigint PRIMARY KEY, never_id bigint REFERENCES mig.never_written);
+DROP TABLE mig.child, mig.never_written;
 ALTER TABLE mig.small SET (fillfactor = 90);
 -- warn
 SET pg_conventions.mode = warn;

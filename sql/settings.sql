@@ -20,7 +20,7 @@ SET pg_conventions.warning_rules = 'foreign_key_index,';
 SET pg_conventions.profile = django;
 SET pg_conventions.soft_delete_column = '';
 SET pg_conventions.low_cardinality_max_distinct = 0;
-SET pg_conventions.large_table_size = -1;
+SET pg_conventions.large_table_size = 'lots';
 SET pg_conventions.large_table_size = '50MB';
 SHOW pg_conventions.large_table_size;
 RESET pg_conventions.large_table_size;

@@ -22,11 +22,14 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-/* in use: existed before the transaction, and holds rows */
+/*
+ * In use: existed before the transaction, and has storage (a table with no
+ * pages has never held a row; the planner's estimate would guess ten pages).
+ */
 static bool
 in_use(Oid relid, ConvSafetyTable *t)
 {
-	return conv_safety_table(relid, t) && (t->bytes > 0 || t->rows > 0);
+	return conv_safety_table(relid, t) && (t->bytes > 0 || (!t->measured && t->rows > 0));
 }
 
 /* The statement, let through by conventions.safety_assured(). */

@@ -12,6 +12,9 @@
  * the same transaction (the backfill after ADD COLUMN) keeps everyone
  * waiting for the whole backfill.
  *
+ * An existing table counts whatever its size, unless it has no storage at
+ * all: a table that never held a row has nobody queueing for it.
+ *
  * The lock each statement takes is PostgreSQL's: AlterTableGetLockLevel()
  * for ALTER TABLE, and the documented level of the others.
  *
@@ -208,7 +211,12 @@ conv_rule_lock_timeout(const ConvStatementInfo *s, List **violations)
 		ConvSafetyTable t;
 		ConvViolation *v;
 
-		if (conv_lock_held(r->relid, r->mode) || !conv_safety_table(r->relid, &t))
+		/*
+		 * A table with no storage at all has never held a row: nobody uses
+		 * it yet (sync() of new models creates one after another).
+		 */
+		if (conv_lock_held(r->relid, r->mode) || !conv_safety_table(r->relid, &t) ||
+			(t.measured && t.bytes == 0))
 			continue;
 		v = conv_add_hazard(violations, CONV_RULE_LOCK_TIMEOUT, &t, 0, "lock",
 							psprintf("%s waits for %s on table \"%s\" with no lock_timeout",

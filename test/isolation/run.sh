@@ -7,6 +7,8 @@
 # whose configuration preloads pg_conventions in enforce:
 #   shared_preload_libraries = 'pg_conventions'   (the installed library)
 #   pg_conventions.mode = enforce
+#   pg_conventions.disabled_rules = 'migration_safety'   (the specs that are
+#       about the migration-safety rules turn them on in their sessions)
 # and compares each with test/isolation/expected/<name>.out.  Exits non-zero
 # when a spec's output differs (regression.diffs is printed), or when the
 # server log has an internal error (SQLSTATE XX000), a PANIC or a backend
@@ -79,6 +81,7 @@ cp -r "$HERE/specs" "$HERE/expected" "$TMP/in/"
 cat >"$TMP/temp.conf" <<EOF
 shared_preload_libraries = '$LIB'
 pg_conventions.mode = enforce
+pg_conventions.disabled_rules = 'migration_safety'
 log_line_prefix = '%m [%p] %e '
 log_error_verbosity = verbose
 max_connections = 20

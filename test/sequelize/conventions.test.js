@@ -24,6 +24,7 @@ const DATABASES = {
   migration: 'pgc_sequelize_migration',
   unindexed: 'pgc_sequelize_migration_unindexed',
   camel: 'pgc_sequelize_camelcase',
+  safety: 'pgc_sequelize_migration_safety',
 };
 const SEED_TABLES = ['post_tags', 'posts', 'profiles', 'tags', 'users'];
 
@@ -264,6 +265,43 @@ test('a model without underscored: true, mode warn: snake_case_names reported, i
     const rows = await violations(sequelize);
     assert.ok(rows.some((r) => r.rule === 'snake_case_names' && r.table_name === 'bad_posts'),
       JSON.stringify(rows, null, 1));
+  } finally {
+    await sequelize.close();
+  }
+});
+
+test('a migration that indexes a large table, mode enforce: addIndex() is rejected before it runs, the HINT says concurrently: true; with it, the index is built', async () => {
+  await createDatabase(DATABASES.safety);
+  // 100,000 rows are large at large_table_size = 1MB
+  const settings = { 'pg_conventions.large_table_size': '1MB' };
+  const setup = connect(DATABASES.safety, { mode: 'off', settings });
+  try {
+    await setup.sequelize.query(`CREATE TABLE events (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid,
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`);
+    await setup.sequelize.query(
+      'INSERT INTO events (user_id) SELECT gen_random_uuid() FROM generate_series(1, 100000)');
+    await setup.sequelize.query('VACUUM ANALYZE events');
+  } finally {
+    await setup.sequelize.close();
+  }
+  const { sequelize } = connect(DATABASES.safety, { profile: 'sequelize', mode: 'enforce', settings });
+  try {
+    const qi = sequelize.getQueryInterface();
+    await assert.rejects(qi.addIndex('events', ['user_id'], { name: 'idx_events_user_id' }), (err) => {
+      const e = pgError(err);
+      assert.equal(e.code, 'PC012', describeError(e));
+      assert.equal(ruleOf(e), 'concurrent_index', describeError(e));
+      assert.ok((e.hint || '').includes('CREATE INDEX CONCURRENTLY'), describeError(e));
+      assert.ok((e.hint || '').includes('queryInterface.addIndex("events", ["user_id"]'), describeError(e));
+      assert.ok((e.hint || '').includes('concurrently: true'), describeError(e));
+      return true;
+    });
+    const [before] = await sequelize.query("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY 1");
+    assert.deepEqual(before.map((r) => r.indexname), ['events_pkey']);
+    await qi.addIndex('events', ['user_id'], { name: 'idx_events_user_id', concurrently: true });
+    const [after] = await sequelize.query("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY 1");
+    assert.deepEqual(after.map((r) => r.indexname), ['events_pkey', 'idx_events_user_id']);
   } finally {
     await sequelize.close();
   }

@@ -71,6 +71,7 @@ function connect(database, opts) {
   const settings = ['-c lc_messages=C'];
   if (opts.profile) settings.push(`-c pg_conventions.profile=${opts.profile}`);
   if (opts.mode) settings.push(`-c pg_conventions.mode=${opts.mode}`);
+  for (const [name, value] of Object.entries(opts.settings || {})) settings.push(`-c ${name}=${value}`);
   const notices = [];
   const log = opts.log;
   const sequelize = new Sequelize(database, cfg.user, cfg.password, {

@@ -100,6 +100,11 @@ deadlock_timeout = 100ms
 shared_preload_libraries = 'pg_stat_statements, $LIB'
 pg_conventions.mode = enforce
 pg_conventions.capture_sample_rate = 1
+# the migration-safety rules stay on (their lookups race the DDL too): the
+# migrations run with a lock_timeout, and dropping a table that holds rows
+# only warns
+lock_timeout = '60s'
+pg_conventions.warning_rules = 'rename_or_drop'
 log_line_prefix = '%m [%p] %e '
 log_error_verbosity = verbose
 log_min_messages = warning

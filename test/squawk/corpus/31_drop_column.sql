@@ -1,0 +1,5 @@
+-- expected: hazard
+-- case: dropping a column of a table in use breaks the running code
+SET lock_timeout = '2s';
+SET statement_timeout = '60s';
+ALTER TABLE events DROP COLUMN note;

@@ -1,0 +1,15 @@
+-- The database every corpus migration starts from (test/squawk/run.sh):
+-- events is large at the run's pg_conventions.large_table_size (1MB), users
+-- is small, archive exists but is empty.
+DROP SCHEMA IF EXISTS app CASCADE;
+CREATE SCHEMA app;
+SET search_path = app;
+CREATE TABLE users (id bigint PRIMARY KEY, email text);
+INSERT INTO users SELECT g, 'u' || g || '@example.com' FROM generate_series(1, 1000) g;
+CREATE TABLE events (id bigint PRIMARY KEY, user_id bigint, amount numeric(10,2),
+                     note varchar(20), kind text, seen_at timestamp);
+INSERT INTO events SELECT g, g % 1000 + 1, g % 100, 'n' || g % 10, 'k' || g % 5, NULL
+  FROM generate_series(1, 100000) g;
+CREATE INDEX idx_events_kind ON events (kind);
+CREATE TABLE archive (id bigint PRIMARY KEY, kind text);
+VACUUM ANALYZE users, events, archive;
