@@ -129,12 +129,12 @@ SELECT (SELECT id FROM users ORDER BY id LIMIT 1), 'post ' || i
   FROM generate_series(1, 1000000) i;
 VACUUM ANALYZE posts;
 SET pg_conventions.mode = enforce;
--- the seed's "add column, then backfill", in one transaction, without lock_timeout
+SET lock_timeout = '5s';
+-- the seed's "add column, then backfill", in one transaction
 BEGIN;
 ALTER TABLE posts ADD COLUMN view_count integer;
 UPDATE posts SET view_count = 0 WHERE view_count IS NULL;
 ROLLBACK;
-SET lock_timeout = '5s';
 -- an index built the blocking way, a foreign key validated under the lock, a rewrite
 CREATE INDEX idx_posts_title ON posts (title);
 ALTER TABLE posts ADD CONSTRAINT posts_title_check CHECK (length(title) < 500);
@@ -144,3 +144,6 @@ CREATE INDEX CONCURRENTLY idx_posts_title ON posts (title);
 ALTER TABLE posts ADD CONSTRAINT posts_title_check CHECK (length(title) < 500) NOT VALID;
 ALTER TABLE posts VALIDATE CONSTRAINT posts_title_check;
 ALTER TABLE posts ADD COLUMN view_count integer NOT NULL DEFAULT 0;
+-- and any lock that blocks writes, on any table in use, without a lock_timeout
+SET lock_timeout = 0;
+ALTER TABLE users ADD COLUMN nickname text;

@@ -18,8 +18,10 @@ if want bulk_migration; then
   done
 fi
 if want profile_migration; then
-  pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions -o max_locks_per_transaction=1024 \
-    bash test/bench/profile_migration.sh
+  for shape in txn per_table; do
+    SHAPE=$shape pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions \
+      -o max_locks_per_transaction=1024 bash test/bench/profile_migration.sh
+  done
 fi
 if want missing_fk_indexes; then
   pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=2048 \

@@ -111,6 +111,21 @@ extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #define CONV_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode))
 #endif
 
+/*
+ * A permanent relation's storage, opened by its file number: RelFileNode
+ * until 15, RelFileLocator since 16, the backend a ProcNumber since 17.
+ */
+#if PG_VERSION_NUM >= 170000
+#define CONV_SMGROPEN(spc, db, num) \
+	smgropen((RelFileLocator) {(spc), (db), (num)}, INVALID_PROC_NUMBER)
+#elif PG_VERSION_NUM >= 160000
+#define CONV_SMGROPEN(spc, db, num) \
+	smgropen((RelFileLocator) {(spc), (db), (num)}, InvalidBackendId)
+#else
+#define CONV_SMGROPEN(spc, db, num) \
+	smgropen((RelFileNode) {(spc), (db), (num)}, InvalidBackendId)
+#endif
+
 /* REINDEX's options are a list of DefElem since 14 (a flag before). */
 #if PG_VERSION_NUM >= 140000
 #define CONV_REINDEX_CONCURRENT(stmt) conv_option_true((stmt)->params, "concurrently")

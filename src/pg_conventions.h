@@ -470,6 +470,7 @@ typedef struct ConvSafetyTable
 } ConvSafetyTable;
 
 /* facts.c */
+extern void conv_safety_facts_begin(void);
 extern bool conv_safety_table(Oid relid, ConvSafetyTable *out);
 extern bool conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out);
 extern bool conv_safety_is_large(const ConvSafetyTable *t);

@@ -19,7 +19,6 @@
 #include "pg_conventions.h"
 
 #include "access/genam.h"
-#include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -28,12 +27,11 @@
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "optimizer/plancat.h"
 #include "parser/parse_type.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
-#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "storage/smgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -41,48 +39,81 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-/* One relation with storage: measured when its lock is free, else estimated. */
+/*
+ * One relation with storage: its main fork measured when its lock is free
+ * (from the file, not the relcache: opening the relation would rebuild its
+ * relcache entry, triggers and all, which a migration that keeps adding
+ * foreign keys to one table invalidates every time), else pg_class's
+ * figures.  Rows come from pg_class's density, or are a guess (counted
+ * false) for a table never vacuumed or analyzed.
+ */
 static void
 add_relation_size(Oid relid, int64 *bytes, double *rows, bool *measured,
 				  bool *counted)
 {
-	HeapTuple	tup;
+	bool		locked = ConditionalLockRelationOid(relid, AccessShareLock);
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	Form_pg_class cls;
+	BlockNumber nblocks;
 
-	if (ConditionalLockRelationOid(relid, AccessShareLock))
+	if (!HeapTupleIsValid(tup))
 	{
-		Relation	rel = try_relation_open(relid, NoLock);
-
-		if (rel != NULL)
-		{
-			BlockNumber pages;
-			double		tuples;
-			double		allvisfrac;
-
-			if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
-			{
-				estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
-				*bytes += (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
-				*rows += tuples;
-				if (rel->rd_rel->reltuples < 0)
-					*counted = false;	/* never vacuumed or analyzed */
-			}
-			relation_close(rel, NoLock);
-		}
-		UnlockRelationOid(relid, AccessShareLock);
+		if (locked)
+			UnlockRelationOid(relid, AccessShareLock);
 		return;
 	}
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		return;
 	cls = (Form_pg_class) GETSTRUCT(tup);
-	*bytes += (int64) cls->relpages * BLCKSZ;
-	*rows += Max(cls->reltuples, 0);
-	*measured = false;
-	if (cls->reltuples < 0)
-		*counted = false;
+	if (!RELKIND_HAS_STORAGE(cls->relkind))
+		nblocks = 0;
+	else if (locked && OidIsValid(cls->relfilenode) &&
+			 cls->relpersistence != RELPERSISTENCE_TEMP)
+	{
+		SMgrRelation srel = CONV_SMGROPEN(OidIsValid(cls->reltablespace) ?
+										  cls->reltablespace : MyDatabaseTableSpace,
+										  MyDatabaseId, cls->relfilenode);
+
+		nblocks = smgrexists(srel, MAIN_FORKNUM) ? smgrnblocks(srel, MAIN_FORKNUM) : 0;
+	}
+	else
+	{
+		nblocks = cls->relpages;
+		*measured = false;
+	}
+	*bytes += (int64) nblocks * BLCKSZ;
+	if (cls->reltuples < 0 || (cls->relpages == 0 && nblocks > 0))
+	{
+		*counted = false;		/* a guess: a hundred bytes a row */
+		*rows += (double) nblocks * BLCKSZ / 100;
+	}
+	else if (cls->relpages > 0)
+		*rows += cls->reltuples / cls->relpages * nblocks;
+	else
+		*rows += cls->reltuples;
 	ReleaseSysCache(tup);
+	if (locked)
+		UnlockRelationOid(relid, AccessShareLock);
 }
+
+/*
+ * The facts found for the statement being judged: each rule asks about the
+ * same tables, and a table is measured once.  Kept in the memory context of
+ * the judgement (conv_safety_facts_begin), gone with it.
+ */
+typedef struct CachedFacts
+{
+	bool		judged;			/* what conv_safety_table() returned */
+	ConvSafetyTable facts;
+} CachedFacts;
+
+static List *cached = NIL;
+
+void
+conv_safety_facts_begin(void)
+{
+	cached = NIL;
+}
+
+static bool table_facts(Oid relid, ConvSafetyTable *out);
 
 /*
  * The facts about one table, or false when the safety rules have nothing to
@@ -91,6 +122,29 @@ add_relation_size(Oid relid, int64 *bytes, double *rows, bool *measured,
  */
 bool
 conv_safety_table(Oid relid, ConvSafetyTable *out)
+{
+	ListCell   *lc;
+	CachedFacts *c;
+
+	foreach(lc, cached)
+	{
+		c = lfirst(lc);
+		if (c->facts.relid == relid)
+		{
+			*out = c->facts;
+			return c->judged;
+		}
+	}
+	c = palloc(sizeof(CachedFacts));
+	c->judged = table_facts(relid, &c->facts);
+	c->facts.relid = relid;
+	cached = lappend(cached, c);
+	*out = c->facts;
+	return c->judged;
+}
+
+static bool
+table_facts(Oid relid, ConvSafetyTable *out)
 {
 	char		relkind;
 

@@ -116,6 +116,7 @@ judge(const ConvStatementInfo *info)
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_conventions safety",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
+	conv_safety_facts_begin();
 	for (int i = CONV_NUM_TABLE_RULES; i < CONV_NUM_RULES; i++)
 	{
 		const ConvRule *rule = conv_rule_at(i);
@@ -126,6 +127,7 @@ judge(const ConvStatementInfo *info)
 	report(violations);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
+	conv_safety_facts_begin();
 }
 
 /*
@@ -145,10 +147,12 @@ conv_safety_rewrite_starting(Oid relid)
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_conventions safety",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
+	conv_safety_facts_begin();
 	conv_rule_table_rewrite_seen(relid, &violations);
 	report(violations);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
+	conv_safety_facts_begin();
 }
 
 /*

@@ -1,31 +1,36 @@
 #!/usr/bin/env bash
 # Where the guard's time goes: samples the server backend with perf
 # (software clock; hardware counters are not needed) while it runs the
-# bulk migration of bulk_migration.sh in one transaction under enforce, and
-# prints the share of the samples inside pg_conventions' functions
-# (including what they call) against the whole backend.
+# bulk migration of bulk_migration.sh under enforce (SHAPE=txn: in one
+# transaction, the default; SHAPE=per_table: a transaction per table, so
+# that every foreign key references an existing table), and prints the
+# share of the samples inside pg_conventions' functions (including what
+# they call) against the whole backend.
 # Runs inside a server environment with the library preloaded, as
 # scripts/bench.sh arranges.  Needs perf (Debian package linux-perf).
 set -euo pipefail
 N=${N:-1000}
+SHAPE=${SHAPE:-txn}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP_PERF:-}" ] && echo "perf data in $work" || trap 'rm -rf "$work"' EXIT
 {
   echo "SET pg_conventions.mode = enforce;"
-  echo "BEGIN;"
+  [ "$SHAPE" = txn ] && echo "BEGIN;"
   echo "CREATE SCHEMA app;"
   echo "CREATE TABLE app.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
   echo "  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());"
   prev=users
   for i in $(seq 1 "$N"); do
+    [ "$SHAPE" = per_table ] && echo "BEGIN;"
     echo "CREATE TABLE app.t$i (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
     echo "  user_id uuid NOT NULL REFERENCES app.users, parent_id uuid REFERENCES app.$prev,"
     echo "  title text, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), deleted_at timestamptz);"
     echo "CREATE INDEX idx_t${i}_user_id ON app.t$i (user_id);"
     echo "CREATE INDEX idx_t${i}_parent_id ON app.t$i (parent_id);"
+    [ "$SHAPE" = per_table ] && echo "COMMIT;"
     prev=t$i
   done
-  echo "COMMIT;"
+  [ "$SHAPE" = txn ] && echo "COMMIT;"
 } > "$work/migration.sql"
 {
   echo "SELECT pg_backend_pid() AS pid \\gset"
@@ -40,8 +45,9 @@ trap 'rm -rf "$work"' EXIT
 psql -X -q -v ON_ERROR_STOP=1 -f "$work/profile.sql" >/dev/null
 total=$(perf report -i "$work/perf.data" --stdio --no-children -g none --sort dso 2>/dev/null |
         sed -n 's/^# Samples: \([0-9.]*K*\).*/\1/p')
-echo "profile of the bulk migration ($N tables, one transaction, enforce): $total samples of the backend"
+echo "profile of the bulk migration ($N tables, shape $SHAPE, enforce): $total samples of the backend"
 perf report -i "$work/perf.data" --stdio --children -g none --sort sym 2>/dev/null |
-  awk '/\[\.\] (conv_ProcessUtility|conv_object_access|conv_run_deferred_checks|conventions_guard_event_trigger)$/ {print "  " $1 " with children, " $2 " self: " $NF}'
+  awk '/\[\.\] (conv_ProcessUtility|conv_object_access|conv_run_deferred_checks|conventions_guard_event_trigger|conv_check_statement_safety|conv_check_dml_safety|conv_remember_before)$/ {print "  " $1 " with children, " $2 " self: " $NF}'
 echo "  (conv_ProcessUtility includes all of PostgreSQL's DDL work below it; the guard's own"
-echo "   work is conv_object_access during the statements and conv_run_deferred_checks at COMMIT)"
+echo "   work is conv_check_statement_safety and conv_remember_before before each statement,"
+echo "   conv_object_access during it, conv_run_deferred_checks at COMMIT)"
