@@ -117,6 +117,9 @@ ALTER TABLE mig.events ADD COLUMN double_amount numeric GENERATED ALWAYS AS (amo
 ALTER TABLE mig.events ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
 ALTER TABLE mig.events ADD COLUMN serial_no bigserial;
 ALTER TABLE mig.events SET UNLOGGED;
+SET pg_conventions.profile = sequelize;
+ALTER TABLE mig.events ADD COLUMN token uuid DEFAULT gen_random_uuid();
+RESET pg_conventions.profile;
 -- timestamp to timestamptz rewrites unless the time zone is UTC
 ALTER TABLE mig.events ALTER COLUMN seen_at TYPE timestamptz;
 -- not hazards: no rewrite

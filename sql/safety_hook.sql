@@ -57,6 +57,12 @@ BEGIN;
 ALTER TABLE migh.orders ADD COLUMN state text;
 INSERT INTO migh.orders (id, user_id) SELECT id + 1000000, user_id FROM migh.orders;
 ROLLBACK;
+SET pg_conventions.profile = sequelize;
+BEGIN;
+ALTER TABLE migh.orders ADD COLUMN state text;
+UPDATE migh.orders SET state = 'new' WHERE state IS NULL;
+ROLLBACK;
+RESET pg_conventions.profile;
 -- warn: before the UPDATE runs
 SET pg_conventions.mode = warn;
 BEGIN;

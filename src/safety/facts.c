@@ -185,8 +185,9 @@ conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out)
 
 	if (rv == NULL)
 		return false;
+	/* not the table of an index: ALTER TABLE accepts an index's name too */
 	relid = RangeVarGetRelid(rv, NoLock, true);
-	return conv_safety_table(conv_table_of_relation(relid), out);
+	return conv_safety_table(relid, out);
 }
 
 /* Is it above pg_conventions.large_table_size? */
@@ -319,10 +320,11 @@ conv_batched_delete_sql(Oid relid, const char *sql_name, const char *pending_sql
 const char *
 conv_serial_type(TypeName *type)
 {
-	const char *name = strVal(llast(type->names));
+	const char *name;
 
-	if (list_length(type->names) != 1)
+	if (type == NULL || list_length(type->names) != 1)
 		return NULL;
+	name = strVal(linitial(type->names));
 	if (strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0)
 		return "integer";
 	if (strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0)
@@ -340,6 +342,8 @@ conv_type_name_sql(TypeName *type_name)
 	Type		typ;
 	char	   *result;
 
+	if (type_name == NULL)
+		return pstrdup("<its type>");
 	if (conv_serial_type(type_name) != NULL)
 		return pstrdup(conv_serial_type(type_name));
 	typ = LookupTypeName(NULL, type_name, &typmod, true);

@@ -257,7 +257,8 @@ batched_sql(const ConvStatementInfo *s, const ConvSafetyTable *t, CmdType op)
 	char	   *head;
 	const char *cond;
 
-	if (s->source == NULL || (op != CMD_UPDATE && op != CMD_DELETE))
+	if (s->source == NULL || (op != CMD_UPDATE && op != CMD_DELETE) ||
+		plan->stmt_location + plan->stmt_len > (int) strlen(s->source))
 		return NULL;
 	text = plan->stmt_location >= 0 ?
 		pnstrdup(s->source + plan->stmt_location,
@@ -333,6 +334,7 @@ conv_rule_backfill_under_lock(const ConvStatementInfo *s, List **violations)
 		ConvSafetyTable t;
 		bool		scans;
 		char	   *batched;
+		ConvViolation *v;
 		const char *op = plan->commandType == CMD_UPDATE ? "UPDATE" :
 			plan->commandType == CMD_DELETE ? "DELETE" :
 			plan->commandType == CMD_INSERT ? "INSERT" : "MERGE";
@@ -345,7 +347,7 @@ conv_rule_backfill_under_lock(const ConvStatementInfo *s, List **violations)
 					   rows * (t.bytes / t.rows) < (double) conv_large_table_kb * 1024))
 			continue;
 		batched = batched_sql(s, &t, plan->commandType);
-		conv_add_hazard(violations, CONV_RULE_BACKFILL_UNDER_LOCK, &t, 0, op,
+		v = conv_add_hazard(violations, CONV_RULE_BACKFILL_UNDER_LOCK, &t, 0, op,
 						scans ?
 						psprintf("%s reads all of table \"%s\" under the %s lock this transaction holds on it",
 								 op, t.display_name, conv_lock_mode_name(held)) :
@@ -357,5 +359,7 @@ conv_rule_backfill_under_lock(const ConvStatementInfo *s, List **violations)
 						psprintf("-- commit the schema change on its own, so that its lock goes at once:\nCOMMIT;\n%s",
 								 batched ? batched :
 								 psprintf("-- then run the %s in batches of about 10000 rows, each its own transaction", op)));
+		if (conv_profile == CONV_PROFILE_SEQUELIZE)
+			v->advice = pstrdup("In Sequelize: put the backfill in a migration of its own, after the one that changes the schema, and run it in batches (queryInterface.bulkUpdate() with a where on a range of keys, or queryInterface.sequelize.query() of the UPDATE above), each batch its own transaction.");
 	}
 }

@@ -144,13 +144,16 @@ add_rewrite(List **violations, const ConvSafetyTable *t, AttrNumber attnum, cons
 			const char *what, const char *fix)
 {
 	MemoryContext old;
+	ConvViolation *v;
 
-	conv_add_hazard(violations, CONV_RULE_TABLE_REWRITE, t, attnum, aspect,
+	v = conv_add_hazard(violations, CONV_RULE_TABLE_REWRITE, t, attnum, aspect,
 					psprintf("%s rewrites table \"%s\" while every query on it waits",
 							 what, t->display_name),
 					psprintf("PostgreSQL writes a new copy of \"%s\" (%s), and its indexes, under an ACCESS EXCLUSIVE lock held to the end of the transaction.",
 							 t->display_name, conv_safety_size_text(t)),
 					fix);
+	if (conv_profile == CONV_PROFILE_SEQUELIZE)
+		v->advice = pstrdup("In Sequelize: queryInterface.addColumn() with no defaultValue (or the old column kept), a backfill in its own migration in batches, then queryInterface.changeColumn() for the default or the new name.");
 	if (reported_cxt == NULL)
 		reported_cxt = AllocSetContextCreate(TopMemoryContext, "pg_conventions rewrites",
 											 ALLOCSET_SMALL_SIZES);

@@ -17,6 +17,9 @@
 #
 #   N          tables per migration (default 1000)
 #   ROUNDS     timed rounds per database (default 9)
+#   DISABLED_RULES  pg_conventions.disabled_rules of the guarded database
+#              (default empty: every rule on; migration_safety: the table
+#              rules alone, to see what the migration-safety rules add)
 #   SHAPE      txn: the whole migration in one transaction (default)
 #              per_table: BEGIN; CREATE TABLE; CREATE INDEX ...; COMMIT per table
 set -euo pipefail
@@ -33,7 +36,8 @@ for db in bench_plain bench_guard; do
 done
 psql_q -d postgres \
   -c "ALTER DATABASE bench_guard SET session_preload_libraries = 'pg_conventions'" \
-  -c "ALTER DATABASE bench_guard SET pg_conventions.mode = enforce"
+  -c "ALTER DATABASE bench_guard SET pg_conventions.mode = enforce" \
+  -c "ALTER DATABASE bench_guard SET pg_conventions.disabled_rules = '${DISABLED_RULES:-}'"
 
 # The migration: users, then N tables each referencing users and the table
 # before it, each foreign key with its index, in the seed's style.
