@@ -85,6 +85,17 @@ UPDATE migh.orders_copy SET note = 'x';
 EXPLAIN (COSTS OFF) UPDATE migh.orders SET flag = false;
 ROLLBACK;
 
+-- a partitioned table: judged through its partitions, each once
+SET pg_conventions.mode = off;
+CREATE TABLE migh.parted (id bigint, k integer) PARTITION BY RANGE (k);
+CREATE TABLE migh.parted_1 PARTITION OF migh.parted FOR VALUES FROM (0) TO (1000000);
+INSERT INTO migh.parted SELECT g, g FROM generate_series(1, 100000) g;
+ANALYZE migh.parted;
+SET pg_conventions.mode = warn;
+BEGIN;
+ALTER TABLE migh.parted ADD COLUMN z integer;
+UPDATE migh.parted SET z = 1;
+ROLLBACK;
 SET pg_conventions.mode = off;
 DROP SCHEMA migh CASCADE;
 RESET pg_conventions.mode;

@@ -26,6 +26,15 @@
  *	  rules_fk.c			foreign-key rules and the one FK-coverage test
  *	  rules_index.c			redundant and low-cardinality indexes
  *	safety/					migration-safety rules, judged before a statement runs
+ *	  safety.c				their entry points (utility, DML, a rewrite's new heap),
+ *							the sink, conventions.safety_assured()
+ *	  facts.c				what they know of a table (size, locks held), the
+ *							statement's text, recipes
+ *	  index_builds.c		concurrent_index, constraint_index
+ *	  constraints.c			constraint_validation, not_null_scan
+ *	  rewrites.c			table_rewrite
+ *	  locks.c				lock_timeout, backfill_under_lock
+ *	  breaking.c			rename_or_drop
  *	reports/				SQL-callable audits and index reports
  *	advisor/				suggest_indexes()
  *	workload/				the workload capture

@@ -118,7 +118,8 @@ drop_locks(DropStmt *stmt, List **requests)
 		Oid			relid = lookup(makeRangeVarFromNameList((List *) lfirst(lc)));
 
 		if (OidIsValid(relid) && stmt->removeType == OBJECT_INDEX)
-			relid = get_rel_relkind(relid) == RELKIND_INDEX ?
+			relid = (get_rel_relkind(relid) == RELKIND_INDEX ||
+					 get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX) ?
 				IndexGetRelation(relid, true) : InvalidOid;
 		request(requests, relid, AccessExclusiveLock);
 	}
@@ -339,7 +340,9 @@ conv_rule_backfill_under_lock(const ConvStatementInfo *s, List **violations)
 			plan->commandType == CMD_DELETE ? "DELETE" :
 			plan->commandType == CMD_INSERT ? "INSERT" : "MERGE";
 
-		if (held == NoLock || !conv_safety_table(relid, &t) || !conv_safety_is_large(&t))
+		/* a partitioned target is judged through its partitions, each its own result relation */
+		if (held == NoLock || get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ||
+			!conv_safety_table(relid, &t) || !conv_safety_is_large(&t))
 			continue;
 		/* reads the whole table, or writes at least a large table's worth */
 		scans = scans_all_of(plan->planTree, plan->rtable, relid);

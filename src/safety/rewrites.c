@@ -373,8 +373,10 @@ conv_rule_table_rewrite(const ConvStatementInfo *s, List **violations)
 			int			n;
 			ConvNamedTable *all = conv_tables_in_scope(&n);
 
+			/* every table with storage: a partitioned one is its partitions */
 			for (int i = 0; i < n; i++)
-				copy_command(s, all[i].relid, "VACUUM FULL", violations);
+				if (get_rel_relkind(all[i].relid) != RELKIND_PARTITIONED_TABLE)
+					copy_command(s, all[i].relid, "VACUUM FULL", violations);
 		}
 		foreach(lc, stmt->rels)
 		{
