@@ -210,8 +210,8 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 		if (context != PROCESS_UTILITY_SUBCOMMAND)
 			conv_check_statement_safety(pstmt->utilityStmt, queryString,
 										pstmt->stmt_location);
-		conv_safety_note_utility(pstmt->utilityStmt);
 		kind = conv_classify_statement(pstmt->utilityStmt);
+		conv_safety_note_utility(pstmt->utilityStmt, kind);
 	}
 
 	if (kind == CONV_STMT_SUSPEND)

@@ -478,8 +478,17 @@ typedef struct ConvSafetyTable
 	bool		counted;		/* rows is more than a guess (vacuumed or analyzed) */
 } ConvSafetyTable;
 
+/* a constraint an ALTER TABLE adds; column set for ADD COLUMN's */
+typedef struct ConvAddedConstraint
+{
+	Constraint *con;
+	ColumnDef  *column;
+} ConvAddedConstraint;
+
 /* facts.c */
 extern void conv_safety_facts_begin(void);
+extern AlterTableStmt *conv_large_table_altered(const ConvStatementInfo *s, ConvSafetyTable *t);
+extern List *conv_added_constraints(AlterTableStmt *stmt);
 extern bool conv_safety_table(Oid relid, ConvSafetyTable *out);
 extern bool conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out);
 extern bool conv_safety_is_large(const ConvSafetyTable *t);
@@ -508,7 +517,7 @@ extern char *conv_type_name_sql(TypeName *type_name);
 extern void conv_check_statement_safety(Node *parsetree, const char *source,
 										int location);
 extern void conv_check_dml_safety(PlannedStmt *plan, const char *source);
-extern void conv_safety_note_utility(Node *parsetree);
+extern void conv_safety_note_utility(Node *parsetree, ConvStatementKind kind);
 extern void conv_safety_forget(void);
 extern ConvViolation *conv_add_hazard(List **violations, int rule_index,
 									  const ConvSafetyTable *t, AttrNumber attnum,

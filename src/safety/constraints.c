@@ -201,39 +201,25 @@ validate_under_lock(const ConvStatementInfo *s, const ConvSafetyTable *t, const 
 void
 conv_rule_constraint_validation(const ConvStatementInfo *s, List **violations)
 {
-	AlterTableStmt *stmt = (AlterTableStmt *) s->stmt;
 	ConvSafetyTable t;
+	AlterTableStmt *stmt = conv_large_table_altered(s, &t);
 	ListCell   *lc;
 
-	if (!IsA(s->stmt, AlterTableStmt) || !conv_safety_table_named(stmt->relation, &t) ||
-		!conv_safety_is_large(&t))
+	if (stmt == NULL)
 		return;
+	foreach(lc, conv_added_constraints(stmt))
+	{
+		ConvAddedConstraint *added = lfirst(lc);
+
+		if ((added->con->contype == CONSTR_FOREIGN || added->con->contype == CONSTR_CHECK) &&
+			(added->column != NULL || !added->con->skip_validation))
+			validation_hazard(s, &t, added->con, added->column, violations);
+	}
 	foreach(lc, stmt->cmds)
 	{
 		AlterTableCmd *cmd = lfirst(lc);
-		ListCell   *lk;
 
-		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint))
-		{
-			Constraint *con = (Constraint *) cmd->def;
-
-			if ((con->contype == CONSTR_FOREIGN || con->contype == CONSTR_CHECK) &&
-				!con->skip_validation)
-				validation_hazard(s, &t, con, NULL, violations);
-		}
-		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
-		{
-			ColumnDef  *col = (ColumnDef *) cmd->def;
-
-			foreach(lk, col->constraints)
-			{
-				Constraint *con = lfirst(lk);
-
-				if (con->contype == CONSTR_FOREIGN || con->contype == CONSTR_CHECK)
-					validation_hazard(s, &t, con, col, violations);
-			}
-		}
-		else if (cmd->subtype == AT_ValidateConstraint && cmd->name != NULL)
+		if (cmd->subtype == AT_ValidateConstraint && cmd->name != NULL)
 			validate_under_lock(s, &t, cmd->name, violations);
 	}
 }
@@ -328,12 +314,11 @@ set_not_null(const ConvStatementInfo *s, const ConvSafetyTable *t, const char *c
 void
 conv_rule_not_null_scan(const ConvStatementInfo *s, List **violations)
 {
-	AlterTableStmt *stmt = (AlterTableStmt *) s->stmt;
 	ConvSafetyTable t;
+	AlterTableStmt *stmt = conv_large_table_altered(s, &t);
 	ListCell   *lc;
 
-	if (!IsA(s->stmt, AlterTableStmt) || !conv_safety_table_named(stmt->relation, &t) ||
-		!conv_safety_is_large(&t))
+	if (stmt == NULL)
 		return;
 	foreach(lc, stmt->cmds)
 	{

@@ -190,6 +190,58 @@ conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out)
 	return conv_safety_table(relid, out);
 }
 
+/*
+ * The statement, when it is an ALTER TABLE of a large existing table (the
+ * facts in *t), or NULL: where most of the rules start.
+ */
+AlterTableStmt *
+conv_large_table_altered(const ConvStatementInfo *s, ConvSafetyTable *t)
+{
+	AlterTableStmt *stmt = (AlterTableStmt *) s->stmt;
+
+	if (!IsA(s->stmt, AlterTableStmt) || !conv_safety_table_named(stmt->relation, t) ||
+		!conv_safety_is_large(t))
+		return NULL;
+	return stmt;
+}
+
+/*
+ * The constraints an ALTER TABLE adds, in either form: ADD CONSTRAINT, and
+ * the constraints of ADD COLUMN (with their column).
+ */
+List *
+conv_added_constraints(AlterTableStmt *stmt)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+	ListCell   *lk;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		ConvAddedConstraint *added;
+
+		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint))
+		{
+			added = palloc(sizeof(ConvAddedConstraint));
+			added->con = (Constraint *) cmd->def;
+			added->column = NULL;
+			result = lappend(result, added);
+		}
+		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
+		{
+			foreach(lk, ((ColumnDef *) cmd->def)->constraints)
+			{
+				added = palloc(sizeof(ConvAddedConstraint));
+				added->con = lfirst(lk);
+				added->column = (ColumnDef *) cmd->def;
+				result = lappend(result, added);
+			}
+		}
+	}
+	return result;
+}
+
 /* Is it above pg_conventions.large_table_size? */
 bool
 conv_safety_is_large(const ConvSafetyTable *t)

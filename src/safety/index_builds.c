@@ -263,38 +263,24 @@ key_constraint(const ConvStatementInfo *s, const ConvSafetyTable *t, Constraint 
 void
 conv_rule_constraint_index(const ConvStatementInfo *s, List **violations)
 {
-	AlterTableStmt *stmt = (AlterTableStmt *) s->stmt;
 	ConvSafetyTable t;
+	AlterTableStmt *stmt = conv_large_table_altered(s, &t);
 	ListCell   *lc;
 
-	if (!IsA(s->stmt, AlterTableStmt) || !conv_safety_table_named(stmt->relation, &t) ||
-		!conv_safety_is_large(&t))
+	if (stmt == NULL)
 		return;
-	foreach(lc, stmt->cmds)
+	foreach(lc, conv_added_constraints(stmt))
 	{
-		AlterTableCmd *cmd = lfirst(lc);
-		ListCell   *lk;
+		ConvAddedConstraint *added = lfirst(lc);
+		Constraint *con = added->con;
 
-		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint))
-		{
-			Constraint *con = (Constraint *) cmd->def;
-
-			if ((con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE) &&
-				con->indexname == NULL)
-				key_constraint(s, &t, con, NULL, NULL, violations);
-		}
-		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
-		{
-			ColumnDef  *col = (ColumnDef *) cmd->def;
-
-			foreach(lk, col->constraints)
-			{
-				Constraint *con = lfirst(lk);
-
-				if (con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE)
-					key_constraint(s, &t, con, col->colname,
-								   conv_type_name_sql(col->typeName), violations);
-			}
-		}
+		if ((con->contype != CONSTR_PRIMARY && con->contype != CONSTR_UNIQUE) ||
+			con->indexname != NULL)
+			continue;
+		if (added->column == NULL)
+			key_constraint(s, &t, con, NULL, NULL, violations);
+		else
+			key_constraint(s, &t, con, added->column->colname,
+						   conv_type_name_sql(added->column->typeName), violations);
 	}
 }

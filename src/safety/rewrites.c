@@ -259,9 +259,10 @@ copy_fix(const ConvSafetyTable *t, const char *options)
 }
 
 static void
-alter_table(const ConvStatementInfo *s, AlterTableStmt *stmt, List **violations)
+alter_table(const ConvStatementInfo *s, List **violations)
 {
 	ConvSafetyTable t;
+	AlterTableStmt *stmt = conv_large_table_altered(s, &t);
 	ListCell   *lc;
 	HeapTuple	tup;
 	Form_pg_class cls;
@@ -269,7 +270,7 @@ alter_table(const ConvStatementInfo *s, AlterTableStmt *stmt, List **violations)
 	Oid			tablespace;
 	Oid			am;
 
-	if (!conv_safety_table_named(stmt->relation, &t) || !conv_safety_is_large(&t))
+	if (stmt == NULL)
 		return;
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(t.relid));
 	if (!HeapTupleIsValid(tup))
@@ -362,7 +363,7 @@ conv_rule_table_rewrite(const ConvStatementInfo *s, List **violations)
 	ListCell   *lc;
 
 	if (IsA(s->stmt, AlterTableStmt))
-		alter_table(s, (AlterTableStmt *) s->stmt, violations);
+		alter_table(s, violations);
 	else if (IsA(s->stmt, VacuumStmt) && ((VacuumStmt *) s->stmt)->is_vacuumcmd &&
 			 conv_option_true(((VacuumStmt *) s->stmt)->options, "full"))
 	{

@@ -194,13 +194,13 @@ conv_check_statement_safety(Node *parsetree, const char *source, int location)
 
 /*
  * Remember that this transaction ran DDL (or LOCK TABLE), so that its DML
- * is worth checking for the locks it runs under.  Costs nothing otherwise.
+ * is worth checking for the locks it runs under; kind is what the
+ * classifier made of the statement.  Costs nothing otherwise.
  */
 void
-conv_safety_note_utility(Node *parsetree)
+conv_safety_note_utility(Node *parsetree, ConvStatementKind kind)
 {
-	if (!ddl_seen && conv_mode != CONV_MODE_OFF &&
-		(IsA(parsetree, LockStmt) || conv_classify_statement(parsetree) != CONV_STMT_IGNORE))
+	if (kind != CONV_STMT_IGNORE || IsA(parsetree, LockStmt))
 		ddl_seen = true;
 }
 
