@@ -267,3 +267,23 @@ conv_index_column_name(const ConvIndex *index, Oid relid, int i)
 		return "expr";
 	return get_attname(relid, index->keys[i], false);
 }
+
+/* A relation's schema-qualified, quoted name, for fix SQL. */
+char *
+conv_relation_sql_name(Oid relid)
+{
+	return conv_qualified_sql_name(get_namespace_name(get_rel_namespace(relid)),
+								   get_rel_name(relid));
+}
+
+/* "schema.table" for messages; the OID when the relation has gone. */
+char *
+conv_relation_display_name(Oid relid)
+{
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+	char	   *relname = get_rel_name(relid);
+
+	if (nspname == NULL || relname == NULL)
+		return psprintf("%u", relid);
+	return psprintf("%s.%s", nspname, relname);
+}

@@ -508,7 +508,6 @@ extern char *conv_insert_after_keyword(const char *stmt, int from, const char *a
 extern char *conv_clause_text(const char *source, int location);
 extern bool conv_source_names(const char *source, int location, const char *name);
 extern bool conv_option_true(List *options, const char *name);
-extern char *conv_relation_sql_name(Oid relid);
 extern Oid	conv_table_being_rewritten(Oid new_heap);
 extern const char *conv_serial_type(TypeName *type);
 extern char *conv_type_name_sql(TypeName *type_name);
@@ -588,6 +587,8 @@ extern char *conv_partial_index_sql(ConvTable *table, const ConvLowCardinality *
 /* ---- formatting (format.c) ---- */
 
 extern char *conv_qualified_sql_name(const char *nspname, const char *relname);
+extern char *conv_relation_sql_name(Oid relid);
+extern char *conv_relation_display_name(Oid relid);
 extern char *conv_column_list_sql(Oid relid, int natts, const AttrNumber *attnums);
 extern char *conv_index_column_name(const ConvIndex *index, Oid relid, int i);
 extern bool conv_is_snake_case(const char *name);

@@ -224,16 +224,6 @@ conv_fk_index_sql(Oid relid, const char *sql_name, const char *index_name,
 					conv_column_list_sql(relid, fk->nkeys, fk->conkey));
 }
 
-static char *
-relation_display_name(Oid relid)
-{
-	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
-	char	   *relname = get_rel_name(relid);
-
-	if (nspname == NULL || relname == NULL)
-		return psprintf("%u", relid);
-	return psprintf("%s.%s", nspname, relname);
-}
 
 /* Rule foreign_key_index: every foreign key has a covering index. */
 void
@@ -253,7 +243,7 @@ conv_rule_foreign_key_index(ConvTable *table, List **violations)
 						   psprintf("foreign key \"%s\" on table \"%s\" has no covering index",
 									fk->conname, table->display_name),
 						   psprintf("deleting or updating a row of \"%s\" scans \"%s\".",
-									relation_display_name(fk->confrelid),
+									conv_relation_display_name(fk->confrelid),
 									table->display_name),
 						   conv_fk_index_sql(table->relid, table->sql_name,
 											 conv_fk_index_name(table->nspid, table->relname,
@@ -308,7 +298,7 @@ conv_rule_foreign_key_type(ConvTable *table, List **violations)
 							   psprintf("column \"%s\" of table \"%s\" has type %s, but the column it references, \"%s.%s\", has type %s",
 										colname, table->display_name,
 										format_type_with_typemod(fk->coltypes[k], fk->coltypmods[k]),
-										relation_display_name(fk->confrelid),
+										conv_relation_display_name(fk->confrelid),
 										get_attname(fk->confrelid, fk->confkey[k], false),
 										reftypname),
 							   psprintf("foreign key \"%s\" compares values of two types: every check casts, and the referencing column can hold values the referenced one cannot.",

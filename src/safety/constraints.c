@@ -125,7 +125,7 @@ referenced_display_name(RangeVar *rv)
 	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
 
 	if (OidIsValid(relid))
-		return psprintf("%s.%s", get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+		return conv_relation_display_name(relid);
 	return rv->schemaname ? psprintf("%s.%s", rv->schemaname, rv->relname) : rv->relname;
 }
 

@@ -596,14 +596,6 @@ conv_option_true(List *options, const char *name)
 	return false;
 }
 
-/* A relation's schema-qualified, quoted name. */
-char *
-conv_relation_sql_name(Oid relid)
-{
-	return conv_qualified_sql_name(get_namespace_name(get_rel_namespace(relid)),
-								   get_rel_name(relid));
-}
-
 /*
  * The table whose rewrite has just created this relation, or InvalidOid:
  * make_new_heap() names the new heap "pg_temp_<OID of the table>".  The new
