@@ -287,3 +287,51 @@ conv_relation_display_name(Oid relid)
 		return psprintf("%u", relid);
 	return psprintf("%s.%s", nspname, relname);
 }
+
+/*
+ * The camelCase spelling of a snake_case name ("user_id" -> "userId"), as
+ * Sequelize's underscored: true maps attributes to columns; PascalCase with
+ * `pascal`.
+ */
+char *
+conv_to_camel_case(const char *snake, bool pascal)
+{
+	StringInfoData buf;
+	bool		upper = pascal;
+
+	initStringInfo(&buf);
+	for (const char *p = snake; *p; p++)
+	{
+		if (*p == '_')
+		{
+			upper = buf.len > 0 || pascal;
+			continue;
+		}
+		appendStringInfoChar(&buf, upper && *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+		upper = false;
+	}
+	return buf.data;
+}
+
+/*
+ * The Sequelize model a table is most likely the table of: singular
+ * PascalCase ("posts" -> "Post", "post_tags" -> "PostTag", "categories" ->
+ * "Category").
+ */
+char *
+conv_model_name(const char *table)
+{
+	char	   *name = pstrdup(table);
+	int			len = strlen(name);
+
+	if (len > 3 && strcmp(name + len - 3, "ies") == 0)
+		strcpy(name + len - 3, "y");
+	else if (len > 4 && (strcmp(name + len - 4, "sses") == 0 ||
+						 strcmp(name + len - 4, "shes") == 0 ||
+						 strcmp(name + len - 4, "ches") == 0 ||
+						 strcmp(name + len - 3, "xes") == 0))
+		name[len - 2] = '\0';
+	else if (len > 1 && name[len - 1] == 's' && name[len - 2] != 's')
+		name[len - 1] = '\0';
+	return conv_to_camel_case(name, true);
+}

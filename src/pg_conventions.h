@@ -47,6 +47,7 @@
 #include "compat.h"
 
 #include "access/attnum.h"
+#include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "access/htup.h"
@@ -185,6 +186,7 @@ extern void conv_advisor_init(void);
 
 /* workload.c: one captured statement, copied out of shared memory */
 #define CONV_PARAM_SETS 4
+#define CONV_TEXT_BYTES 4096	/* longer statements are not kept */
 
 typedef struct ConvStatement
 {
@@ -206,6 +208,97 @@ extern double conv_capture_sample_rate;
 extern void conv_workload_init(void);
 extern bool conv_workload_available(void);
 extern List *conv_workload_statements(Oid dbid);
+extern void conv_workload_require(void);
+extern bool conv_workload_may_see(Oid userid);
+
+/*
+ * One sampled execution as the query-pattern detector sees it
+ * (workload.c -> patterns.c): who ran it, its shape, and what it did.
+ */
+typedef struct ConvExecution
+{
+	uint64		client;			/* the client: database, login role, address, application */
+	Oid			dbid;
+	Oid			userid;			/* the role it ran as */
+	const char *application;	/* application_name */
+	const char *address;		/* client address, or "[local]" */
+	int			pid;			/* the connection */
+	uint64		shape;			/* statement with constants and parameters left out */
+	const char *text;			/* that shape, normalized; NULL when unknown */
+	uint64		values;			/* its constants and parameter values */
+	Oid			relid;			/* the first user table it reads */
+	int64		rows;			/* rows returned or changed */
+	double		time_ms;		/* executor time */
+	TimestampTz end;			/* when it ended */
+	bool		limited;		/* a LIMIT or OFFSET on top */
+	int64		offset;			/* rows that OFFSET skipped */
+	int64		limit;			/* rows LIMIT allows; -1: none */
+	bool		counts;			/* a plain count() of a table */
+} ConvExecution;
+
+/* A finding of the detector, copied out of shared memory (patterns.c). */
+typedef enum ConvPattern
+{
+	CONV_PATTERN_N_PLUS_ONE,
+	CONV_PATTERN_DEEP_OFFSET,
+	CONV_PATTERN_COUNT_FOR_PAGINATION
+}			ConvPattern;
+
+typedef struct ConvFinding
+{
+	ConvPattern pattern;
+	Oid			dbid;
+	Oid			userid;
+	char	   *application;
+	char	   *address;
+	char	   *query;			/* normalized */
+	Oid			relid;
+	int64		occurrences;	/* runs (n_plus_one), pairs (count_for_pagination), executions */
+	int64		executions;
+	int64		rows;
+	double		time_ms;
+	int64		longest;		/* n_plus_one: the longest run */
+	int64		distinct_values;	/* n_plus_one: distinct value sets of that run (capped) */
+	int			connections;	/* n_plus_one: connections that run came over */
+	Oid			source_relid;	/* n_plus_one: what the statement before the run read */
+	int64		source_rows;	/* n_plus_one: and returned */
+	int64		max_offset;		/* deep_offset, count_for_pagination: largest OFFSET seen */
+	int64		limit;			/* deep_offset, count_for_pagination: its LIMIT; -1: none */
+	TimestampTz last_seen;
+} ConvFinding;
+
+extern int	conv_n_plus_one_threshold;
+extern int	conv_deep_offset_rows;
+extern void conv_patterns_init(void);
+extern Size conv_patterns_shmem_size(void);
+struct LWLock;
+extern void conv_patterns_shmem_startup(struct LWLock *lock);
+extern void conv_patterns_record(const ConvExecution *e);
+extern List *conv_patterns_findings(Oid dbid, bool (*may_see) (Oid userid));
+extern void conv_patterns_reset(void);
+
+/* ---- SQL text (sqltext.c) ---- */
+
+#define CONV_TOK_CONST		'c'
+#define CONV_TOK_PARAM		'p'
+#define CONV_TOK_KEYWORD	'k'
+#define CONV_TOK_IDENT		'i'
+#define CONV_TOK_OTHER		'o'
+
+typedef struct ConvToken
+{
+	int			tok;			/* the scanner's token code */
+	int			start;			/* byte extent in the text: [start, end) */
+	int			end;
+	int			depth;			/* parentheses around it */
+	char		kind;			/* CONV_TOK_* */
+	const char *keyword;		/* a keyword: as the scanner spells it */
+	int			param;			/* a parameter: its number */
+} ConvToken;
+
+extern ConvToken *conv_sql_tokens(const char *sql, int *ntokens);
+extern bool conv_token_is(const ConvToken *t, const char *keyword);
+extern char *conv_normalize_query(const char *sql);
 
 /* ---- touched objects (collector.c) ---- */
 
@@ -593,6 +686,8 @@ extern char *conv_column_list_sql(Oid relid, int natts, const AttrNumber *attnum
 extern char *conv_index_column_name(const ConvIndex *index, Oid relid, int i);
 extern bool conv_is_snake_case(const char *name);
 extern char *conv_to_snake_case(const char *name);
+extern char *conv_to_camel_case(const char *snake, bool pascal);
+extern char *conv_model_name(const char *table);
 extern char *conv_free_relation_name(ConvTable *table, const char *name);
 extern char *conv_choose_index_name(Oid nspid, const char *relname,
 									int natts, const char *const *colnames,

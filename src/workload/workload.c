@@ -1,35 +1,54 @@
 /*-------------------------------------------------------------------------
  *
  * workload.c
- *		The workload capture: what the executed queries ask of the tables.
+ *		The workload capture: what the executed queries ask of the tables,
+ *		for its two readers, the index advisor and the query-pattern
+ *		detector.
  *
- * When the library is in shared_preload_libraries, an ExecutorStart hook
- * samples executed SELECT, UPDATE and DELETE statements that read a user
- * table (pg_conventions.capture_sample_rate of them) into a hash table in
- * shared memory of fixed size (pg_conventions.capture_max_statements).
- * Each entry is one statement text of one role in one database, with the
- * search_path it ran under and, for a statement with parameters, the
- * parameter values it ran with most often (space-saving counts), so that a
- * partial index for `status = $1` can be judged with the values that really
- * come.  The planner, not this file, turns statements into predicates per
- * table (advisor.c): the statements are what suggest_indexes() has to plan
- * again to verify each index, and a capture of predicates alone could not
- * be verified.
+ * When the library is in shared_preload_libraries, executor hooks sample
+ * executed SELECT, UPDATE and DELETE statements that read a user table.
+ * Sampling keeps sequences whole: what is sampled is a client (database,
+ * login role, client address, application_name) for a period of time
+ * (pg_conventions.capture_sample_period): every statement of every
+ * transaction that starts in that period, over every connection of that
+ * client, or none.  The decision is a hash of the client and the period,
+ * the same in every backend, so the pooled connections of one client agree
+ * without talking to each other, and an N+1 burst is seen whole at any
+ * rate.  pg_conventions.capture_sample_rate is the fraction of
+ * client-periods sampled.
  *
- * A full table evicts its least-sampled entry.  Nothing here runs unless
- * a statement is sampled; a sampled one costs one output-function call per
- * parameter and one exclusive lock on the table.
+ * A sampled statement, when it ends, goes
+ *  - into a hash table in shared memory of fixed size
+ *    (pg_conventions.capture_max_statements), for the advisor: one entry per
+ *    statement text of one role in one database, with the search_path it
+ *    ran under and, for a statement with parameters, the parameter values it
+ *    ran with most often (space-saving counts), so that a partial index for
+ *    `status = $1` can be judged with the values that really come.  The
+ *    planner, not this file, turns statements into predicates per table
+ *    (advisor.c): the statements are what suggest_indexes() has to plan
+ *    again to verify each index.  A full table evicts its least-sampled
+ *    entry.
+ *  - to the query-pattern detector (patterns.c), as one execution of its
+ *    client: its shape (the query ID, or the normalized text), the rows it
+ *    returned, its executor time, the OFFSET it skipped.
+ *
+ * An unsampled statement costs one hash of two integers.  A sampled one
+ * costs a timer around the executor, one output-function call per
+ * parameter, the text normalized once per shape and backend, and two
+ * exclusive LWLocks.
  *
  *-------------------------------------------------------------------------
  */
 #include "pg_conventions.h"
 
 #include "access/parallel.h"
+#include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "common/hashfn.h"
-#include "common/pg_prng.h"
 #include "executor/executor.h"
+#include "executor/instrument.h"
+#include "libpq/libpq-be.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -40,6 +59,8 @@
 #include "storage/shmem.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/memutils.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -48,13 +69,14 @@ PG_FUNCTION_INFO_V1(conventions_workload);
 PG_FUNCTION_INFO_V1(conventions_workload_reset);
 
 /* sizes of one entry */
-#define WL_TEXT_BYTES	4096	/* longer statements are not kept */
+#define WL_TEXT_BYTES	CONV_TEXT_BYTES
 #define WL_PATH_BYTES	256		/* the search_path they ran under */
 #define WL_MAX_PARAMS	16		/* more parameters: values not kept */
 #define WL_PARAM_SETS	CONV_PARAM_SETS	/* most frequent value sets kept */
 #define WL_SET_BYTES	256		/* all values of one set, encoded */
 
 double		conv_capture_sample_rate = 0.01;
+static int	capture_sample_period = 10000;	/* ms */
 static int	capture_max_statements = 1000;
 
 typedef struct WorkloadKey
@@ -101,6 +123,7 @@ static shmem_startup_hook_type prev_shmem_startup = NULL;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 
 /*
  * Statements run while another executes (functions' queries, foreign-key
@@ -112,8 +135,9 @@ static int	nesting_level = 0;
 static Size
 workload_shmem_size(void)
 {
-	return add_size(MAXALIGN(sizeof(WorkloadShared)),
-					hash_estimate_size(capture_max_statements, sizeof(WorkloadEntry)));
+	return add_size(add_size(MAXALIGN(sizeof(WorkloadShared)),
+							 hash_estimate_size(capture_max_statements, sizeof(WorkloadEntry))),
+					conv_patterns_shmem_size());
 }
 
 static void
@@ -122,7 +146,7 @@ workload_shmem_request(void)
 	if (prev_shmem_request)
 		prev_shmem_request();
 	RequestAddinShmemSpace(workload_shmem_size());
-	RequestNamedLWLockTranche("pg_conventions", 1);
+	RequestNamedLWLockTranche("pg_conventions", 2);
 }
 
 static void
@@ -137,7 +161,7 @@ workload_shmem_startup(void)
 	wl_shared = ShmemInitStruct("pg_conventions workload", sizeof(WorkloadShared), &found);
 	if (!found)
 	{
-		wl_shared->lock = &(GetNamedLWLockTranche("pg_conventions"))->lock;
+		wl_shared->lock = &(GetNamedLWLockTranche("pg_conventions"))[0].lock;
 		wl_shared->evicted = 0;
 		wl_shared->reset_time = GetCurrentTimestamp();
 	}
@@ -147,6 +171,7 @@ workload_shmem_startup(void)
 	wl_hash = ShmemInitHash("pg_conventions workload statements",
 							capture_max_statements, capture_max_statements,
 							&info, HASH_ELEM | HASH_BLOBS);
+	conv_patterns_shmem_startup(&(GetNamedLWLockTranche("pg_conventions"))[1].lock);
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -258,27 +283,16 @@ evict_one(void)
 	}
 }
 
-static void
-capture(QueryDesc *qd)
+/* The statement's own text: its part of a multi-statement string, trimmed. */
+static const char *
+statement_text(QueryDesc *qd, int *lenp)
 {
 	PlannedStmt *ps = qd->plannedstmt;
 	const char *text = qd->sourceText;
-	const char *path;
 	int			len;
-	WorkloadKey key;
-	ParamSet	set;
-	Oid			types[WL_MAX_PARAMS];
-	bool		bound = false;
-	int			nparams = 0;
-	WorkloadEntry *e;
-	bool		found;
 
-	if (ps->commandType != CMD_SELECT && ps->commandType != CMD_UPDATE &&
-		ps->commandType != CMD_DELETE)
-		return;
-	if (ps->utilityStmt != NULL || text == NULL || !reads_user_table(ps))
-		return;
-	/* this statement's part of a multi-statement string */
+	if (text == NULL)
+		return NULL;
 	len = strlen(text);
 	if (ps->stmt_location >= 0 && ps->stmt_location <= len)
 	{
@@ -291,7 +305,29 @@ capture(QueryDesc *qd)
 	while (len > 0 && (scanner_isspace(text[len - 1]) || text[len - 1] == ';'))
 		len--;
 	if (len == 0 || len >= WL_TEXT_BYTES)
-		return;
+		return NULL;
+	*lenp = len;
+	return text;
+}
+
+/*
+ * Into the advisor's table.  The hash of the parameter values goes to
+ * *values (0 when there are none or they were not kept).
+ */
+static void
+capture_statement(QueryDesc *qd, const char *text, int len, uint64 *values)
+{
+	PlannedStmt *ps = qd->plannedstmt;
+	const char *path;
+	WorkloadKey key;
+	ParamSet	set;
+	Oid			types[WL_MAX_PARAMS];
+	bool		bound = false;
+	int			nparams = 0;
+	WorkloadEntry *e;
+	bool		found;
+
+	*values = 0;
 	path = GetConfigOption("search_path", false, false);
 	if (strlen(path) >= WL_PATH_BYTES)
 		return;
@@ -304,6 +340,8 @@ capture(QueryDesc *qd)
 		{
 			memset(&set, 0, offsetof(ParamSet, data));
 			bound = encode_params(qd->params, &set, types);
+			if (bound)
+				*values = hash_bytes_extended((const unsigned char *) set.data, set.len, 1);
 		}
 		if (nparams > WL_MAX_PARAMS)
 			nparams = 0;
@@ -345,18 +383,278 @@ capture(QueryDesc *qd)
 	LWLockRelease(wl_shared->lock);
 }
 
+/* ---- the client, and which of its periods are sampled ---- */
+
+static bool client_known = false;
+static uint64 client_hash;
+static Oid	client_dbid;
+static Oid	client_user;
+static char client_application[NAMEDATALEN];
+
+/* This session's client: recomputed when application_name or the login role changes. */
+static uint64
+current_client(void)
+{
+	const char *app = application_name ? application_name : "";
+	const char *addr = MyProcPort && MyProcPort->remote_host ? MyProcPort->remote_host : "";
+
+	if (!client_known || client_user != GetSessionUserId() || client_dbid != MyDatabaseId ||
+		strncmp(client_application, app, NAMEDATALEN - 1) != 0)
+	{
+		uint64		h;
+
+		client_user = GetSessionUserId();
+		client_dbid = MyDatabaseId;
+		strlcpy(client_application, app, NAMEDATALEN);
+		h = hash_bytes_extended((const unsigned char *) client_application,
+								strlen(client_application), client_user);
+		h = hash_combine64(h, hash_bytes_extended((const unsigned char *) addr, strlen(addr),
+												  client_dbid));
+		client_hash = h;
+		client_known = true;
+	}
+	return client_hash;
+}
+
+/*
+ * Is this client's period sampled?  The period is that of the start of the
+ * transaction, so a transaction is never cut.
+ */
+static bool
+period_sampled(void)
+{
+	uint64		period;
+	uint64		h;
+
+	if (conv_capture_sample_rate >= 1.0)
+		return true;
+	if (conv_capture_sample_rate <= 0.0)
+		return false;
+	period = (uint64) GetCurrentTransactionStartTimestamp() /
+		((uint64) capture_sample_period * 1000);
+	h = hash_combine64(current_client(), period);
+	h = hash_bytes_extended((const unsigned char *) &h, sizeof(h), 0);
+	return (double) (h >> 11) * (1.0 / (double) (UINT64CONST(1) << 53)) < conv_capture_sample_rate;
+}
+
+/*
+ * The statements being executed that were sampled (portals can be open
+ * side by side); forgotten at the end of the transaction, for those an
+ * error ended.
+ */
+#define WL_OPEN_MAX 8
+static QueryDesc *sampled_open[WL_OPEN_MAX];
+static int	nsampled_open = 0;
+
+static bool
+take_sampled(QueryDesc *qd)
+{
+	for (int i = 0; i < nsampled_open; i++)
+		if (sampled_open[i] == qd)
+		{
+			sampled_open[i] = sampled_open[--nsampled_open];
+			return true;
+		}
+	return false;
+}
+
+static void
+workload_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
+		nsampled_open = 0;
+}
+
+/* ---- the shape, for the detector ---- */
+
+/*
+ * Normalized texts this backend has made, by query ID (or, without one,
+ * by the hash of the text): each shape is normalized once.
+ */
+typedef struct ShapeEntry
+{
+	uint64		key;
+	uint64		shape;
+	char	   *text;			/* NULL: the scanner could not read it */
+} ShapeEntry;
+
+#define WL_SHAPES_MAX 512
+static HTAB *shapes = NULL;
+static MemoryContext shapes_cxt = NULL;
+
+static ShapeEntry *
+statement_shape(uint64 queryid, const char *text, int len)
+{
+	uint64		key = queryid ? queryid :
+		hash_bytes_extended((const unsigned char *) text, len, 2);
+	ShapeEntry *se;
+	bool		found;
+
+	if (shapes == NULL || hash_get_num_entries(shapes) >= WL_SHAPES_MAX)
+	{
+		HASHCTL		info;
+
+		if (shapes_cxt == NULL)
+			shapes_cxt = AllocSetContextCreate(TopMemoryContext, "pg_conventions shapes",
+											   ALLOCSET_DEFAULT_SIZES);
+		else
+			MemoryContextReset(shapes_cxt);
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(uint64);
+		info.entrysize = sizeof(ShapeEntry);
+		info.hcxt = shapes_cxt;
+		shapes = hash_create("pg_conventions shapes", 64, &info,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	se = hash_search(shapes, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(shapes_cxt);
+		char	   *copy = pnstrdup(text, len);
+
+		se->text = conv_normalize_query(copy);
+		pfree(copy);
+		MemoryContextSwitchTo(old);
+		se->shape = queryid ? queryid :
+			(se->text ? hash_bytes_extended((const unsigned char *) se->text,
+											strlen(se->text), 3) : key);
+	}
+	return se;
+}
+
+/* The first user table the plan reads. */
+static Oid
+first_user_table(PlannedStmt *ps)
+{
+	ListCell   *lc;
+
+	foreach(lc, ps->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION && rte->relid >= FirstNormalObjectId &&
+			(rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_PARTITIONED_TABLE ||
+			 rte->relkind == RELKIND_MATVIEW))
+			return rte->relid;
+	}
+	return InvalidOid;
+}
+
+/* Is the plan a plain count() (or several) of the rows it reads? */
+static bool
+is_plain_count(Plan *plan)
+{
+	ListCell   *lc;
+	bool		any = false;
+
+	if (plan == NULL || !IsA(plan, Agg) || ((Agg *) plan)->aggstrategy != AGG_PLAIN)
+		return false;
+	foreach(lc, plan->targetlist)
+	{
+		TargetEntry *tle = lfirst(lc);
+		Aggref	   *agg = (Aggref *) tle->expr;
+
+		if (tle->resjunk)
+			continue;
+		if (!IsA(agg, Aggref) ||
+			(agg->aggfnoid != F_COUNT_ && agg->aggfnoid != F_COUNT_ANY))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/* A sampled statement ends: into the capture and to the detector. */
+static void
+capture(QueryDesc *qd)
+{
+	PlannedStmt *ps = qd->plannedstmt;
+	const char *text;
+	int			len = 0;
+	uint64		values;
+	ConvExecution e;
+	ShapeEntry *se;
+	PlanState  *top = qd->planstate;
+
+	if (ps->commandType != CMD_SELECT && ps->commandType != CMD_UPDATE &&
+		ps->commandType != CMD_DELETE)
+		return;
+	if (ps->utilityStmt != NULL || !reads_user_table(ps))
+		return;
+	text = statement_text(qd, &len);
+	if (text == NULL)
+		return;
+	capture_statement(qd, text, len, &values);
+
+	se = statement_shape(ps->queryId, text, len);
+	memset(&e, 0, sizeof(e));
+	e.client = current_client();
+	e.dbid = MyDatabaseId;
+	e.userid = GetUserId();
+	e.application = client_application;
+	e.address = MyProcPort && MyProcPort->remote_host ? MyProcPort->remote_host : "";
+	e.pid = MyProcPid;
+	e.shape = se->shape;
+	e.text = se->text;
+	/* constants differ in the text, parameters in their values */
+	e.values = hash_combine64(hash_bytes_extended((const unsigned char *) text, len, 0), values);
+	e.relid = first_user_table(ps);
+	e.rows = qd->estate ? (int64) qd->estate->es_processed : 0;
+	if (qd->totaltime)
+	{
+		InstrEndLoop(qd->totaltime);
+		e.time_ms = qd->totaltime->total * 1000.0;
+	}
+	e.end = GetCurrentTimestamp();
+	e.limit = -1;
+	if (top && IsA(top, LimitState))
+	{
+		LimitState *ls = (LimitState *) top;
+
+		e.limited = true;
+		e.offset = ls->offset;
+		e.limit = ls->noCount ? -1 : ls->count;
+	}
+	e.counts = ps->commandType == CMD_SELECT && is_plain_count(ps->planTree);
+	conv_patterns_record(&e);
+}
+
 static void
 workload_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	if (conv_capture_sample_rate > 0 && wl_hash != NULL && nesting_level == 0 &&
+	bool		sampled;
+
+	sampled = conv_capture_sample_rate > 0 && wl_hash != NULL && nesting_level == 0 &&
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !IsParallelWorker() &&
-		(conv_capture_sample_rate >= 1.0 ||
-		 pg_prng_double(&pg_global_prng_state) < conv_capture_sample_rate))
-		capture(queryDesc);
+		queryDesc->plannedstmt->commandType != CMD_UTILITY && period_sampled();
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
+	if (sampled && nsampled_open < WL_OPEN_MAX)
+	{
+		/* time the executor, as pg_stat_statements does, unless it already does */
+		if (queryDesc->totaltime == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(queryDesc->estate->es_query_cxt);
+
+			queryDesc->totaltime = InstrAlloc(1, INSTRUMENT_TIMER, false);
+			MemoryContextSwitchTo(old);
+		}
+		sampled_open[nsampled_open++] = queryDesc;
+	}
+}
+
+static void
+workload_ExecutorEnd(QueryDesc *queryDesc)
+{
+	if (nsampled_open > 0 && take_sampled(queryDesc))
+		capture(queryDesc);
+	if (prev_ExecutorEnd)
+		prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
 }
 
 static void
@@ -410,6 +708,16 @@ conv_workload_init(void)
 							 0.01, 0.0, 1.0,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_conventions.capture_sample_period",
+							"Length of the periods sampled whole, per client.",
+							"A client (database, login role, address, application_name) is "
+							"sampled or not for a whole period: every statement of every "
+							"transaction that starts in it, over all its connections.",
+							&capture_sample_period,
+							10000, 1, 3600 * 1000,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	conv_patterns_init();
 	/* a server-start setting can only be defined while the server starts */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
@@ -430,6 +738,9 @@ conv_workload_init(void)
 	ExecutorRun_hook = workload_ExecutorRun;
 	prev_ExecutorFinish = ExecutorFinish_hook;
 	ExecutorFinish_hook = workload_ExecutorFinish;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = workload_ExecutorEnd;
+	RegisterXactCallback(workload_xact_callback, NULL);
 }
 
 bool
@@ -438,8 +749,8 @@ conv_workload_available(void)
 	return wl_hash != NULL;
 }
 
-static void
-require_capture(void)
+void
+conv_workload_require(void)
 {
 	if (wl_hash == NULL)
 		ereport(ERROR,
@@ -450,8 +761,8 @@ require_capture(void)
 }
 
 /* May the current role see the statements of that one?  As pg_stat_statements decides. */
-static bool
-may_see(Oid userid)
+bool
+conv_workload_may_see(Oid userid)
 {
 	return userid == GetUserId() ||
 		has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
@@ -490,14 +801,14 @@ conv_workload_statements(Oid dbid)
 	HASH_SEQ_STATUS seq;
 	WorkloadEntry *e;
 
-	require_capture();
+	conv_workload_require();
 	LWLockAcquire(wl_shared->lock, LW_SHARED);
 	hash_seq_init(&seq, wl_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
 		ConvStatement *s;
 
-		if ((OidIsValid(dbid) && e->key.dbid != dbid) || !may_see(e->key.userid))
+		if ((OidIsValid(dbid) && e->key.dbid != dbid) || !conv_workload_may_see(e->key.userid))
 			continue;
 		s = palloc0(sizeof(ConvStatement));
 		s->userid = e->key.userid;
@@ -534,7 +845,7 @@ conventions_workload(PG_FUNCTION_ARGS)
 	List	   *stmts;
 	ListCell   *lc;
 
-	require_capture();
+	conv_workload_require();
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
 	stmts = conv_workload_statements(InvalidOid);
 	foreach(lc, stmts)
@@ -584,7 +895,7 @@ conventions_workload_reset(PG_FUNCTION_ARGS)
 	HASH_SEQ_STATUS seq;
 	WorkloadEntry *e;
 
-	require_capture();
+	conv_workload_require();
 	LWLockAcquire(wl_shared->lock, LW_EXCLUSIVE);
 	hash_seq_init(&seq, wl_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
@@ -592,5 +903,6 @@ conventions_workload_reset(PG_FUNCTION_ARGS)
 	wl_shared->evicted = 0;
 	wl_shared->reset_time = GetCurrentTimestamp();
 	LWLockRelease(wl_shared->lock);
+	conv_patterns_reset();
 	PG_RETURN_VOID();
 }
