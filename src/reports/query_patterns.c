@@ -582,10 +582,11 @@ deep_offset_fix(const ConvFinding *f, const Stmt *s, char **evidence, char **fix
 	int			first_param = 0;
 	char	   *keyset = t ? keyset_query(s, t, &keys, &first_param) : NULL;
 
-	*evidence = psprintf("OFFSET %lld: every execution reads and throws away the rows it skips, %lld at the deepest page%s",
+	*evidence = psprintf("OFFSET %lld reads and throws away %lld rows for a page of %s%s",
 						 (long long) f->max_offset, (long long) f->max_offset,
+						 f->limit >= 0 ? psprintf("%lld", (long long) f->limit) : "all the rest",
 						 f->executions > 1 ?
-						 psprintf(" (%lld executions at OFFSET %d or more)", (long long) f->executions,
+						 psprintf("; %lld executions skipped %d rows or more", (long long) f->executions,
 								  conv_deep_offset_rows) : "");
 	if (keyset)
 	{

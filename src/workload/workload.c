@@ -701,7 +701,7 @@ void
 conv_workload_init(void)
 {
 	DefineCustomRealVariable("pg_conventions.capture_sample_rate",
-							 "Fraction of executed queries the index advisor's workload capture records.",
+							 "Fraction of client periods the workload capture samples, for the index advisor and the query-pattern detector.",
 							 "0 turns the capture off, 1 records every SELECT, UPDATE and DELETE "
 							 "that reads a user table.  Only with shared_preload_libraries.",
 							 &conv_capture_sample_rate,
