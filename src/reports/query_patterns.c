@@ -254,6 +254,39 @@ n_plus_one_fix(const ConvFinding *f, const Stmt *s, char **evidence, char **fix,
 
 /* ---- deep_offset ---- */
 
+/*
+ * An output column's name in the select list (`"created_at" AS "createdAt"`,
+ * as Sequelize writes it, which its ORDER BY then names): the column it is.
+ */
+static bool
+output_column(const Stmt *s, const char *alias, Oid relid, ColRef *ref)
+{
+	static const char *const from[] = {"from", NULL};
+	int			end = next_clause(s, 0, from);
+	int			item = 1;
+
+	if (s->n == 0 || !conv_token_is(&s->toks[0], "select"))
+		return false;
+	for (int i = 1; i <= end; i++)
+	{
+		int			e = i;
+
+		if (i < end && !(s->toks[i].tok == ',' && s->toks[i].depth == 0))
+			continue;
+		/* item is [item, i): <column> [AS] <alias> */
+		if (e - item >= 2 && s->toks[e - 1].kind != CONV_TOK_OTHER &&
+			strcmp(ident_name(s, e - 1), alias) == 0)
+		{
+			int			c = conv_token_is(&s->toks[e - 2], "as") ? e - 2 : e - 1;
+
+			if (column_ref(s, item, c, relid, ref))
+				return true;
+		}
+		item = i + 1;
+	}
+	return false;
+}
+
 /* The ORDER BY of the statement, as column references of relid; NIL when not all are. */
 static List *
 order_columns(const Stmt *s, Oid relid, int *order_at, int *order_end)
@@ -282,7 +315,9 @@ order_columns(const Stmt *s, Oid relid, int *order_at, int *order_end)
 		if (expr_end > item && (conv_token_is(&s->toks[expr_end - 1], "asc") ||
 								conv_token_is(&s->toks[expr_end - 1], "desc")))
 			expr_end--;
-		if (!column_ref(s, item, expr_end, relid, ref))
+		if (!column_ref(s, item, expr_end, relid, ref) &&
+			!(expr_end == item + 1 && s->toks[item].kind == CONV_TOK_IDENT &&
+			  output_column(s, ident_name(s, item), relid, ref)))
 			return NIL;			/* an expression, NULLS FIRST, USING: beyond a rewrite */
 		ref->desc = expr_end < i && conv_token_is(&s->toks[expr_end], "desc");
 		cols = lappend(cols, ref);

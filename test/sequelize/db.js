@@ -65,6 +65,9 @@ async function createDatabase(name) {
 // opts.mode, opts.profile: pg_conventions.mode / pg_conventions.profile
 // opts.define:             Sequelize's global model options
 // opts.log:                array to push every SQL statement Sequelize sends
+// opts.settings:           other settings, { name: value }
+// opts.applicationName:    the connections' application_name
+// opts.pool:               Sequelize's pool options (default: at most 2 connections)
 function connect(database, opts) {
   const cfg = serverConfig();
   // lc_messages=C: severities and messages in English whatever the locale.
@@ -80,8 +83,8 @@ function connect(database, opts) {
     port: cfg.port,
     logging: log ? (sql) => log.push(sql) : false,
     define: opts.define || {},
-    dialectOptions: { options: settings.join(' ') },
-    pool: { max: 2, min: 0, idle: 1000 },
+    dialectOptions: { options: settings.join(' '), application_name: opts.applicationName },
+    pool: opts.pool || { max: 2, min: 0, idle: 1000 },
   });
   // afterConnect gets the raw pg Client of every pooled connection.
   sequelize.addHook('afterConnect', (client) => {
