@@ -39,6 +39,13 @@
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+/* EnableQueryId() and the query jumble moved from utils/ to nodes/ in 16. */
+#if PG_VERSION_NUM >= 160000
+#include "nodes/queryjumble.h"
+#else
+#include "utils/queryjumble.h"
+#endif
+
 /* Materialized SRF helper: InitMaterializedSRF in 16, SetSingleFuncCall in 15. */
 #if PG_VERSION_NUM >= 160000
 #define CONV_INIT_MATERIALIZED_SRF(fcinfo) InitMaterializedSRF((fcinfo), 0)

@@ -20,14 +20,17 @@
  * A sampled statement, when it ends, goes
  *  - into a hash table in shared memory of fixed size
  *    (pg_conventions.capture_max_statements), for the advisor: one entry per
- *    statement text of one role in one database, with the search_path it
- *    ran under and, for a statement with parameters, the parameter values it
+ *    statement shape (query ID) of one role in one database, as
+ *    pg_stat_statements keeps them, with the first text seen (texts that
+ *    differ only in the constants an ORM inlines are one entry, not a
+ *    thousand one-off ones pushing each other out), the search_path it ran
+ *    under and, for a statement with parameters, the parameter values it
  *    ran with most often (space-saving counts), so that a partial index for
  *    `status = $1` can be judged with the values that really come.  The
  *    planner, not this file, turns statements into predicates per table
  *    (advisor.c): the statements are what suggest_indexes() has to plan
  *    again to verify each index.  A full table evicts its least-sampled
- *    entry.
+ *    tenth at once.
  *  - to the query-pattern detector (patterns.c), as one execution of its
  *    client: its shape (the query ID, or the normalized text), the rows it
  *    returned, its executor time, the OFFSET it skipped.
@@ -83,7 +86,7 @@ typedef struct WorkloadKey
 {
 	Oid			userid;
 	Oid			dbid;
-	uint64		texthash;
+	uint64		shape;			/* the query ID, or the text's hash */
 } WorkloadKey;
 
 /* One set of parameter values: each value a length (-1: NULL) and its bytes. */
@@ -264,23 +267,48 @@ count_set(WorkloadEntry *e, const ParamSet *set)
 	least->calls++;
 }
 
-/* Make room: the entry sampled least goes. */
+typedef struct EvictCandidate
+{
+	int64		calls;
+	WorkloadKey key;
+} EvictCandidate;
+
+static int
+candidate_cmp(const void *a, const void *b)
+{
+	int64		x = ((const EvictCandidate *) a)->calls;
+	int64		y = ((const EvictCandidate *) b)->calls;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Make room: the tenth of the entries sampled least go at once, so that a
+ * workload of one-off texts (constants inlined) pays one scan of the table
+ * per hundred new entries, not one per entry.
+ */
 static void
-evict_one(void)
+evict_some(void)
 {
 	HASH_SEQ_STATUS seq;
 	WorkloadEntry *e;
-	WorkloadEntry *least = NULL;
+	long		n = hash_get_num_entries(wl_hash);
+	long		goal = Max(n / 10, 1);
+	EvictCandidate *c = palloc(Max(n, 1) * sizeof(EvictCandidate));
+	long		i = 0;
 
 	hash_seq_init(&seq, wl_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
-		if (least == NULL || e->calls < least->calls)
-			least = e;
-	if (least)
-	{
-		hash_search(wl_hash, &least->key, HASH_REMOVE, NULL);
-		wl_shared->evicted++;
-	}
+		if (i < n)
+		{
+			c[i].calls = e->calls;
+			c[i++].key = e->key;
+		}
+	qsort(c, i, sizeof(EvictCandidate), candidate_cmp);
+	for (long k = 0; k < Min(goal, i); k++)
+		hash_search(wl_hash, &c[k].key, HASH_REMOVE, NULL);
+	wl_shared->evicted += Min(goal, i);
+	pfree(c);
 }
 
 /* The statement's own text: its part of a multi-statement string, trimmed. */
@@ -350,14 +378,16 @@ capture_statement(QueryDesc *qd, const char *text, int len, uint64 *values)
 	memset(&key, 0, sizeof(key));
 	key.userid = GetUserId();
 	key.dbid = MyDatabaseId;
-	key.texthash = hash_bytes_extended((const unsigned char *) text, len, 0);
+	/* one entry per statement shape: see the head of this file */
+	key.shape = ps->queryId ? ps->queryId :
+		hash_bytes_extended((const unsigned char *) text, len, 0);
 
 	LWLockAcquire(wl_shared->lock, LW_EXCLUSIVE);
 	e = hash_search(wl_hash, &key, HASH_FIND, NULL);
 	if (e == NULL)
 	{
 		if (hash_get_num_entries(wl_hash) >= capture_max_statements)
-			evict_one();
+			evict_some();
 		e = hash_search(wl_hash, &key, HASH_ENTER_NULL, &found);
 		if (e == NULL)
 		{
@@ -728,6 +758,8 @@ conv_workload_init(void)
 							1000, 10, 100000,
 							PGC_POSTMASTER, 0,
 							NULL, NULL, NULL);
+	/* statement shapes are query IDs, as for pg_stat_statements */
+	EnableQueryId();
 	prev_shmem_request = shmem_request_hook;
 	shmem_request_hook = workload_shmem_request;
 	prev_shmem_startup = shmem_startup_hook;
