@@ -147,3 +147,22 @@ ALTER TABLE posts ADD COLUMN view_count integer NOT NULL DEFAULT 0;
 -- and any lock that blocks writes, on any table in use, without a lock_timeout
 SET lock_timeout = 0;
 ALTER TABLE users ADD COLUMN nickname text;
+
+\echo
+\echo '=== 10. the query anti-patterns of the seed, found in what the server executes ==='
+-- every statement sampled for the demo (the default samples 1 % of client periods)
+SET pg_conventions.mode = off;
+SET pg_conventions.capture_sample_rate = 1;
+SELECT conventions.workload_reset();
+\o /dev/null
+-- an ORM loop: the users, then one query per user (psql's \gexec sends each on its own)
+SELECT format('SELECT id, title FROM posts WHERE user_id = %L', id)
+  FROM users ORDER BY email LIMIT 10 \gexec
+-- findAndCountAll() on page 120: the count, then the page
+SELECT count(*) FROM posts;
+SELECT id, title FROM posts ORDER BY created_at DESC LIMIT 20 OFFSET 2380;
+\o
+RESET pg_conventions.capture_sample_rate;
+\x on
+SELECT pattern, table_name, query, executions, evidence, fix_sql, hint FROM conventions.query_patterns();
+\x off

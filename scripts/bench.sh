@@ -4,12 +4,13 @@
 # Usage: bash scripts/bench.sh [name ...]   (N=..., ROUNDS=... are passed on;
 #   HUGE_PAGES=1 runs missing_fk_indexes once more with huge pages, PRELOAD=1
 #   once more with the library in shared_preload_libraries)
-#   names: bulk_migration profile_migration missing_fk_indexes advisor; default all
+#   names: bulk_migration profile_migration missing_fk_indexes advisor query_patterns;
+#   default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="linux-perf postgresql-15-hypopg postgresql-15-pg-qualstats"
+EXTRA_PACKAGES="linux-perf bc postgresql-15-hypopg postgresql-15-pg-qualstats"
 . scripts/setup.sh
-wanted=" ${*:-bulk_migration profile_migration missing_fk_indexes advisor} "
+wanted=" ${*:-bulk_migration profile_migration missing_fk_indexes advisor query_patterns} "
 want() { [[ $wanted == *" $1 "* ]]; }
 if want bulk_migration; then
   for shape in txn per_table; do
@@ -48,4 +49,8 @@ fi
 if want advisor; then
   pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions,pg_qualstats,pg_stat_statements \
     bash test/bench/advisor.sh
+fi
+if want query_patterns; then
+  # restarts its cluster with each configuration (shared_preload_libraries)
+  pg_virtualenv -v $PG_MAJOR bash test/bench/query_patterns.sh
 fi

@@ -8,6 +8,8 @@
  *							and executor hooks, the transaction callbacks
  *	config.c				every other setting
  *	format.c				quoting, names and fix-SQL helpers
+ *	sqltext.c				SQL text through the core scanner: tokens, statements
+ *							normalized as pg_stat_statements shows them
  *	guard/					the guard: statement -> collector -> engine -> ereport
  *	  statement.c			what a statement means to the guard (the classifier
  *							both entry points share), the tables it is about to
@@ -36,8 +38,14 @@
  *	  locks.c				lock_timeout, backfill_under_lock
  *	  breaking.c			rename_or_drop
  *	reports/				SQL-callable audits and index reports
+ *	  query_patterns.c		conventions.query_patterns(): the detector's findings
+ *							with their evidence and fixes
  *	advisor/				suggest_indexes()
- *	workload/				the workload capture
+ *	workload/				what the server executes: one capture, two readers
+ *	  workload.c			the capture (executor hooks, shared memory, client
+ *							periods sampled whole), for the advisor
+ *	  patterns.c			the query-pattern detector: each client's stream of
+ *							executions, N+1 runs, deep OFFSET, counts for pages
  *
  *-------------------------------------------------------------------------
  */

@@ -89,7 +89,8 @@ column_ref(const Stmt *s, int a, int b, Oid relid, ColRef *ref)
 {
 	int			last = b - 1;
 
-	if (!(b - a == 1 && s->toks[a].kind == CONV_TOK_IDENT) &&
+	/* a keyword may name a column too (name, type): the catalog decides */
+	if (!(b - a == 1 && is_name(&s->toks[a])) &&
 		!(b - a == 3 && is_name(&s->toks[a]) && s->toks[a + 1].tok == '.' &&
 		  is_name(&s->toks[a + 2])))
 		return false;
@@ -316,7 +317,7 @@ order_columns(const Stmt *s, Oid relid, int *order_at, int *order_end)
 								conv_token_is(&s->toks[expr_end - 1], "desc")))
 			expr_end--;
 		if (!column_ref(s, item, expr_end, relid, ref) &&
-			!(expr_end == item + 1 && s->toks[item].kind == CONV_TOK_IDENT &&
+			!(expr_end == item + 1 && is_name(&s->toks[item]) &&
 			  output_column(s, ident_name(s, item), relid, ref)))
 			return NIL;			/* an expression, NULLS FIRST, USING: beyond a rewrite */
 		ref->desc = expr_end < i && conv_token_is(&s->toks[expr_end], "desc");

@@ -22,12 +22,12 @@
 #   conventions_full   pg_conventions, capture_sample_rate = 1: every statement
 #                      captured and fed to the detector
 #
-#   ROUNDS   rounds (default 5)       SECS     seconds per run (default 15)
+#   ROUNDS   rounds (default 7)       SECS     seconds per run (default 10)
 #   CLIENTS  pgbench clients (default 2)  SCALE  pgbench scale (default 5)
 #   PROTOCOL simple or prepared (default simple)
 set -euo pipefail
-ROUNDS=${ROUNDS:-5}
-SECS=${SECS:-15}
+ROUNDS=${ROUNDS:-7}
+SECS=${SECS:-10}
 CLIENTS=${CLIENTS:-2}
 SCALE=${SCALE:-5}
 PROTOCOL=${PROTOCOL:-simple}
