@@ -20,7 +20,9 @@
  * A sampled statement, when it ends, goes
  *  - into a hash table in shared memory of fixed size
  *    (pg_conventions.capture_max_statements), for the advisor: one entry per
- *    statement shape (query ID) of one role in one database, as
+ *    statement shape of one role in one database (the query ID when the
+ *    server computes one, else the text normalized here: the library does
+ *    not turn query IDs on, which would change EXPLAIN VERBOSE), as
  *    pg_stat_statements keeps them, with the first text seen (texts that
  *    differ only in the constants an ORM inlines are one entry, not a
  *    thousand one-off ones pushing each other out), the search_path it ran
@@ -343,7 +345,7 @@ statement_text(QueryDesc *qd, int *lenp)
  * *values (0 when there are none or they were not kept).
  */
 static void
-capture_statement(QueryDesc *qd, const char *text, int len, uint64 *values)
+capture_statement(QueryDesc *qd, const char *text, int len, uint64 shape, uint64 *values)
 {
 	PlannedStmt *ps = qd->plannedstmt;
 	const char *path;
@@ -379,8 +381,7 @@ capture_statement(QueryDesc *qd, const char *text, int len, uint64 *values)
 	key.userid = GetUserId();
 	key.dbid = MyDatabaseId;
 	/* one entry per statement shape: see the head of this file */
-	key.shape = ps->queryId ? ps->queryId :
-		hash_bytes_extended((const unsigned char *) text, len, 0);
+	key.shape = shape;
 
 	LWLockAcquire(wl_shared->lock, LW_EXCLUSIVE);
 	e = hash_search(wl_hash, &key, HASH_FIND, NULL);
@@ -615,9 +616,9 @@ capture(QueryDesc *qd)
 	text = statement_text(qd, &len);
 	if (text == NULL)
 		return;
-	capture_statement(qd, text, len, &values);
-
 	se = statement_shape(ps->queryId, text, len);
+	capture_statement(qd, text, len, se->shape, &values);
+
 	memset(&e, 0, sizeof(e));
 	e.client = current_client();
 	e.dbid = MyDatabaseId;
@@ -758,8 +759,6 @@ conv_workload_init(void)
 							1000, 10, 100000,
 							PGC_POSTMASTER, 0,
 							NULL, NULL, NULL);
-	/* statement shapes are query IDs, as for pg_stat_statements */
-	EnableQueryId();
 	prev_shmem_request = shmem_request_hook;
 	shmem_request_hook = workload_shmem_request;
 	prev_shmem_startup = shmem_startup_hook;
