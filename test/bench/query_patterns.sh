@@ -21,6 +21,9 @@
 #   conventions        pg_conventions, capture_sample_rate at its default (0.01)
 #   conventions_full   pg_conventions, capture_sample_rate = 1: every statement
 #                      captured and fed to the detector
+#   conventions_full_qid the same with compute_query_id = on (as with
+#                      pg_stat_statements): shapes are query IDs, texts are
+#                      normalized once per shape, not once per statement
 #
 #   ROUNDS   rounds (default 7)       SECS     seconds per run (default 10)
 #   CLIENTS  pgbench clients (default 2)  SCALE  pgbench scale (default 5)
@@ -32,20 +35,21 @@ CLIENTS=${CLIENTS:-2}
 SCALE=${SCALE:-5}
 PROTOCOL=${PROTOCOL:-simple}
 MAJOR=${PGVERSION:-15}
-configs=(none pgss conventions conventions_full)
+configs=(none pgss conventions conventions_full conventions_full_qid)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 start_with() {
-  local libs="" rate=0.01
+  local libs="" rate=0.01 qid=auto
   case $1 in
     none) libs="" ;;
     pgss) libs=pg_stat_statements ;;
     conventions) libs=pg_conventions ;;
     conventions_full) libs=pg_conventions rate=1 ;;
+    conventions_full_qid) libs=pg_conventions rate=1 qid=on ;;
   esac
   pg_ctlcluster "$MAJOR" regress restart -m fast -- \
-    -o "-c shared_preload_libraries='$libs' -c pg_conventions.capture_sample_rate=$rate"
+    -o "-c shared_preload_libraries='$libs' -c pg_conventions.capture_sample_rate=$rate -c compute_query_id=$qid"
   # the server answers
   for _ in $(seq 1 50); do psql -X -q -c 'SELECT 1' >/dev/null 2>&1 && return 0; sleep 0.2; done
   echo "the server did not come back with $1" >&2
