@@ -180,9 +180,9 @@ workload_shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/* Does the plan read a user table (not only catalogs, views of them, or nothing)? */
-static bool
-reads_user_table(PlannedStmt *ps)
+/* The first user table the plan reads (not a catalog, a view of one, or nothing). */
+static Oid
+first_user_table(PlannedStmt *ps)
 {
 	ListCell   *lc;
 
@@ -193,9 +193,9 @@ reads_user_table(PlannedStmt *ps)
 		if (rte->rtekind == RTE_RELATION && rte->relid >= FirstNormalObjectId &&
 			(rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_PARTITIONED_TABLE ||
 			 rte->relkind == RELKIND_MATVIEW))
-			return true;
+			return rte->relid;
 	}
-	return false;
+	return InvalidOid;
 }
 
 /* Encode the parameter values; false when they do not fit in a set. */
@@ -554,24 +554,6 @@ statement_shape(uint64 queryid, const char *text, int len)
 	return se;
 }
 
-/* The first user table the plan reads. */
-static Oid
-first_user_table(PlannedStmt *ps)
-{
-	ListCell   *lc;
-
-	foreach(lc, ps->rtable)
-	{
-		RangeTblEntry *rte = lfirst(lc);
-
-		if (rte->rtekind == RTE_RELATION && rte->relid >= FirstNormalObjectId &&
-			(rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_PARTITIONED_TABLE ||
-			 rte->relkind == RELKIND_MATVIEW))
-			return rte->relid;
-	}
-	return InvalidOid;
-}
-
 /* Is the plan a plain count() (or several) of the rows it reads? */
 static bool
 is_plain_count(Plan *plan)
@@ -611,7 +593,7 @@ capture(QueryDesc *qd)
 	if (ps->commandType != CMD_SELECT && ps->commandType != CMD_UPDATE &&
 		ps->commandType != CMD_DELETE)
 		return;
-	if (ps->utilityStmt != NULL || !reads_user_table(ps))
+	if (ps->utilityStmt != NULL || !OidIsValid(first_user_table(ps)))
 		return;
 	text = statement_text(qd, &len);
 	if (text == NULL)
