@@ -182,6 +182,31 @@ SELECT id FROM users;
 SELECT pattern, fix_sql, hint FROM findings;
 RESET pg_conventions.profile;
 
+-- a statement's shape is its text less its constants: strings with quotes
+-- doubled, a quote in a comment, dollar quoting and backslash escapes do
+-- not split one shape; digits in quoted identifiers do (each of those is a
+-- statement of its own).  Without query IDs: with them (as here, where
+-- pg_stat_statements is preloaded), a shape is a query ID.
+SET compute_query_id = off;
+SELECT conventions.workload_reset();
+\o /dev/null
+\set ECHO none
+SELECT format('SELECT title FROM posts /* the user''s posts */ WHERE user_id = %L AND title <> %L', id, 'it''s ' || email)
+  FROM users ORDER BY email \gexec
+SELECT 1 FROM users LIMIT 1;
+SELECT format('SELECT id FROM posts WHERE user_id = $q$%s$q$', id) FROM users ORDER BY email \gexec
+SELECT 1 FROM users LIMIT 1;
+SELECT format('SELECT created_at FROM posts WHERE user_id = E''%s''', replace(id::text, '-', '\x2d'))
+  FROM users ORDER BY email \gexec
+SELECT 1 FROM users LIMIT 1;
+SELECT format('SELECT "p%s".title FROM posts AS "p%s" WHERE "p%s".user_id = %L', i, i, i, id)
+  FROM (SELECT id, row_number() OVER (ORDER BY email) i FROM users) u \gexec
+SELECT 1 FROM users LIMIT 1;
+\set ECHO all
+\o
+SELECT pattern, query, executions FROM findings;
+RESET compute_query_id;
+
 -- workload_reset() forgets the findings; a role without pg_read_all_stats
 -- sees only its own
 \o /dev/null

@@ -307,6 +307,7 @@ typedef struct ConvToken
 extern ConvToken *conv_sql_tokens(const char *sql, int *ntokens);
 extern bool conv_token_is(const ConvToken *t, const char *keyword);
 extern char *conv_normalize_query(const char *sql);
+extern bool conv_shape_key(const char *sql, int len, uint64 *key, uint64 *constants);
 
 /* ---- touched objects (collector.c) ---- */
 

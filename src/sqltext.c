@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 
+#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
@@ -205,4 +206,117 @@ conv_normalize_query(const char *sql)
 	appendStringInfoString(&buf, sql + copied);
 	pfree(toks);
 	return buf.data;
+}
+
+/* Can the byte be part of an identifier (so that a digit after it is too)? */
+static inline bool
+ident_byte(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c == '$' || IS_HIGHBIT_SET(c);
+}
+
+/*
+ * The key of a statement's shape, without the scanner: the hash of `sql`
+ * with its numbers and the insides of its quoted strings cut out, and in
+ * *constants the hash of what was cut.  Two texts with one key differ
+ * only in constants, so they normalize to one text: the key lets the
+ * capture normalize each shape once, not each statement.  The cut is
+ * cautious: a number is a run of digits that no identifier byte precedes,
+ * a string is '...' with '' inside; comments and quoted identifiers are
+ * kept whole; and a text with what this pass does not read for sure (a
+ * backslash in a string, dollar quoting, an unclosed quote or comment)
+ * gets false, for the caller to key it by its whole text.
+ */
+bool
+conv_shape_key(const char *sql, int len, uint64 *key, uint64 *constants)
+{
+	char		skel[CONV_TEXT_BYTES];
+	char		cut[CONV_TEXT_BYTES];
+	int			ns = 0;
+	int			nc = 0;
+	int			i = 0;
+
+	if (len >= CONV_TEXT_BYTES)
+		return false;
+	while (i < len)
+	{
+		unsigned char c = sql[i];
+
+		if (isdigit(c) && (i == 0 || !ident_byte(sql[i - 1])))
+		{
+			skel[ns++] = '\x01';
+			while (i < len && isdigit((unsigned char) sql[i]))
+				cut[nc++] = sql[i++];
+			cut[nc++] = '\x01';
+		}
+		else if (c == '\'')
+		{
+			skel[ns++] = '\x02';
+			for (i++;; i++)
+			{
+				if (i >= len || sql[i] == '\\')
+					return false;
+				if (sql[i] == '\'' && !(i + 1 < len && sql[i + 1] == '\''))
+					break;
+				if (sql[i] == '\'')
+					cut[nc++] = sql[i++];
+				cut[nc++] = sql[i];
+			}
+			i++;
+			cut[nc++] = '\x02';
+		}
+		else if (c == '$' && (i == 0 || !ident_byte(sql[i - 1])) &&
+				 !(i + 1 < len && isdigit((unsigned char) sql[i + 1])))
+			return false;		/* dollar quoting */
+		else if (c == '"' || (c == '-' && i + 1 < len && sql[i + 1] == '-') ||
+				 (c == '/' && i + 1 < len && sql[i + 1] == '*'))
+		{
+			/* kept whole: a quoted identifier, a comment */
+			int			end;
+
+			if (c == '"')
+			{
+				for (end = i + 1; end < len; end++)
+					if (sql[end] == '"' && !(end + 1 < len && sql[end + 1] == '"'))
+						break;
+					else if (sql[end] == '"')
+						end++;
+				if (end >= len)
+					return false;
+				end++;
+			}
+			else if (c == '-')
+			{
+				for (end = i; end < len && sql[end] != '\n' && sql[end] != '\r'; end++)
+					;
+			}
+			else
+			{
+				int			depth = 0;
+
+				for (end = i; end < len; end++)
+				{
+					if (sql[end] == '/' && end + 1 < len && sql[end + 1] == '*')
+						depth++, end++;
+					else if (sql[end] == '*' && end + 1 < len && sql[end + 1] == '/')
+					{
+						end++;
+						if (--depth == 0)
+							break;
+					}
+				}
+				if (end >= len)
+					return false;
+				end++;
+			}
+			memcpy(skel + ns, sql + i, end - i);
+			ns += end - i;
+			i = end;
+		}
+		else
+			skel[ns++] = sql[i++];
+	}
+	*key = hash_bytes_extended((const unsigned char *) skel, ns, 4);
+	*constants = hash_bytes_extended((const unsigned char *) cut, nc, 0);
+	return true;
 }

@@ -500,8 +500,9 @@ workload_xact_callback(XactEvent event, void *arg)
 /* ---- the shape, for the detector ---- */
 
 /*
- * Normalized texts this backend has made, by query ID (or, without one,
- * by the hash of the text): each shape is normalized once.
+ * Normalized texts this backend has made, by query ID or, without one, by
+ * the text's shape key (conv_shape_key: the text less its constants): each
+ * shape is normalized once, not each statement.
  */
 typedef struct ShapeEntry
 {
@@ -514,14 +515,21 @@ typedef struct ShapeEntry
 static HTAB *shapes = NULL;
 static MemoryContext shapes_cxt = NULL;
 
+/*
+ * The statement's shape; in *constants, the hash of what tells its
+ * executions apart in the text (its constants, or the whole text).
+ */
 static ShapeEntry *
-statement_shape(uint64 queryid, const char *text, int len)
+statement_shape(uint64 queryid, const char *text, int len, uint64 *constants)
 {
-	uint64		key = queryid ? queryid :
-		hash_bytes_extended((const unsigned char *) text, len, 2);
+	uint64		key;
 	ShapeEntry *se;
 	bool		found;
 
+	if (!conv_shape_key(text, len, &key, constants))
+		key = *constants = hash_bytes_extended((const unsigned char *) text, len, 2);
+	if (queryid)
+		key = queryid;
 	if (shapes == NULL || hash_get_num_entries(shapes) >= WL_SHAPES_MAX)
 	{
 		HASHCTL		info;
@@ -586,19 +594,21 @@ capture(QueryDesc *qd)
 	const char *text;
 	int			len = 0;
 	uint64		values;
+	uint64		constants;
 	ConvExecution e;
 	ShapeEntry *se;
 	PlanState  *top = qd->planstate;
+	Oid			relid;
 
 	if (ps->commandType != CMD_SELECT && ps->commandType != CMD_UPDATE &&
 		ps->commandType != CMD_DELETE)
 		return;
-	if (ps->utilityStmt != NULL || !OidIsValid(first_user_table(ps)))
+	if (ps->utilityStmt != NULL || !OidIsValid(relid = first_user_table(ps)))
 		return;
 	text = statement_text(qd, &len);
 	if (text == NULL)
 		return;
-	se = statement_shape(ps->queryId, text, len);
+	se = statement_shape(ps->queryId, text, len, &constants);
 	capture_statement(qd, text, len, se->shape, &values);
 
 	memset(&e, 0, sizeof(e));
@@ -611,8 +621,8 @@ capture(QueryDesc *qd)
 	e.shape = se->shape;
 	e.text = se->text;
 	/* constants differ in the text, parameters in their values */
-	e.values = hash_combine64(hash_bytes_extended((const unsigned char *) text, len, 0), values);
-	e.relid = first_user_table(ps);
+	e.values = hash_combine64(constants, values);
+	e.relid = relid;
 	e.rows = qd->estate ? (int64) qd->estate->es_processed : 0;
 	if (qd->totaltime)
 	{

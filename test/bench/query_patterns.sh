@@ -28,6 +28,7 @@
 #   ROUNDS   rounds (default 7)       SECS     seconds per run (default 10)
 #   CLIENTS  pgbench clients (default 2)  SCALE  pgbench scale (default 5)
 #   PROTOCOL simple or prepared (default simple)
+#   CONFIGS  the configurations to compare (default all of the above)
 set -euo pipefail
 ROUNDS=${ROUNDS:-7}
 SECS=${SECS:-10}
@@ -35,7 +36,7 @@ CLIENTS=${CLIENTS:-2}
 SCALE=${SCALE:-5}
 PROTOCOL=${PROTOCOL:-simple}
 MAJOR=${PGVERSION:-15}
-configs=(none pgss conventions conventions_full conventions_full_qid)
+read -r -a configs <<<"${CONFIGS:-none pgss conventions conventions_full conventions_full_qid}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
