@@ -8,7 +8,7 @@
 #   default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="linux-perf bc postgresql-15-hypopg postgresql-15-pg-qualstats"
+EXTRA_PACKAGES="linux-perf bc valgrind postgresql-15-hypopg postgresql-15-pg-qualstats"
 . scripts/setup.sh
 wanted=" ${*:-bulk_migration profile_migration missing_fk_indexes advisor query_patterns} "
 want() { [[ $wanted == *" $1 "* ]]; }
@@ -53,4 +53,6 @@ fi
 if want query_patterns; then
   # restarts its cluster with each configuration (shared_preload_libraries)
   pg_virtualenv -v $PG_MAJOR bash test/bench/query_patterns.sh
+  # the same cost in instructions (callgrind), which the machine's noise cannot move
+  bash test/bench/query_patterns_instructions.sh
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared by the README's two commands (scripts/demo.sh, scripts/test.sh):
 # installs the Debian packages that are missing, then builds and installs the
-# extension.  Source it; it defines PG_CONFIG, PG_BIN and SUDO for the caller.
+# extension.  Source it; it defines PG_CONFIG, PG_BIN and SUDO for the caller
+# (and conv_install_packages, which installs EXTRA_PACKAGES too).
 # Works as root or as a user with sudo, with no standard input.
 set -euo pipefail
 
@@ -42,5 +43,8 @@ conv_build_install() {
   $SUDO make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 }
 
-conv_install_packages
-conv_build_install
+# CONV_SETUP_DEFINE_ONLY=1: the definitions alone (scripts/citus.sh)
+if [ "${CONV_SETUP_DEFINE_ONLY:-0}" != 1 ]; then
+  conv_install_packages
+  conv_build_install
+fi

@@ -14,7 +14,10 @@
 #   7. the migration corpus judged by squawk and by the guard (test/squawk)
 #   8. the Debian package (test/deb/run.sh): dpkg-buildpackage, dpkg -i, the
 #      demo and the package's autopkgtest against it
-#   9. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
+#   9. Citus (test/citus, scripts/citus.sh): a coordinator and two workers
+#      with the guard; Citus is built from its vendored source in the
+#      background while 1-8 run (cached for the next run)
+#  10. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
 #      the build, both pg_regress suites and the TAP tests
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 #        PG_MAJORS=15 bash scripts/test.sh    (only this machine's 15)
@@ -24,6 +27,9 @@ cd "$(dirname "$0")/.."
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   EXTRA_PACKAGES="nodejs npm"
 fi
+# what Citus's build needs (scripts/citus.sh), installed now: the build
+# itself runs in the background, where apt would meet the other installs
+EXTRA_PACKAGES="${EXTRA_PACKAGES:-} libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev"
 . scripts/setup.sh
 . scripts/count_regress.sh
 
@@ -39,11 +45,19 @@ PG_MAJORS=${PG_MAJORS:-15 17 18}
 # installed for this run and removed afterwards.
 $SUDO make -s -C test/ext install PG_CONFIG="$PG_CONFIG" >/dev/null
 tapdir=
+citus_pid=
 cleanup() {
+  [ -n "$citus_pid" ] && kill "$citus_pid" 2>/dev/null || true
   $SUDO make -s -C test/ext uninstall PG_CONFIG="$PG_CONFIG" >/dev/null 2>&1 || true
   [ -n "$tapdir" ] && rm -rf "$tapdir"
 }
 trap cleanup EXIT
+
+# Citus, for the scale-out test near the end: built (or, from the cache,
+# installed) while the other tests run
+mkdir -p output
+bash scripts/citus.sh build >output/citus-build.log 2>&1 &
+citus_pid=$!
 
 # A script that is one test: passes or fails as a whole, its log shown.
 run_one() {
@@ -137,6 +151,21 @@ run_one squawk_corpus test/squawk/run_in_cluster.sh
 # its autopkgtest (pg_buildext installcheck) run against it, removed again.
 echo "== the Debian package"
 run_one deb test/deb/run.sh
+
+# Citus: a coordinator and two workers with the guard preloaded, next to
+# a plain server (test/citus)
+echo "== Citus"
+citus_ok=1
+rm -f output/citus.log
+if wait "$citus_pid"; then :; else citus_ok=0; fi
+citus_pid=
+cat output/citus-build.log
+if [ "$citus_ok" = 1 ] && bash scripts/citus.sh test >output/citus.log 2>&1; then :; else citus_ok=0; status=1; fi
+[ -f output/citus.log ] && cat output/citus.log
+passed=$((passed + $(grep -cE '^ok [0-9]+' output/citus.log 2>/dev/null || true)))
+citus_failed=$(grep -cE '^not ok [0-9]+' output/citus.log 2>/dev/null || true)
+[ "$citus_ok" = 0 ] && [ "$citus_failed" = 0 ] && citus_failed=1
+failed=$((failed + citus_failed))
 
 # The other majors Debian ships, each in its own cached chroot made from
 # Debian's archive (scripts/chroot.sh: PostgreSQL 17 from trixie, 18 from

@@ -203,6 +203,7 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 {
 	ConvStatementKind saved = current_statement;
 	ConvStatementKind kind = CONV_STMT_IGNORE;
+	bool		citus_saved;
 
 	if (!guard_exempt_now())
 	{
@@ -212,6 +213,15 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 										pstmt->stmt_location);
 		kind = conv_classify_statement(pstmt->utilityStmt);
 		conv_safety_note_utility(pstmt->utilityStmt, kind);
+
+		/*
+		 * What a statement that commits internally runs inside it (Citus
+		 * runs commands of its own within CREATE INDEX CONCURRENTLY of a
+		 * distributed table) is that statement's: judged with it, at its
+		 * end, not at a commit in the middle of it.
+		 */
+		if (saved == CONV_STMT_SUSPEND && kind == CONV_STMT_COLLECT)
+			kind = CONV_STMT_IGNORE;
 	}
 
 	if (kind == CONV_STMT_SUSPEND)
@@ -233,6 +243,10 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 	}
 
 	current_statement = kind;
+	citus_saved = conv_recording_for_citus;
+	if (kind == CONV_STMT_COLLECT && context != PROCESS_UTILITY_TOPLEVEL &&
+		!conv_recording_for_citus && conv_citus_converting())
+		conv_recording_for_citus = true;
 	PG_TRY();
 	{
 		if (prev_ProcessUtility)
@@ -243,6 +257,7 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 	PG_FINALLY();
 	{
 		current_statement = saved;
+		conv_recording_for_citus = citus_saved;
 	}
 	PG_END_TRY();
 

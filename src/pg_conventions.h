@@ -41,6 +41,9 @@
  *	  query_patterns.c		conventions.query_patterns(): the detector's findings
  *							with their evidence and fixes
  *	advisor/				suggest_indexes()
+ *	citus/					scale-out on Citus
+ *	  citus.c				what Citus's metadata says of a relation (shard,
+ *							distributed or reference table) and of this node
  *	workload/				what the server executes: one capture, two readers
  *	  workload.c			the capture (executor hooks, shared memory, client
  *							periods sampled whole), for the advisor
@@ -332,6 +335,7 @@ extern void conv_record_after_concurrent(Node *parsetree);
 extern void conv_record_table(Oid relid);
 extern bool conv_have_touched(void);
 extern List *conv_touched_tables(void);
+extern bool conv_recording_for_citus;
 extern void conv_forget_all(void);
 extern void conv_subxact_commit(SubTransactionId mySubid, SubTransactionId parentSubid);
 extern void conv_subxact_abort(SubTransactionId mySubid);
@@ -435,6 +439,9 @@ typedef struct ConvTable
 	List	   *indexes;		/* ConvIndex *, loaded on first use */
 	bool		indexes_loaded;
 	Oid			ignore_index;	/* judge the table as if this index were gone */
+	char		citus_method;	/* a Citus table's distribution method ('h'
+								 * hash, 'n' reference), '\0' otherwise */
+	AttrNumber	citus_distcol;	/* its distribution column, 0: none */
 } ConvTable;
 
 typedef struct ConvConstraint
@@ -470,6 +477,16 @@ extern Size conv_fk_size(int nkeys);
 extern ConvForeignKey *conv_fk_alloc(int nkeys);
 extern ConvForeignKey *conv_fk_init(void *mem, int nkeys);
 extern void conv_fk_load_colinfo(ConvForeignKey *fk);
+
+/* ---- Citus (citus/citus.c) ---- */
+
+extern bool conv_citus_present(void);
+extern Oid	conv_citus_shard_of(Oid relid);
+extern bool conv_citus_table(Oid relid, char *method, AttrNumber *distcol);
+extern bool conv_citus_is_coordinator(void);
+extern bool conv_citus_not_judged_here(Oid relid);
+extern bool conv_citus_converting(void);
+extern int	conv_citus_index_scans(Oid relid, const Oid *indexes, int n, int64 *scans);
 
 /* ---- the rule engine (engine.c) ---- */
 

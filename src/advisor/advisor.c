@@ -129,6 +129,7 @@ typedef struct Candidate
 static bool discovering = false;
 static List *discovered = NIL;	/* AdvTable * */
 static List *injecting = NIL;	/* Candidate * */
+static List *citus_noted = NIL; /* Citus tables this call said it leaves out */
 
 static set_rel_pathlist_hook_type prev_set_rel_pathlist = NULL;
 static get_relation_info_hook_type prev_get_relation_info = NULL;
@@ -151,6 +152,34 @@ adv_table(Oid relid)
 	t->relid = relid;
 	discovered = lappend(discovered, t);
 	return t;
+}
+
+/*
+ * A Citus table gets no advice: its queries run on the workers' shards,
+ * planned there with the shards' own statistics, and the coordinator's
+ * plan of its shell says nothing about them.  Said once per call.
+ */
+static bool
+citus_left_out(Oid relid)
+{
+	char		method;
+	AttrNumber	distcol;
+	MemoryContext old;
+
+	if (!conv_citus_present() || !conv_citus_table(relid, &method, &distcol))
+		return false;
+	if (list_member_oid(citus_noted, relid))
+		return true;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	citus_noted = lappend_oid(citus_noted, relid);
+	MemoryContextSwitchTo(old);
+	ereport(NOTICE,
+			(errmsg("conventions.suggest_indexes() gives no advice for %s table \"%s\"",
+					method == 'h' ? "distributed" : "Citus", conv_relation_display_name(relid)),
+			 errdetail("Its queries run on the shards, planned by each worker with the shard's statistics, not by the coordinator's plan that the advisor sees."),
+			 errhint("Run EXPLAIN on a worker for the query on one of its shards; an index created on \"%s\" is propagated to every shard.",
+					 conv_relation_display_name(relid))));
+	return true;
 }
 
 static void
@@ -380,7 +409,8 @@ adv_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntr
 	if (discovering && rte->rtekind == RTE_RELATION &&
 		(rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_MATVIEW) &&
 		rel->reloptkind == RELOPT_BASEREL &&
-		!OidIsValid(getExtensionOfObject(RelationRelationId, rte->relid)))
+		!OidIsValid(getExtensionOfObject(RelationRelationId, rte->relid)) &&
+		!citus_left_out(rte->relid))
 	{
 		AdvTable   *t = adv_table(rte->relid);
 		ListCell   *lc;
@@ -1570,6 +1600,7 @@ conventions_suggest_indexes(PG_FUNCTION_ARGS)
 				 errmsg("the query must not be null")));
 	budget = budget_arg(fcinfo, 1, &max_size);
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
+	citus_noted = NIL;
 
 	w = palloc0(sizeof(WorkItem));
 	w->sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -1592,6 +1623,7 @@ conventions_suggest_indexes_workload(PG_FUNCTION_ARGS)
 
 	budget = budget_arg(fcinfo, 0, &max_size);
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
+	citus_noted = NIL;
 	items = workload_items(&texts);
 	if (items != NIL)
 		advise(rsinfo, items, texts, budget, max_size);

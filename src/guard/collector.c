@@ -47,9 +47,14 @@ typedef struct TouchedEntry
 {
 	TouchedKey	key;
 	SubTransactionId subid;		/* subtransaction that owns the entry */
+	bool		by_citus;		/* only ever recorded while Citus converted a
+								 * table (citus/citus.c) */
 } TouchedEntry;
 
 static HTAB *touched = NULL;
+
+/* Set while the statements Citus runs to convert a table are recorded. */
+bool		conv_recording_for_citus = false;
 static HTAB *before = NULL;		/* relid -> BeforeEntry, see below */
 
 /* A hash table that lives as long as the transaction. */
@@ -85,7 +90,12 @@ record_address(Oid classId, Oid objectId)
 	 * so it lives at least as long as a new one would: keep it.
 	 */
 	if (!found)
+	{
 		entry->subid = GetCurrentSubTransactionId();
+		entry->by_citus = conv_recording_for_citus;
+	}
+	else if (!conv_recording_for_citus)
+		entry->by_citus = false;
 }
 
 /* Record an object that now exists (created or altered). */
@@ -211,6 +221,7 @@ conv_forget_all(void)
 	/* The memory goes with TopTransactionContext. */
 	touched = NULL;
 	before = NULL;
+	conv_recording_for_citus = false;
 }
 
 /* ---- the before-state ---- */
@@ -348,9 +359,28 @@ conv_touched_tables(void)
 	int			n = 0;
 	int			cap;
 	List	   *result = NIL;
+	bool		citus_replaced = false;
 
 	if (touched == NULL)
 		return NIL;
+
+	/*
+	 * What Citus made while converting a table is judged only when it stands
+	 * in for a table this transaction's own DDL made or changed, which Citus
+	 * then replaced (renamed into a shard, or dropped): the one logical
+	 * table.  Distributing a table changes nothing the conventions judge.
+	 */
+	if (conv_citus_present())
+	{
+		hash_seq_init(&status, touched);
+		while ((entry = (TouchedEntry *) hash_seq_search(&status)) != NULL)
+		{
+			if (!entry->by_citus && entry->key.classId == RelationRelationId &&
+				(get_rel_relkind(entry->key.objectId) == '\0' ||
+				 OidIsValid(conv_citus_shard_of(entry->key.objectId))))
+				citus_replaced = true;
+		}
+	}
 
 	cap = 2 * hash_get_num_entries(touched) + 1;
 	oids = palloc(cap * sizeof(Oid));
@@ -359,6 +389,8 @@ conv_touched_tables(void)
 	{
 		Oid			relid = InvalidOid;
 
+		if (entry->by_citus && !citus_replaced)
+			continue;
 		if (entry->key.classId == RelationRelationId)
 			relid = conv_table_of_relation(entry->key.objectId);
 		else if (entry->key.classId == ConstraintRelationId)

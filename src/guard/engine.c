@@ -334,6 +334,14 @@ conv_run_deferred_checks(void)
 	if (conv_mode == CONV_MODE_OFF || creating_extension || IsBinaryUpgrade)
 		return;
 
+	/*
+	 * Judge the state the transaction leaves, its last command's changes
+	 * included: an extension's hook may change the catalog after the last
+	 * command ended (Citus marks a distributed table's new index valid at the
+	 * end of CREATE INDEX CONCURRENTLY).  Nothing when nothing is pending.
+	 */
+	CommandCounterIncrement();
+
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_conventions checks",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);

@@ -49,6 +49,9 @@ record_ddl_commands(bool concurrent_index)
 {
 	int			ret;
 
+	/* DDL under a SELECT of Citus's conversion functions is Citus's own */
+	conv_recording_for_citus = conv_citus_converting();
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pg_conventions: SPI_connect failed");
 	ret = SPI_execute("SELECT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands()",
@@ -72,6 +75,7 @@ record_ddl_commands(bool concurrent_index)
 		conv_record_object(classid, objid);
 	}
 	SPI_finish();
+	conv_recording_for_citus = false;
 }
 
 Datum

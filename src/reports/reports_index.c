@@ -372,7 +372,8 @@ rel_in_scope(ReportScan *st, RelEntry *rel)
 			(rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_PARTITIONED_TABLE) &&
 			rel->persistence != RELPERSISTENCE_TEMP &&
 			namespace_entry(st, rel->nspid)->in_scope &&
-			hash_search(st->ext_members, &rel->relid, HASH_FIND, NULL) == NULL;
+			hash_search(st->ext_members, &rel->relid, HASH_FIND, NULL) == NULL &&
+			!conv_citus_not_judged_here(rel->relid);
 		rel->scope_known = true;
 	}
 	return rel->in_scope;
@@ -1293,48 +1294,105 @@ conventions_redundant_indexes(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* An index may be reported unused when nothing it enforces needs it. */
+static bool
+unused_candidate(ConvTable *table, ConvIndex *index)
+{
+	/* unique indexes enforce something even when never scanned */
+	return conv_index_may_drop(index) && !index->isunique &&
+		!conv_index_covers_a_foreign_key(table, index);
+}
+
+static void
+unused_row(ConvTable *table, ConvIndex *index, TimestampTz since, const char *note,
+		   ReturnSetInfo *rsinfo)
+{
+	Datum		values[8];
+	bool		nulls[8] = {false};
+
+	values[0] = ObjectIdGetDatum(index->indexrelid);
+	values[1] = ObjectIdGetDatum(table->relid);
+	values[2] = Int64GetDatum(relation_size_estimate(index->indexrelid));
+	values[3] = Int64GetDatum(0);
+	if (since != 0)
+	{
+		values[4] = TimestampTzGetDatum(since);
+		values[5] = DirectFunctionCall2(timestamp_mi,
+										TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+										TimestampTzGetDatum(since));
+	}
+	else
+		nulls[4] = nulls[5] = true;
+	values[6] = CStringGetTextDatum(conv_drop_index_sql(table, index));
+	values[7] = CStringGetTextDatum(note);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * A Citus table's indexes are scanned on its shards, never on the
+ * coordinator's shell: an index is unused when no placement of any shard
+ * scanned it.  One that some placement could not answer for is left out.
+ */
+static void
+unused_citus_rows(ConvTable *table, ReturnSetInfo *rsinfo)
+{
+	List	   *candidates = NIL;
+	Oid		   *oids;
+	int64	   *scans;
+	int			n = 0;
+	int			placements;
+	ListCell   *lc;
+
+	foreach(lc, conv_table_indexes(table))
+		if (unused_candidate(table, lfirst(lc)))
+			candidates = lappend(candidates, lfirst(lc));
+	if (candidates == NIL)
+		return;
+	oids = palloc(list_length(candidates) * sizeof(Oid));
+	scans = palloc(list_length(candidates) * sizeof(int64));
+	foreach(lc, candidates)
+		oids[n++] = ((ConvIndex *) lfirst(lc))->indexrelid;
+	placements = conv_citus_index_scans(table->relid, oids, n, scans);
+	n = 0;
+	foreach(lc, candidates)
+	{
+		if (scans[n++] == 0)
+			unused_row(table, lfirst(lc), 0,
+					   psprintf("no scan on any of its %d shard placements since each node's statistics were reset; the table is distributed by Citus, and DROP INDEX is propagated to its shards",
+								placements),
+					   rsinfo);
+	}
+}
+
 static void
 unused_rows(ConvTable *table, ReturnSetInfo *rsinfo)
 {
 	PgStat_StatDBEntry *db = pgstat_fetch_stat_dbentry(MyDatabaseId);
 	TimestampTz since = db ? db->stat_reset_timestamp : 0;
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	ListCell   *lc;
 
 	if (table->relkind != RELKIND_RELATION)
 		return;					/* a partitioned table's scans count on its leaves */
+	if (table->citus_method != '\0')
+	{
+		unused_citus_rows(table, rsinfo);
+		return;
+	}
 	foreach(lc, conv_table_indexes(table))
 	{
 		ConvIndex  *index = lfirst(lc);
 		PgStat_StatTabEntry *stat;
-		Datum		values[8];
-		bool		nulls[8] = {false};
 
-		/* unique indexes enforce something even when never scanned */
-		if (!conv_index_may_drop(index) || index->isunique ||
-			conv_index_covers_a_foreign_key(table, index))
+		if (!unused_candidate(table, index))
 			continue;
 		stat = pgstat_fetch_stat_tabentry(index->indexrelid);
 		if (stat != NULL && stat->numscans > 0)
 			continue;
-
-		values[0] = ObjectIdGetDatum(index->indexrelid);
-		values[1] = ObjectIdGetDatum(table->relid);
-		values[2] = Int64GetDatum(relation_size_estimate(index->indexrelid));
-		values[3] = Int64GetDatum(0);
-		if (since != 0)
-		{
-			values[4] = TimestampTzGetDatum(since);
-			values[5] = DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
-											TimestampTzGetDatum(since));
-		}
-		else
-			nulls[4] = nulls[5] = true;
-		values[6] = CStringGetTextDatum(conv_drop_index_sql(table, index));
-		values[7] = CStringGetTextDatum(since != 0 ?
-										"no scan on this server since the statistics were reset; a replica counts its own scans, so check it there too before dropping" :
-										"no scan on this server since its statistics began (they were never reset); a replica counts its own scans, so check it there too before dropping");
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		unused_row(table, index, since,
+				   since != 0 ?
+				   "no scan on this server since the statistics were reset; a replica counts its own scans, so check it there too before dropping" :
+				   "no scan on this server since its statistics began (they were never reset); a replica counts its own scans, so check it there too before dropping",
+				   rsinfo);
 	}
 }
 

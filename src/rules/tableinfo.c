@@ -312,6 +312,8 @@ conv_table_load(Oid relid)
 	table->sql_name = conv_qualified_sql_name(table->nspname, table->relname);
 	load_columns(table);
 	load_constraints(table);
+	if (conv_citus_present())
+		conv_citus_table(relid, &table->citus_method, &table->citus_distcol);
 	return table;
 }
 
@@ -533,7 +535,8 @@ conv_created_in_current_xact(Oid relid)
 /*
  * Is this a table the conventions apply to?  Ordinary and partitioned
  * tables, not temporary, outside the system schemas, not belonging to an
- * extension.
+ * extension, and not Citus's own copies (a shard; a Citus table's shell on
+ * a worker: citus/citus.c).
  */
 bool
 conv_table_in_scope(Oid relid)
@@ -561,7 +564,8 @@ conv_table_in_scope(Oid relid)
 	if (nspname == NULL || strcmp(nspname, "information_schema") == 0 ||
 		!conv_schema_in_scope(nspname))
 		return false;
-	return !OidIsValid(getExtensionOfObject(RelationRelationId, relid));
+	return !OidIsValid(getExtensionOfObject(RelationRelationId, relid)) &&
+		!conv_citus_not_judged_here(relid);
 }
 
 

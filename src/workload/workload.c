@@ -421,6 +421,7 @@ static uint64 client_hash;
 static Oid	client_dbid;
 static Oid	client_user;
 static char client_application[NAMEDATALEN];
+static bool client_citus_internal;
 
 /* This session's client: recomputed when application_name or the login role changes. */
 static uint64
@@ -442,6 +443,10 @@ current_client(void)
 		h = hash_combine64(h, hash_bytes_extended((const unsigned char *) addr, strlen(addr),
 												  client_dbid));
 		client_hash = h;
+		/* Citus's own connections: shard queries, not the application's */
+		client_citus_internal = strncmp(app, "citus_internal gpid=", 20) == 0 ||
+			strncmp(app, "citus_run_command gpid=", 23) == 0 ||
+			strncmp(app, "citus_rebalancer gpid=", 22) == 0;
 		client_known = true;
 	}
 	return client_hash;
@@ -449,7 +454,9 @@ current_client(void)
 
 /*
  * Is this client's period sampled?  The period is that of the start of the
- * transaction, so a transaction is never cut.
+ * transaction, so a transaction is never cut.  Citus's own connections
+ * (its queries on shards, on workers and on a coordinator holding shards)
+ * never are: the application's statements are captured where it sent them.
  */
 static bool
 period_sampled(void)
@@ -457,13 +464,16 @@ period_sampled(void)
 	uint64		period;
 	uint64		h;
 
-	if (conv_capture_sample_rate >= 1.0)
-		return true;
 	if (conv_capture_sample_rate <= 0.0)
 		return false;
+	h = current_client();
+	if (client_citus_internal)
+		return false;
+	if (conv_capture_sample_rate >= 1.0)
+		return true;
 	period = (uint64) GetCurrentTransactionStartTimestamp() /
 		((uint64) capture_sample_period * 1000);
-	h = hash_combine64(current_client(), period);
+	h = hash_combine64(h, period);
 	h = hash_bytes_extended((const unsigned char *) &h, sizeof(h), 0);
 	return (double) (h >> 11) * (1.0 / (double) (UINT64CONST(1) << 53)) < conv_capture_sample_rate;
 }

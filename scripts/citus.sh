@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Citus for the scale-out tests (test/citus), on this machine's PostgreSQL 15.
+#   bash scripts/citus.sh build   make sure citus.so is installed: built from
+#                                 the vendored source when it is missing
+#   bash scripts/citus.sh test    the TAP tests in test/citus (a coordinator,
+#                                 two workers and a plain server)
+# Citus is not in Debian's archive: its source is the tarball in
+# ../shared/vendor/citus next to this repository (or $CITUS_SOURCE, the
+# folder that holds it).  The build, about 3 minutes on 2 cores, is kept in
+# /var/cache/pg_conventions/citus-<version>-pg<server version>, where the
+# next run finds it and only installs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONV_SETUP_DEFINE_ONLY=1 . scripts/setup.sh
+
+CITUS_VERSION=13.2.2
+source_dir=${CITUS_SOURCE:-$(cd .. && pwd)/shared/vendor/citus}
+server_version=$("$PG_CONFIG" --version | awk '{ print $2 }')
+cache=/var/cache/pg_conventions/citus-$CITUS_VERSION-pg$server_version
+
+# Is this Citus's library installed for this server?
+installed() {
+  local so
+  so="$("$PG_CONFIG" --pkglibdir)/citus.so"
+  [ -f "$so" ] && grep -aq "Citus $CITUS_VERSION" "$so"
+}
+
+build() {
+  if installed; then
+    echo "== Citus $CITUS_VERSION is installed"
+    return 0
+  fi
+  if [ ! -f "$cache/src/backend/distributed/citus.so" ]; then
+    local tarball=$source_dir/citus-$CITUS_VERSION.tar.gz
+    if [ ! -f "$tarball" ]; then
+      echo "Citus's source is not at $tarball: set CITUS_SOURCE to the folder that holds citus-$CITUS_VERSION.tar.gz" >&2
+      exit 1
+    fi
+    EXTRA_PACKAGES="libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev" \
+      conv_install_packages
+    echo "== building Citus $CITUS_VERSION for PostgreSQL $server_version in $cache (about 3 minutes)"
+    local top=/var/cache/pg_conventions
+    $SUDO mkdir -p "$top"
+    $SUDO rm -rf "$cache" "$cache.tmp"
+    $SUDO mkdir -p "$cache.tmp"
+    $SUDO tar xzf "$tarball" -C "$cache.tmp" --strip-components=1
+    # PostgreSQL 15.20 declares have_createdb_privilege(), which Citus 13.2.2
+    # also defines; the vendored patch makes Citus use the server's
+    if grep -q 'have_createdb_privilege' "$("$PG_CONFIG" --includedir-server)/commands/dbcommands.h"; then
+      (cd "$cache.tmp" && $SUDO patch -s -p1 <"$source_dir/pg15.20-compat.patch")
+    fi
+    (cd "$cache.tmp" && $SUDO env PG_CONFIG="$PG_CONFIG" ./configure >configure.log 2>&1 &&
+      $SUDO nice -n 10 make -s -j"$(nproc)" >make.log 2>&1) || {
+      tail -30 "$cache.tmp/configure.log" "$cache.tmp/make.log" 2>/dev/null
+      echo "the Citus build failed" >&2
+      exit 1
+    }
+    $SUDO mv "$cache.tmp" "$cache"
+  fi
+  echo "== installing Citus $CITUS_VERSION from $cache"
+  $SUDO make -s -C "$cache" install >/dev/null
+}
+
+run_tests() {
+  local dir status=0
+  dir=$(mktemp -d)
+  trap 'rm -rf "$dir"' RETURN
+  cp -r test/citus "$dir/"
+  local env_vars=(PATH="$PG_BIN:/usr/bin:/bin" PG_REGRESS="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress"
+                  PERL5LIB="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/perl" TESTDIR="$dir")
+  local prove_cmd=(prove --timer -v "$dir"/citus/*.pl)
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R postgres "$dir"
+    (cd "$dir" && runuser -u postgres -- env "${env_vars[@]}" "${prove_cmd[@]}") || status=1
+  else
+    (cd "$dir" && env "${env_vars[@]}" "${prove_cmd[@]}") || status=1
+  fi
+  return $status
+}
+
+case ${1:-} in
+  build) build ;;
+  test) run_tests ;;
+  *) echo "usage: bash scripts/citus.sh build|test" >&2; exit 2 ;;
+esac
