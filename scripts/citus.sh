@@ -14,7 +14,14 @@ cd "$(dirname "$0")/.."
 CONV_SETUP_DEFINE_ONLY=1 . scripts/setup.sh
 
 CITUS_VERSION=13.2.2
-source_dir=${CITUS_SOURCE:-$(cd .. && pwd)/shared/vendor/citus}
+# the vendored source: $CITUS_SOURCE, else shared/vendor/citus next to the clone
+source_dir=${CITUS_SOURCE:-}
+if [ -z "$source_dir" ]; then
+  for d in "$(cd .. && pwd)/shared/vendor/citus" /work/shared/vendor/citus; do
+    if [ -f "$d/citus-$CITUS_VERSION.tar.gz" ]; then source_dir=$d; break; fi
+  done
+  source_dir=${source_dir:-$(cd .. && pwd)/shared/vendor/citus}
+fi
 server_version=$("$PG_CONFIG" --version | awk '{ print $2 }')
 cache=/var/cache/pg_conventions/citus-$CITUS_VERSION-pg$server_version
 
