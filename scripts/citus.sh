@@ -37,7 +37,9 @@ build() {
     echo "== Citus $CITUS_VERSION is installed"
     return 0
   fi
-  if [ ! -f "$cache/src/backend/distributed/citus.so" ]; then
+  # built in place (Citus's makefiles keep the build's absolute paths); the
+  # marker says the build finished
+  if [ ! -f "$cache/.built" ]; then
     local tarball=$source_dir/citus-$CITUS_VERSION.tar.gz
     if [ ! -f "$tarball" ]; then
       echo "Citus's source is not at $tarball: set CITUS_SOURCE to the folder that holds citus-$CITUS_VERSION.tar.gz" >&2
@@ -46,26 +48,28 @@ build() {
     EXTRA_PACKAGES="libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev" \
       conv_install_packages
     echo "== building Citus $CITUS_VERSION for PostgreSQL $server_version in $cache (about 3 minutes)"
-    local top=/var/cache/pg_conventions
-    $SUDO mkdir -p "$top"
-    $SUDO rm -rf "$cache" "$cache.tmp"
-    $SUDO mkdir -p "$cache.tmp"
-    $SUDO tar xzf "$tarball" -C "$cache.tmp" --strip-components=1
+    $SUDO rm -rf "$cache"
+    $SUDO mkdir -p "$cache"
+    $SUDO tar xzf "$tarball" -C "$cache" --strip-components=1
     # PostgreSQL 15.20 declares have_createdb_privilege(), which Citus 13.2.2
     # also defines; the vendored patch makes Citus use the server's
     if grep -q 'have_createdb_privilege' "$("$PG_CONFIG" --includedir-server)/commands/dbcommands.h"; then
-      (cd "$cache.tmp" && $SUDO patch -s -p1 <"$source_dir/pg15.20-compat.patch")
+      (cd "$cache" && $SUDO patch -s -p1 <"$source_dir/pg15.20-compat.patch")
     fi
-    (cd "$cache.tmp" && $SUDO env PG_CONFIG="$PG_CONFIG" ./configure >configure.log 2>&1 &&
+    (cd "$cache" && $SUDO env PG_CONFIG="$PG_CONFIG" ./configure >configure.log 2>&1 &&
       $SUDO nice -n 10 make -s -j"$(nproc)" >make.log 2>&1) || {
-      tail -30 "$cache.tmp/configure.log" "$cache.tmp/make.log" 2>/dev/null
+      tail -30 "$cache/configure.log" "$cache/make.log" 2>/dev/null
       echo "the Citus build failed" >&2
       exit 1
     }
-    $SUDO mv "$cache.tmp" "$cache"
+    $SUDO touch "$cache/.built"
   fi
   echo "== installing Citus $CITUS_VERSION from $cache"
-  $SUDO make -s -C "$cache" install >/dev/null
+  $SUDO make -s -C "$cache" install >/dev/null 2>&1 || {
+    $SUDO make -C "$cache" install 2>&1 | tail -20
+    echo "installing Citus failed" >&2
+    exit 1
+  }
 }
 
 run_tests() {
@@ -74,7 +78,7 @@ run_tests() {
   trap 'rm -rf "$dir"' RETURN
   cp -r test/citus "$dir/"
   local env_vars=(PATH="$PG_BIN:/usr/bin:/bin" PG_REGRESS="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress"
-                  PERL5LIB="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/perl" TESTDIR="$dir")
+                  PERL5LIB="$dir/citus/lib:$(dirname "$("$PG_CONFIG" --pgxs)")/../test/perl" TESTDIR="$dir")
   local prove_cmd=(prove --timer -v "$dir"/citus/*.pl)
   if [ "$(id -u)" -eq 0 ]; then
     chown -R postgres "$dir"

@@ -18,7 +18,8 @@
 #      with the guard; Citus is built from its vendored source in the
 #      background while 1-8 run (cached for the next run)
 #  10. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
-#      the build, both pg_regress suites and the TAP tests
+#      the build, both pg_regress suites and the TAP tests; the chroots are
+#      made (or found in the cache) in the background while 1-9 run
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 #        PG_MAJORS=15 bash scripts/test.sh    (only this machine's 15)
 set -euo pipefail
@@ -30,6 +31,11 @@ fi
 # what Citus's build needs (scripts/citus.sh), installed now: the build
 # itself runs in the background, where apt would meet the other installs
 EXTRA_PACKAGES="${EXTRA_PACKAGES:-} libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev"
+# The majors to test: 15 on this machine, the others in chroots (made with
+# mmdebstrap, installed now for the same reason).
+# PG_MAJORS=15 runs this machine's alone, for quick local work.
+PG_MAJORS=${PG_MAJORS:-15 17 18}
+[ "$PG_MAJORS" != 15 ] && EXTRA_PACKAGES+=" mmdebstrap"
 . scripts/setup.sh
 . scripts/count_regress.sh
 
@@ -37,17 +43,16 @@ passed=0
 failed=0
 status=0
 summary=
-# The majors to test: 15 on this machine, the others in chroots.
-# PG_MAJORS=15 runs this machine's alone, for quick local work.
-PG_MAJORS=${PG_MAJORS:-15 17 18}
 
 # A test-only extension (test/ext) for the "DDL from extension scripts" test,
 # installed for this run and removed afterwards.
 $SUDO make -s -C test/ext install PG_CONFIG="$PG_CONFIG" >/dev/null
 tapdir=
 citus_pid=
+chroot_pid=
 cleanup() {
   [ -n "$citus_pid" ] && kill "$citus_pid" 2>/dev/null || true
+  [ -n "$chroot_pid" ] && kill "$chroot_pid" 2>/dev/null || true
   $SUDO make -s -C test/ext uninstall PG_CONFIG="$PG_CONFIG" >/dev/null 2>&1 || true
   [ -n "$tapdir" ] && rm -rf "$tapdir"
 }
@@ -58,6 +63,16 @@ trap cleanup EXIT
 mkdir -p output
 bash scripts/citus.sh build >output/citus-build.log 2>&1 &
 citus_pid=$!
+# and the other majors' chroots (scripts/chroot.sh caches them), made in
+# the background as well: mmdebstrap mostly waits on Debian's archive
+chroot_pid=
+other_majors=()
+for major in $PG_MAJORS; do [ "$major" != "$PG_MAJOR" ] && other_majors+=("$major"); done
+if [ ${#other_majors[@]} -gt 0 ]; then
+  (for major in "${other_majors[@]}"; do bash scripts/chroot.sh "$major" true || true; done) \
+    >output/chroot-prepare.log 2>&1 &
+  chroot_pid=$!
+fi
 
 # A script that is one test: passes or fails as a whole, its log shown.
 run_one() {
@@ -162,14 +177,21 @@ citus_pid=
 cat output/citus-build.log
 if [ "$citus_ok" = 1 ] && bash scripts/citus.sh test >output/citus.log 2>&1; then :; else citus_ok=0; status=1; fi
 [ -f output/citus.log ] && cat output/citus.log
-passed=$((passed + $(grep -cE '^ok [0-9]+' output/citus.log 2>/dev/null || true)))
+citus_passed=$(grep -cE '^ok [0-9]+' output/citus.log 2>/dev/null || true)
+passed=$((passed + ${citus_passed:-0}))
 citus_failed=$(grep -cE '^not ok [0-9]+' output/citus.log 2>/dev/null || true)
+citus_failed=${citus_failed:-0}
 [ "$citus_ok" = 0 ] && [ "$citus_failed" = 0 ] && citus_failed=1
 failed=$((failed + citus_failed))
 
 # The other majors Debian ships, each in its own cached chroot made from
 # Debian's archive (scripts/chroot.sh: PostgreSQL 17 from trixie, 18 from
 # sid): built warning-free, both pg_regress suites and the TAP tests.
+if [ -n "$chroot_pid" ]; then
+  wait "$chroot_pid" || true
+  chroot_pid=
+  grep -E '^== (creating|chroot created|using the cached)' output/chroot-prepare.log || true
+fi
 for major in $PG_MAJORS; do
   [ "$major" = "$PG_MAJOR" ] && continue
   echo "== PostgreSQL $major (chroot)"

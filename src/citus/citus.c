@@ -32,7 +32,6 @@
 #include "catalog/pg_namespace.h"
 #include "nodes/readfuncs.h"
 #include "tcop/tcopprot.h"
-#include "utils/datum.h"
 #include "utils/formatting.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -45,13 +44,15 @@ typedef struct CitusCatalog
 {
 	Oid			relid;
 	Oid			indexid;		/* InvalidOid: a heap scan with the key */
-	AttrNumber	keyatt;
+	AttrNumber	keyatt;			/* InvalidAttrNumber: the first row */
+	TupleDesc	desc;			/* a copy, once a row is read */
 } CitusCatalog;
 
 static bool
 open_catalog(const char *relname, const char *indexname, const char *keycol,
 			 CitusCatalog *cat)
 {
+	memset(cat, 0, sizeof(*cat));
 	cat->relid = get_relname_relid(relname, PG_CATALOG_NAMESPACE);
 	if (!OidIsValid(cat->relid))
 		return false;
@@ -68,43 +69,45 @@ conv_citus_present(void)
 }
 
 /*
- * The value of one column of the first row of a catalog whose key column
- * equals the key; false when there is no such row.  The datum is copied
- * into the current memory context.
+ * A copy of the first row of the catalog whose key column equals the key
+ * (of its first row, for a catalog without a key); NULL when there is none.
  */
-static bool
-catalog_lookup(const CitusCatalog *cat, RegProcedure eqproc, Datum key,
-			   const char *column, Datum *value, bool *isnull)
+static HeapTuple
+catalog_row(CitusCatalog *cat, RegProcedure eqproc, Datum key)
 {
 	Relation	rel;
 	ScanKeyData skey;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	bool		found = false;
+	HeapTuple	copy = NULL;
+	int			nkeys = cat->keyatt != InvalidAttrNumber ? 1 : 0;
 
 	rel = table_open(cat->relid, AccessShareLock);
-	ScanKeyInit(&skey, cat->keyatt, BTEqualStrategyNumber, eqproc, key);
-	scan = systable_beginscan(rel, cat->indexid, OidIsValid(cat->indexid), NULL, 1, &skey);
+	if (nkeys > 0)
+		ScanKeyInit(&skey, cat->keyatt, BTEqualStrategyNumber, eqproc, key);
+	scan = systable_beginscan(rel, cat->indexid, nkeys > 0 && OidIsValid(cat->indexid),
+							  NULL, nkeys, &skey);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
 	{
-		TupleDesc	desc = RelationGetDescr(rel);
-		AttrNumber	att = get_attnum(cat->relid, column);
-
-		found = true;
-		*isnull = true;
-		if (att != InvalidAttrNumber)
-		{
-			Form_pg_attribute attr = TupleDescAttr(desc, att - 1);
-			Datum		d = heap_getattr(tup, att, desc, isnull);
-
-			if (!*isnull)
-				*value = datumCopy(d, attr->attbyval, attr->attlen);
-		}
+		copy = heap_copytuple(tup);
+		cat->desc = CreateTupleDescCopy(RelationGetDescr(rel));
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return found;
+	return copy;
+}
+
+/* One column of a row catalog_row() read; null when the catalog has no such column. */
+static Datum
+catalog_column(const CitusCatalog *cat, HeapTuple row, const char *column, bool *isnull)
+{
+	AttrNumber	att = get_attnum(cat->relid, column);
+
+	*isnull = true;
+	if (att == InvalidAttrNumber)
+		return (Datum) 0;
+	return heap_getattr(row, att, cat->desc, isnull);
 }
 
 /*
@@ -121,8 +124,9 @@ conv_citus_shard_of(Oid relid)
 	char	   *p;
 	char	   *end;
 	int64		shardid;
-	Datum		logical = (Datum) 0;
-	bool		isnull = true;
+	HeapTuple	row;
+	Datum		logical;
+	bool		isnull;
 
 	relname = get_rel_name(relid);
 	if (relname == NULL)
@@ -134,12 +138,11 @@ conv_citus_shard_of(Oid relid)
 	shardid = strtoi64(p + 1, &end, 10);
 	if (errno != 0 || *end != '\0' || shardid <= 0)
 		return InvalidOid;
-	if (!open_catalog("pg_dist_shard", "pg_dist_shard_shardid_index", "shardid", &cat))
+	if (!open_catalog("pg_dist_shard", "pg_dist_shard_shardid_index", "shardid", &cat) ||
+		(row = catalog_row(&cat, F_INT8EQ, Int64GetDatum(shardid))) == NULL)
 		return InvalidOid;
-	if (!catalog_lookup(&cat, F_INT8EQ, Int64GetDatum(shardid), "logicalrelid",
-						&logical, &isnull) || isnull)
-		return InvalidOid;
-	if (DatumGetObjectId(logical) == relid ||
+	logical = catalog_column(&cat, row, "logicalrelid", &isnull);
+	if (isnull || DatumGetObjectId(logical) == relid ||
 		get_rel_namespace(DatumGetObjectId(logical)) != get_rel_namespace(relid))
 		return InvalidOid;
 	return DatumGetObjectId(logical);
@@ -155,54 +158,29 @@ bool
 conv_citus_table(Oid relid, char *method, AttrNumber *distcol)
 {
 	CitusCatalog cat;
-	Datum		value = (Datum) 0;
-	bool		isnull = true;
-	Relation	rel;
-	ScanKeyData skey;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found = false;
+	HeapTuple	row;
+	Datum		value;
+	bool		isnull;
 
 	*method = '\0';
 	*distcol = InvalidAttrNumber;
 	if (!open_catalog("pg_dist_partition", "pg_dist_partition_logical_relid_index",
-					  "logicalrelid", &cat))
+					  "logicalrelid", &cat) ||
+		(row = catalog_row(&cat, F_OIDEQ, ObjectIdGetDatum(relid))) == NULL)
 		return false;
-
-	rel = table_open(cat.relid, AccessShareLock);
-	ScanKeyInit(&skey, cat.keyatt, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, cat.indexid, OidIsValid(cat.indexid), NULL, 1, &skey);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
+	value = catalog_column(&cat, row, "partmethod", &isnull);
+	if (!isnull)
+		*method = DatumGetChar(value);
+	value = catalog_column(&cat, row, "partkey", &isnull);
+	if (!isnull)
 	{
-		TupleDesc	desc = RelationGetDescr(rel);
-		AttrNumber	att;
+		/* the column, as Citus writes it: nodeToString() of a Var */
+		Node	   *key = stringToNode(TextDatumGetCString(value));
 
-		found = true;
-		att = get_attnum(cat.relid, "partmethod");
-		if (att != InvalidAttrNumber)
-		{
-			value = heap_getattr(tup, att, desc, &isnull);
-			if (!isnull)
-				*method = DatumGetChar(value);
-		}
-		att = get_attnum(cat.relid, "partkey");
-		if (att != InvalidAttrNumber)
-		{
-			value = heap_getattr(tup, att, desc, &isnull);
-			if (!isnull)
-			{
-				/* the column, as Citus writes it: nodeToString() of a Var */
-				Node	   *key = stringToNode(TextDatumGetCString(value));
-
-				if (key != NULL && IsA(key, Var))
-					*distcol = ((Var *) key)->varattno;
-			}
-		}
+		if (key != NULL && IsA(key, Var))
+			*distcol = ((Var *) key)->varattno;
 	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
+	return true;
 }
 
 /*
@@ -214,31 +192,15 @@ bool
 conv_citus_is_coordinator(void)
 {
 	CitusCatalog cat;
-	Relation	rel;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		coordinator = true;
+	HeapTuple	row;
+	Datum		group;
+	bool		isnull;
 
-	if (!open_catalog("pg_dist_local_group", NULL, NULL, &cat))
+	if (!open_catalog("pg_dist_local_group", NULL, NULL, &cat) ||
+		(row = catalog_row(&cat, InvalidOid, (Datum) 0)) == NULL)
 		return true;
-	rel = table_open(cat.relid, AccessShareLock);
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		AttrNumber	att = get_attnum(cat.relid, "groupid");
-		bool		isnull;
-		Datum		group;
-
-		if (att != InvalidAttrNumber)
-		{
-			group = heap_getattr(tup, att, RelationGetDescr(rel), &isnull);
-			coordinator = isnull || DatumGetInt32(group) == 0;
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return coordinator;
+	group = catalog_column(&cat, row, "groupid", &isnull);
+	return isnull || DatumGetInt32(group) == 0;
 }
 
 /*

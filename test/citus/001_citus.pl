@@ -13,38 +13,13 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CitusCluster;
 
-my $common = "listen_addresses = '127.0.0.1'\n"
-  . "max_prepared_transactions = 100\n"
-  . "pg_conventions.mode = warn\n"
-  . "pg_conventions.capture_sample_rate = 1\n"
-  . "log_min_messages = warning\n";
-
-my @nodes;
-for my $name (qw(coordinator worker1 worker2))
-{
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	$node->append_conf('postgresql.conf',
-		"shared_preload_libraries = 'citus,pg_conventions'\n"
-		  . "citus.enable_statistics_collection = off\n"
-		  . $common);
-	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION citus');
-	push @nodes, $node;
-}
+my $conf = "pg_conventions.mode = warn\npg_conventions.capture_sample_rate = 1\n";
+my @nodes = citus_cluster('guard', ['pg_conventions'], $conf, qw(coordinator worker1 worker2));
 my ($coord, $w1, $w2) = @nodes;
-my $plain = PostgreSQL::Test::Cluster->new('plain');
-$plain->init;
-$plain->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'pg_conventions'\n" . $common);
-$plain->start;
+my $plain = plain_node('plain', ['pg_conventions'], $conf);
 
-$coord->safe_psql('postgres',
-	"SELECT citus_set_coordinator_host('127.0.0.1', " . $coord->port . ")");
-$coord->safe_psql('postgres',
-	"SELECT citus_add_node('127.0.0.1', " . $_->port . ")")
-  for ($w1, $w2);
 $coord->safe_psql('postgres', 'CREATE EXTENSION pg_conventions');
 $plain->safe_psql('postgres', 'CREATE EXTENSION pg_conventions');
 is( $w1->safe_psql(
@@ -65,39 +40,17 @@ sub guard_messages
 	return sort @m;
 }
 
-sub messages_of
-{
-	my ($stderr) = @_;
-	return sort($stderr =~ /(?:WARNING|ERROR):  (.*)\n\s*DETAIL:  Rule /g);
-}
-
 # ---- one verdict per logical table, the plain server's messages ----
 
-# The seed's migration: users as a reference table, posts distributed by
-# its key, tags a local table.  Each has something to say.
-my $tables = q{
-CREATE TABLE users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE posts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES users (id), title text NOT NULL,
-  created_at timestamp NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE tags (name text PRIMARY KEY,
-  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
-};
-my $distribute = q{
-SELECT create_reference_table('users');
-SELECT create_distributed_table('posts', 'id');
-};
-
 my $plain_log = -s $plain->logfile;
-my ($ret, $out, $err) = $plain->psql('postgres', "BEGIN; $tables COMMIT;");
+my ($ret, $out, $err) = $plain->psql('postgres', "BEGIN; $TABLES COMMIT;");
 my @plain_messages = messages_of($err);
 is(scalar @plain_messages, 3, 'the plain server: three violations');
 is(scalar(() = slurp_file($plain->logfile, $plain_log) =~ /WARNING:  .*\n[^\n]*DETAIL:  Rule /g),
 	3, 'and its log has them, as the workers\' logs would');
 
 mark_logs();
-($ret, $out, $err) = $coord->psql('postgres', "BEGIN; $tables $distribute COMMIT;");
+($ret, $out, $err) = $coord->psql('postgres', "BEGIN; $TABLES $DISTRIBUTE COMMIT;");
 is($ret, 0, 'warn: the migration with create_distributed_table passes');
 is_deeply([ messages_of($err) ],
 	\@plain_messages,
@@ -124,25 +77,13 @@ is_deeply([ messages_of($err) ], [], 'and is not judged again');
 is_deeply([ guard_messages($_) ], [], $_->name . ': silent') for @nodes;
 
 # Statement by statement, as a migration tool without transactions runs
-# them: users becomes a reference table while a local table references it,
-# so Citus renames posts into a shard under a new shell, then rebuilds it to
-# distribute it.  The user's CREATE TABLE statements are judged, Citus's
-# rebuilding is not.
-my $seed_tables = q{
-CREATE SCHEMA seed;
-CREATE TABLE seed.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE seed.posts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES seed.users (id), title text NOT NULL,
-  created_at timestamp NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
-};
-($ret, $out, $err) = $plain->psql('postgres', $seed_tables);
+# them: the user's CREATE TABLE statements are judged, Citus's rebuilding
+# of posts is not.
+($ret, $out, $err) = $plain->psql('postgres', $SEED_TABLES);
 @plain_messages = messages_of($err);
 is(scalar @plain_messages, 2, 'autocommit, plain server: two violations');
 mark_logs();
-($ret, $out, $err) = $coord->psql('postgres', $seed_tables . q{
-SELECT create_reference_table('seed.users');
-SELECT create_distributed_table('seed.posts', 'id');});
+($ret, $out, $err) = $coord->psql('postgres', $SEED_TABLES . $SEED_DISTRIBUTE);
 is($ret, 0, 'autocommit: users a reference table, posts distributed');
 is_deeply([ messages_of($err) ], \@plain_messages,
 	'autocommit: the plain server\'s messages, Citus\'s conversions silent');
@@ -207,12 +148,7 @@ like($err, qr/primary key of table "public\.comments" has 2 columns/,
 # ---- enforce ----
 
 mark_logs();
-($ret, $out, $err) = $coord->psql('postgres', q{
-SET pg_conventions.mode = enforce;
-BEGIN;
-CREATE TABLE audit_log (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), action text);
-SELECT create_distributed_table('audit_log', 'id');
-COMMIT;});
+($ret, $out, $err) = $coord->psql('postgres', $BAD_DISTRIBUTED);
 my @errors = $err =~ /ERROR:  (.*)/g;
 is(scalar @errors, 1, 'enforce: a bad distributed table is rejected once');
 like($errors[0] // '', qr/^table "public\.audit_log" has no column "created_at"/,

@@ -1,0 +1,108 @@
+# What the Citus TAP tests share: a node with Citus (and the library, when
+# preloaded), a cluster of a coordinator and workers, the guard's messages in
+# psql's output, and the seed-style migrations they run on a plain server
+# and on the coordinator.
+package CitusCluster;
+
+use strict;
+use warnings;
+use Exporter 'import';
+use PostgreSQL::Test::Cluster;
+
+our @EXPORT = qw(citus_cluster plain_node messages_of $TABLES $DISTRIBUTE $SEED_TABLES $SEED_DISTRIBUTE
+  $BAD_DISTRIBUTED);
+
+my $common = "listen_addresses = '127.0.0.1'\n"
+  . "max_prepared_transactions = 100\n"
+  . "log_min_messages = warning\n";
+
+# A coordinator and workers, Citus first in shared_preload_libraries,
+# $libs after it; the workers added to the coordinator.  Returns the nodes,
+# the coordinator first.
+sub citus_cluster
+{
+	my ($prefix, $libs, $conf, @names) = @_;
+	my @nodes;
+	for my $name (@names)
+	{
+		my $node = PostgreSQL::Test::Cluster->new("${prefix}_$name");
+		$node->init;
+		$node->append_conf('postgresql.conf',
+			"shared_preload_libraries = '" . join(',', 'citus', @$libs) . "'\n"
+			  . "citus.enable_statistics_collection = off\n"
+			  . $common . $conf);
+		$node->start;
+		$node->safe_psql('postgres', 'CREATE EXTENSION citus');
+		push @nodes, $node;
+	}
+	my $coord = $nodes[0];
+	$coord->safe_psql('postgres',
+		"SELECT citus_set_coordinator_host('127.0.0.1', " . $coord->port . ")");
+	$coord->safe_psql('postgres',
+		"SELECT citus_add_node('127.0.0.1', " . $_->port . ")")
+	  for @nodes[ 1 .. $#nodes ];
+	return @nodes;
+}
+
+# A server without Citus, for the messages a plain server gives.
+sub plain_node
+{
+	my ($name, $libs, $conf) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf',
+		(@$libs ? "shared_preload_libraries = '" . join(',', @$libs) . "'\n" : '')
+		  . $common . $conf);
+	$node->start;
+	return $node;
+}
+
+# The guard's messages in psql's output, sorted.
+sub messages_of
+{
+	my ($stderr) = @_;
+	return sort($stderr =~ /(?:WARNING|ERROR):  (.*)\n\s*DETAIL:  Rule /g);
+}
+
+# The seed's migration: users a reference table, posts distributed by its
+# key, tags a local table; each has something to say.
+our $TABLES = q{
+CREATE TABLE users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE posts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES users (id), title text NOT NULL,
+  created_at timestamp NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE tags (name text PRIMARY KEY,
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+};
+our $DISTRIBUTE = q{
+SELECT create_reference_table('users');
+SELECT create_distributed_table('posts', 'id');
+};
+
+# The same statement by statement, in a schema of its own: users becomes a
+# reference table while a local table references it, so Citus renames posts
+# into a shard under a new shell, then rebuilds it to distribute it.
+our $SEED_TABLES = q{
+CREATE SCHEMA seed;
+CREATE TABLE seed.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE seed.posts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES seed.users (id), title text NOT NULL,
+  created_at timestamp NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+};
+our $SEED_DISTRIBUTE = q{
+SELECT create_reference_table('seed.users');
+SELECT create_distributed_table('seed.posts', 'id');
+};
+
+# A distributed table with two violations, made and distributed in one
+# transaction under enforce.
+our $BAD_DISTRIBUTED = q{
+SET pg_conventions.mode = enforce;
+BEGIN;
+CREATE TABLE audit_log (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), action text);
+SELECT create_distributed_table('audit_log', 'id');
+COMMIT;};
+
+1;
