@@ -8,7 +8,7 @@
 #   default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="linux-perf bc valgrind postgresql-15-hypopg postgresql-15-pg-qualstats"
+EXTRA_PACKAGES="linux-perf bc valgrind python3-psycopg2 postgresql-15-hypopg postgresql-15-pg-qualstats"
 . scripts/setup.sh
 wanted=" ${*:-bulk_migration profile_migration missing_fk_indexes advisor query_patterns} "
 want() { [[ $wanted == *" $1 "* ]]; }

@@ -11,12 +11,21 @@
 #   RUN        seconds of pgbench per index set (default 20)
 #   CLIENTS    pgbench clients (default 2)
 #   ROUNDS     alternating on/off rounds of the capture-overhead test (default 5)
+#   BUDGET_MB  the storage budget of the budgeted rows (default 60; 10^6 bytes)
+#   PLATFORM   the index selection platform of Kossmann et al. (default
+#              shared/vendor/index_selection_evaluation next to the clone);
+#              its algorithms are reference rows under the same budget, when
+#              it is there (test/bench/advisor_platform.py runs them)
 set -euo pipefail
 USERS=${USERS:-100000}
 CAPTURE=${CAPTURE:-60}
 RUN=${RUN:-20}
 CLIENTS=${CLIENTS:-2}
 ROUNDS=${ROUNDS:-5}
+BUDGET_MB=${BUDGET_MB:-60}
+BUDGET=$((BUDGET_MB * 1000000))
+here=$(cd "$(dirname "$0")" && pwd)
+PLATFORM=${PLATFORM:-$(cd "$here/../../.." && pwd)/shared/vendor/index_selection_evaluation}
 POSTS=$((USERS * 4))
 TAGS=2000
 work=$(mktemp -d)
@@ -211,21 +220,35 @@ for b in $budgets; do
   # (fix_sql as it is: CREATE INDEX CONCURRENTLY, run one by one)
   psql -XAt -c "SELECT fix_sql FROM conventions.suggest_indexes($b)" > "$work/ours$b.sql"
 done
+# ours and the platform's algorithms under one storage budget
+psql -XAt -c "SELECT fix_sql FROM conventions.suggest_indexes(32, $BUDGET)" > "$work/ours_budget.sql"
+platform_rows=()
+if [ -f "$PLATFORM/selection/algorithms/extend_algorithm.py" ]; then
+  mkdir "$work/platform"
+  echo "== the platform's algorithms, budget ${BUDGET_MB} MB"
+  PYTHONPATH="$PLATFORM" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$here/advisor_platform.py" \
+    "$PGDATABASE" "$BUDGET" "$(grep -c . "$work/ours_budget.sql")" "$work/platform"
+  for f in "$work"/platform/*.sql; do platform_rows+=("$f"); done
+else
+  echo "== the platform is not at $PLATFORM: its rows are left out"
+fi
 
 results=()
 judge() {  # name file
-  local name=$1 file=$2 n cost tps
+  local name=$1 file=$2 n cost tps bytes
   n=$(grep -c . "$file" || true)
   psql_q -c "SELECT conventions.workload_reset()" >/dev/null
   [ "$n" -gt 0 ] && psql_q -f "$file" >/dev/null
   psql_q -c "ANALYZE" >/dev/null
   cost=$(psql -XAtc "SELECT workload_cost()")
+  bytes=$(psql -XAtc "SELECT coalesce(sum(pg_relation_size(i.indexrelid)), 0) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                      WHERE c.relname IN ('users', 'posts', 'tags', 'post_tags') AND NOT i.indisprimary")
   tps=$(PGOPTIONS="-c pg_conventions.capture_sample_rate=0 -c pg_qualstats.enabled=off" \
         pgbench -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$RUN" "${bench_args[@]}" 2>&1 |
         awk '/^tps/ {printf "%.0f", $3}')
-  echo "== $name: $n indexes, workload cost $cost, pgbench $tps tps"
+  echo "== $name: $n indexes, $((bytes / 1000000)) MB, workload cost $cost, pgbench $tps tps"
   sed 's/^/     /' "$file"
-  results+=("$(printf '| %s | %s | %s | %s |' "$name" "$n" "$cost" "$tps")")
+  results+=("$(printf '| %s | %s | %s | %s | %s |' "$name" "$n" "$((bytes / 1000000))" "$cost" "$tps")")
   # back to the primary keys only
   psql -XAt -c "SELECT format('DROP INDEX %s;', indexrelid::regclass) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
                  WHERE c.relname IN ('users', 'posts', 'tags', 'post_tags') AND NOT i.indisprimary" | psql_q >/dev/null
@@ -234,9 +257,11 @@ judge "primary keys only" /dev/null
 judge "pg_qualstats_index_advisor()" "$work/qualstats.sql"
 judge "hypopg single-column per query" "$work/hypopg.sql"
 for b in $budgets; do judge "conventions.suggest_indexes($b)" "$work/ours$b.sql"; done
+judge "conventions.suggest_indexes(32, ${BUDGET_MB} MB)" "$work/ours_budget.sql"
+for f in "${platform_rows[@]}"; do judge "platform: $(basename "$f" .sql)" "$f"; done
 echo
-echo "| index set | indexes | workload cost (same evaluator) | pgbench tps |"
-echo "|---|---|---|---|"
+echo "| index set | indexes | size (MB) | workload cost (same evaluator) | pgbench tps |"
+echo "|---|---|---|---|---|"
 printf '%s\n' "${results[@]}"
 
 # capture overhead: pgbench -S, capture at the default sample rate vs off,
