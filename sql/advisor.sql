@@ -134,6 +134,27 @@ SELECT table_name, index_columns FROM conventions.suggest_indexes(
 SELECT count(*) AS none FROM conventions.suggest_indexes(
     'SELECT email FROM users WHERE status = ''active'' ORDER BY created_at DESC LIMIT 50', 3, 8192);
 
+-- the estimated size is the size of the index once built: btree
+-- deduplicates a key of few values (100 accounts), not a unique one
+CREATE TABLE events (id bigint PRIMARY KEY, account_id int NOT NULL, code text NOT NULL);
+INSERT INTO events SELECT i, i % 100, 'code-' || i FROM generate_series(1, 20000) i;
+ANALYZE events;
+CREATE TEMP TABLE estimates AS
+SELECT e.index_columns, e.estimated_size, e.fix_sql
+  FROM conventions.suggest_indexes('SELECT id FROM events WHERE account_id = $1') e
+UNION ALL
+SELECT e.index_columns, e.estimated_size, e.fix_sql
+  FROM conventions.suggest_indexes('SELECT id FROM events WHERE code = $1') e;
+SELECT fix_sql FROM estimates \gexec
+SELECT e.index_columns,
+       e.estimated_size BETWEEN 0.75 * pg_relation_size(i.indexrelid)
+                            AND 1.33 * pg_relation_size(i.indexrelid) AS estimate_within_a_third
+  FROM estimates e
+  JOIN pg_index i ON i.indrelid = 'adv.events'::regclass
+   AND pg_get_indexdef(i.indexrelid, 1, true) = e.index_columns[1]
+ ORDER BY 1;
+DROP TABLE events;
+
 -- privileges: planning needs the same right as EXPLAIN
 CREATE ROLE adv_nobody;
 GRANT USAGE ON SCHEMA adv TO adv_nobody;

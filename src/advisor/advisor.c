@@ -26,6 +26,7 @@
 
 #include "access/amapi.h"
 #include "access/nbtree.h"
+#include "catalog/pg_statistic.h"
 #include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -456,6 +457,90 @@ index_tuple_width(Oid relid, const AttrNumber *cols, int ncols)
 	return MAXALIGN((Size) width);
 }
 
+/*
+ * Distinct values of a column per its statistics (a negative stadistinct is
+ * a fraction of the rows); 0 when it has none.
+ */
+static double
+stats_ndistinct(Oid relid, AttrNumber attnum, double tuples)
+{
+	HeapTuple	tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(relid),
+									  Int16GetDatum(attnum), BoolGetDatum(false));
+	double		nd = 0;
+
+	if (HeapTupleIsValid(tup))
+	{
+		nd = ((Form_pg_statistic) GETSTRUCT(tup))->stadistinct;
+		if (nd < 0)
+			nd = -nd * tuples;
+		ReleaseSysCache(tup);
+	}
+	return nd;
+}
+
+/*
+ * May btree deduplicate this key?  As PostgreSQL decides it for an index
+ * (_bt_allequalimage): every key column's operator class says its equal
+ * values are images of each other, under its collation.
+ */
+static bool
+key_deduplicates(Candidate *c)
+{
+	for (int i = 0; i < c->ncols; i++)
+	{
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+		Oid			opclass;
+		Oid			family;
+		Oid			intype;
+		Oid			proc;
+
+		get_atttypetypmodcoll(c->relid, c->cols[i], &type, &typmod, &coll);
+		opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+		family = get_opclass_family(opclass);
+		intype = get_opclass_input_type(opclass);
+		proc = get_opfamily_proc(family, intype, intype, BTEQUALIMAGE_PROC);
+		if (!OidIsValid(proc) ||
+			!DatumGetBool(OidFunctionCall1Coll(proc, coll, ObjectIdGetDatum(intype))))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Bytes of an index's leaf tuples, line pointers included.  Since
+ * PostgreSQL 13, CREATE INDEX deduplicates a btree: the rows of one key
+ * share a posting-list tuple, the key stored once per up to a few hundred
+ * heap TIDs (6 bytes each), so an index on a column of few values is a
+ * fraction of one on a unique column.  The key's distinct values are the
+ * product of its columns' (capped at the rows), as the planner assumes.
+ */
+static double
+leaf_bytes(Candidate *c, double tuples, double width)
+{
+	double		groups = 1;
+	double		per_group;
+	double		posting_tuples;
+
+	for (int i = 0; i < c->ncols && groups < tuples; i++)
+	{
+		double		nd = stats_ndistinct(c->relid, c->cols[i], tuples);
+
+		if (nd <= 0)
+			return tuples * width;	/* no statistics: as if unique */
+		groups *= nd;
+	}
+	groups = Min(groups, tuples);
+	per_group = tuples / groups;
+	if (per_group < 2 || !key_deduplicates(c))
+		return tuples * width;
+	/* a posting list holds what fits in a third of a page, as btree caps it */
+	posting_tuples = groups * ceil(per_group /
+								   floor((BLCKSZ / 3.0 - width) / sizeof(ItemPointerData)));
+	return posting_tuples * width + tuples * sizeof(ItemPointerData);
+}
+
 static IndexOptInfo *
 hypothetical_index(RelOptInfo *rel, Candidate *c)
 {
@@ -525,7 +610,7 @@ hypothetical_index(RelOptInfo *rel, Candidate *c)
 	width = index_tuple_width(c->relid, c->cols, n);
 	per_page = Max(1.0, floor((BLCKSZ - SizeOfPageHeaderData - sizeof(BTPageOpaqueData)) *
 							  BTREE_DEFAULT_FILLFACTOR / 100.0 / width));
-	leaf_pages = ceil(info->tuples / per_page);
+	leaf_pages = ceil(leaf_bytes(c, info->tuples, width) / (per_page * width));
 	info->tree_height = leaf_pages <= 1 ? 0 : (int) ceil(log(leaf_pages) / log(per_page));
 	info->pages = (BlockNumber) Max(1.0, leaf_pages * (1.0 + 1.0 / per_page));
 	c->size = (double) (info->pages + 1) * BLCKSZ;	/* and the metapage */
