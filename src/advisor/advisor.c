@@ -478,6 +478,14 @@ stats_ndistinct(Oid relid, AttrNumber attnum, double tuples)
 	return nd;
 }
 
+/* A column's type, typmod, collation and its type's default btree operator class. */
+static Oid
+column_btree_opclass(Oid relid, AttrNumber attnum, Oid *type, int32 *typmod, Oid *coll)
+{
+	get_atttypetypmodcoll(relid, attnum, type, typmod, coll);
+	return GetDefaultOpClass(*type, BTREE_AM_OID);
+}
+
 /*
  * May btree deduplicate this key?  As PostgreSQL decides it for an index
  * (_bt_allequalimage): every key column's operator class says its equal
@@ -491,13 +499,11 @@ key_deduplicates(Candidate *c)
 		Oid			type;
 		int32		typmod;
 		Oid			coll;
-		Oid			opclass;
+		Oid			opclass = column_btree_opclass(c->relid, c->cols[i], &type, &typmod, &coll);
 		Oid			family;
 		Oid			intype;
 		Oid			proc;
 
-		get_atttypetypmodcoll(c->relid, c->cols[i], &type, &typmod, &coll);
-		opclass = GetDefaultOpClass(type, BTREE_AM_OID);
 		family = get_opclass_family(opclass);
 		intype = get_opclass_input_type(opclass);
 		proc = get_opfamily_proc(family, intype, intype, BTEQUALIMAGE_PROC);
@@ -567,10 +573,8 @@ hypothetical_index(RelOptInfo *rel, Candidate *c)
 		Oid			type;
 		int32		typmod;
 		Oid			coll;
-		Oid			opclass;
+		Oid			opclass = column_btree_opclass(c->relid, c->cols[i], &type, &typmod, &coll);
 
-		get_atttypetypmodcoll(c->relid, c->cols[i], &type, &typmod, &coll);
-		opclass = GetDefaultOpClass(type, BTREE_AM_OID);
 		info->indexkeys[i] = c->cols[i];
 		info->indexcollations[i] = coll;
 		info->opfamily[i] = get_opclass_family(opclass);

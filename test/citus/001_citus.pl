@@ -122,7 +122,16 @@ ok((grep { /index "posts_body" on table "public\.posts" is not named/ } @later),
 	'later DDL: the new index judged');
 is_deeply([ guard_messages($w1) ], [], 'propagated DDL is silent on worker 1');
 is_deeply([ guard_messages($w2) ], [], 'propagated DDL is silent on worker 2');
-$coord->safe_psql('postgres', 'DROP INDEX posts_body');
+# the rule's fix, run as it is: Citus renames the index on every shard
+($ret, $out, $err) = $coord->psql('postgres', 'ALTER INDEX public.posts_body RENAME TO idx_posts_body;');
+is($ret, 0, 'the index_naming fix runs on a distributed table');
+is( $w1->safe_psql(
+		'postgres',
+		$SHOW_SHARDS . q{SELECT count(*) > 0 FROM pg_class WHERE relname ~ '^idx_posts_body_[0-9]+$'
+		AND NOT EXISTS (SELECT FROM pg_class WHERE relname ~ '^posts_body_[0-9]+$')}),
+	't',
+	'and the shards\' indexes are renamed');
+$coord->safe_psql('postgres', 'DROP INDEX idx_posts_body');
 
 # ---- Citus's own convention: the distribution column in the key ----
 
@@ -160,7 +169,7 @@ for my $node ($w1, $w2)
 {
 	is( $node->safe_psql(
 			'postgres',
-			"SELECT count(*) FROM pg_class WHERE relname LIKE 'audit_log%'"),
+			"$SHOW_SHARDS SELECT count(*) FROM pg_class WHERE relname LIKE 'audit_log%'"),
 		'0',
 		$node->name . ': no shard or shell is left');
 	is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_prepared_xacts'),
@@ -255,6 +264,15 @@ ok( $coord->poll_query_until(
 		WHERE table_name = 'posts'::regclass},
 		'idx_posts_created_at'),
 	'an index the shards scanned is not unused, though the coordinator never scanned it');
+
+# its fix, run as it is: DROP INDEX CONCURRENTLY, propagated to the shards
+my $drop = $coord->safe_psql('postgres',
+	q{SELECT fix_sql FROM conventions.unused_indexes() WHERE index = 'idx_posts_created_at'::regclass});
+like($drop, qr/^DROP INDEX CONCURRENTLY/, 'unused_indexes(): the fix drops it concurrently');
+($ret, $out, $err) = $coord->psql('postgres', $drop);
+is($ret, 0, 'the fix runs on a distributed table');
+is($w1->safe_psql('postgres', $SHOW_SHARDS . q{SELECT count(*) FROM pg_class WHERE relname LIKE 'idx_posts_created_at%'}),
+	'0', 'and the shards\' indexes are gone');
 
 # ---- the advisor ----
 

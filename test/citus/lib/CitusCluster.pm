@@ -10,7 +10,7 @@ use Exporter 'import';
 use PostgreSQL::Test::Cluster;
 
 our @EXPORT = qw(citus_cluster plain_node messages_of $TABLES $DISTRIBUTE $SEED_TABLES $SEED_DISTRIBUTE
-  $BAD_DISTRIBUTED);
+  $BAD_DISTRIBUTED $SHOW_SHARDS);
 
 my $common = "listen_addresses = '127.0.0.1'\n"
   . "max_prepared_transactions = 100\n"
@@ -104,5 +104,8 @@ BEGIN;
 CREATE TABLE audit_log (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), action text);
 SELECT create_distributed_table('audit_log', 'id');
 COMMIT;};
+
+# Citus hides shards from a client's queries of pg_class: shown for a check.
+our $SHOW_SHARDS = "SET citus.show_shards_for_app_name_prefixes = '*';\n";
 
 1;
