@@ -456,6 +456,7 @@ extern ConvTable *conv_table_load(Oid relid);
 extern bool conv_table_in_scope(Oid relid);
 extern Oid	conv_table_of_relation(Oid relid);
 extern ConvColumn *conv_table_column(ConvTable *table, const char *name);
+extern ConvColumn *conv_table_column_at(ConvTable *table, AttrNumber attnum);
 extern Node *conv_column_default(Oid relid, AttrNumber attnum);
 extern List *conv_table_indexes(ConvTable *table);
 extern List *conv_load_indexes(Oid relid, Oid ignore_index);

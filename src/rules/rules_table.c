@@ -197,12 +197,8 @@ composite_key_fix(ConvTable *table)
 					 quote_identifier(table->pk_conname));
 	if (table->citus_method == 'h' && table->citus_distcol != InvalidAttrNumber)
 	{
-		ConvColumn *dist = NULL;
-		ListCell   *lc;
+		ConvColumn *dist = conv_table_column_at(table, table->citus_distcol);
 
-		foreach(lc, table->columns)
-			if (((ConvColumn *) lfirst(lc))->attnum == table->citus_distcol)
-				dist = lfirst(lc);
 		if (dist != NULL && strcmp(dist->name, "id") != 0)
 			appendStringInfo(&fix, ", %s", quote_identifier(dist->name));
 	}
@@ -221,7 +217,6 @@ void
 conv_rule_primary_key_type(ConvTable *table, List **violations)
 {
 	ConvColumn *col = NULL;
-	ListCell   *lc;
 	char	   *qcol;
 	const char *why;
 	int			nkeys = table->pk_nkeys;
@@ -266,13 +261,7 @@ conv_rule_primary_key_type(ConvTable *table, List **violations)
 		return;
 	}
 
-	foreach(lc, table->columns)
-	{
-		ConvColumn *c = lfirst(lc);
-
-		if (c->attnum == key)
-			col = c;
-	}
+	col = conv_table_column_at(table, key);
 	if (col == NULL)
 		return;
 	qcol = (char *) quote_identifier(col->name);

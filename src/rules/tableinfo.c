@@ -249,6 +249,22 @@ conv_table_column(ConvTable *table, const char *name)
 	return NULL;
 }
 
+/* The column with this attribute number, or NULL (dropped, or none). */
+ConvColumn *
+conv_table_column_at(ConvTable *table, AttrNumber attnum)
+{
+	ListCell   *lc;
+
+	foreach(lc, table->columns)
+	{
+		ConvColumn *col = lfirst(lc);
+
+		if (col->attnum == attnum)
+			return col;
+	}
+	return NULL;
+}
+
 /* The default expression of a column, or NULL. */
 Node *
 conv_column_default(Oid relid, AttrNumber attnum)
