@@ -155,6 +155,73 @@ SELECT e.index_columns,
  ORDER BY 1;
 DROP TABLE events;
 
+-- Each kind of candidate: the suggestion, its fix executed, and the plan
+-- then using the index (without costs).  \set q holds the query.
+CREATE TEMP TABLE s (LIKE pg_class);
+-- a join's filtered side: the junction table keyed by the tag, then the
+-- post, so that the join reads it alone
+\set q 'SELECT p.id, p.title FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = $1'
+DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
+SELECT table_name, kind, index_columns, include_columns, method, fix_sql FROM s;
+SELECT fix_sql FROM s \gexec
+VACUUM ANALYZE post_tags, posts;
+EXPLAIN (COSTS OFF) SELECT p.id, p.title FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = 7;
+
+-- the DataLoader's batch: user_id = ANY($1)
+\set q 'SELECT id, title, user_id FROM posts WHERE user_id = ANY($1::bigint[])'
+DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
+SELECT table_name, kind, index_columns, include_columns, fix_sql FROM s;
+SELECT fix_sql FROM s \gexec
+ANALYZE posts;
+EXPLAIN (COSTS OFF) SELECT id, title, user_id FROM posts WHERE user_id = ANY('{3,4,5}'::bigint[]);
+
+-- a count under the soft-delete filter: a partial index it reads alone
+\set q 'SELECT count(*) FROM users WHERE status = ''pending'' AND deleted_at IS NULL'
+DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
+SELECT table_name, kind, index_columns, predicate, fix_sql FROM s;
+SELECT fix_sql FROM s \gexec
+VACUUM ANALYZE users;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM users WHERE status = 'pending' AND deleted_at IS NULL;
+
+-- covering: a lookup that returns its columns from the index (INCLUDE)
+\set q 'SELECT id, role FROM users WHERE email = $1 AND role = $2'
+DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
+SELECT table_name, kind, index_columns, include_columns, fix_sql FROM s;
+SELECT fix_sql FROM s \gexec
+VACUUM ANALYZE users;
+EXPLAIN (COSTS OFF) SELECT id, role FROM users WHERE email = 'u77@example.org' AND role = 'member';
+
+-- GIN for containment: jsonb @> and ?, an array's &&
+CREATE TABLE profiles (id bigint PRIMARY KEY, settings jsonb NOT NULL, labels text[] NOT NULL);
+INSERT INTO profiles
+SELECT i, jsonb_build_object('theme', CASE WHEN i % 3 = 0 THEN 'dark' ELSE 'light' END,
+                             'lang', 'l' || i % 40) || CASE WHEN i % 200 = 0 THEN '{"beta": true}' ELSE '{}' END::jsonb,
+       ARRAY['t' || i % 500, 't' || i % 77]
+  FROM generate_series(1, 20000) i;
+ANALYZE profiles;
+\set q 'SELECT id FROM profiles WHERE settings @> ''{"lang": "l7", "theme": "dark"}'''
+DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
+SELECT table_name, kind, index_columns, method, fix_sql FROM s;
+SELECT fix_sql FROM s \gexec
+\set q 'SELECT id FROM profiles WHERE labels && $1::text[]'
+DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
+SELECT table_name, kind, index_columns, method, fix_sql FROM s;
+SELECT fix_sql FROM s \gexec
+ANALYZE profiles;
+EXPLAIN (COSTS OFF) SELECT id FROM profiles WHERE settings @> '{"lang": "l7", "theme": "dark"}';
+EXPLAIN (COSTS OFF) SELECT id FROM profiles WHERE settings ? 'beta';
+EXPLAIN (COSTS OFF) SELECT id FROM profiles WHERE labels && ARRAY['t7'];
+
+-- a configuration: two indexes that only help together (the arms of an
+-- OR); the first alone leaves the cost as it was
+\set q 'SELECT id FROM users WHERE created_at = $1 OR deleted_at = $2'
+DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
+SELECT table_name, index_columns, cost_after < cost_before AS cheaper_so_far, fix_sql FROM s;
+SELECT fix_sql FROM s \gexec
+ANALYZE users;
+EXPLAIN (COSTS OFF) SELECT id FROM users WHERE created_at = '2026-01-02' OR deleted_at = '2026-01-03';
+DROP TABLE s;
+
 -- privileges: planning needs the same right as EXPLAIN
 CREATE ROLE adv_nobody;
 GRANT USAGE ON SCHEMA adv TO adv_nobody;

@@ -1,0 +1,513 @@
+/*-------------------------------------------------------------------------
+ *
+ * hypothetical.c
+ *		A candidate index as the planner sees it (get_relation_info_hook
+ *		adds it to its table's indexes), its size and its write cost, and
+ *		the workload's estimated cost with a set of candidates.
+ *
+ * The planner's own cost functions price a hypothetical index from what
+ * IndexOptInfo says: its pages, tuples and tree height, which come from
+ * the estimated size.  gincostestimate knows hypothetical indexes: it does
+ * not read their metapage.
+ *
+ * The hook does nothing unless adv_workload_cost() is under way.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "advisor.h"
+
+#include <math.h>
+
+#include "access/amapi.h"
+#include "access/gin.h"
+#include "access/nbtree.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_statistic.h"
+#include "commands/defrem.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/plancat.h"
+#include "rewrite/rewriteManip.h"
+#include "storage/bufpage.h"
+#include "tcop/tcopprot.h"
+#include "access/sysattr.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+/* bytes a GIN posting list spends on one heap TID, compressed */
+#define GIN_BYTES_PER_ITEM 3.0
+
+static List *injecting = NIL;	/* Candidate * */
+static get_relation_info_hook_type prev_get_relation_info = NULL;
+
+/* Bytes per index tuple of these columns: their average width plus overhead. */
+static double
+index_tuple_width(Oid relid, const AttrNumber *cols, int ncols)
+{
+	double		width = MAXALIGN(sizeof(IndexTupleData)) + sizeof(ItemIdData);
+
+	for (int i = 0; i < ncols; i++)
+	{
+		int32		w = get_attavgwidth(relid, cols[i]);
+
+		if (w <= 0)
+		{
+			Oid			type;
+			int32		typmod;
+			Oid			coll;
+
+			get_atttypetypmodcoll(relid, cols[i], &type, &typmod, &coll);
+			w = get_typavgwidth(type, typmod);
+		}
+		width += w;
+	}
+	return MAXALIGN((Size) width);
+}
+
+/*
+ * Distinct values of a column per its statistics (a negative stadistinct is
+ * a fraction of the rows); 0 when it has none.
+ */
+static double
+stats_ndistinct(Oid relid, AttrNumber attnum, double tuples)
+{
+	HeapTuple	tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(relid),
+									  Int16GetDatum(attnum), BoolGetDatum(false));
+	double		nd = 0;
+
+	if (HeapTupleIsValid(tup))
+	{
+		nd = ((Form_pg_statistic) GETSTRUCT(tup))->stadistinct;
+		if (nd < 0)
+			nd = -nd * tuples;
+		ReleaseSysCache(tup);
+	}
+	return nd;
+}
+
+/*
+ * May btree deduplicate this key?  As PostgreSQL decides it for an index
+ * (_bt_allequalimage): no INCLUDE column, and every key column's operator
+ * class says its equal values are images of each other, under its collation.
+ */
+static bool
+key_deduplicates(Candidate *c)
+{
+	if (c->ncols > c->nkeys)
+		return false;			/* not with INCLUDE columns */
+	for (int i = 0; i < c->nkeys; i++)
+	{
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+		Oid			opclass = adv_btree_opclass(c->relid, c->cols[i], &type, &typmod, &coll);
+		Oid			family;
+		Oid			intype;
+		Oid			proc;
+
+		family = get_opclass_family(opclass);
+		intype = get_opclass_input_type(opclass);
+		proc = get_opfamily_proc(family, intype, intype, BTEQUALIMAGE_PROC);
+		if (!OidIsValid(proc) ||
+			!DatumGetBool(OidFunctionCall1Coll(proc, coll, ObjectIdGetDatum(intype))))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Bytes of an index's leaf tuples, line pointers included.  Since
+ * PostgreSQL 13, CREATE INDEX deduplicates a btree: the rows of one key
+ * share a posting-list tuple, the key stored once per up to a few hundred
+ * heap TIDs (6 bytes each), so an index on a column of few values is a
+ * fraction of one on a unique column.  The key's distinct values are the
+ * product of its columns' (capped at the rows), as the planner assumes.
+ */
+static double
+leaf_bytes(Candidate *c, double tuples, double width)
+{
+	double		groups = 1;
+	double		per_group;
+	double		posting_tuples;
+
+	for (int i = 0; i < c->nkeys && groups < tuples; i++)
+	{
+		double		nd = stats_ndistinct(c->relid, c->cols[i], tuples);
+
+		if (nd <= 0)
+			return tuples * width;	/* no statistics: as if unique */
+		groups *= nd;
+	}
+	groups = Min(groups, tuples);
+	per_group = tuples / groups;
+	if (per_group < 2 || !key_deduplicates(c))
+		return tuples * width;
+	/* a posting list holds what fits in a third of a page, as btree caps it */
+	posting_tuples = groups * ceil(per_group /
+								   floor((BLCKSZ / 3.0 - width) / sizeof(ItemPointerData)));
+	return posting_tuples * width + tuples * sizeof(ItemPointerData);
+}
+
+
+/*
+ * Keys a row gives a GIN index: an array's distinct elements, as ANALYZE
+ * counted them (the average at the end of the element-count histogram); a
+ * jsonb document's keys and values, one per 12 bytes of its average width.
+ */
+static double
+gin_entries_per_row(Candidate *c)
+{
+	HeapTuple	tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(c->relid),
+									  Int16GetDatum(c->cols[0]), BoolGetDatum(false));
+	double		entries = 0;
+
+	if (HeapTupleIsValid(tup))
+	{
+		AttStatsSlot slot;
+
+		if (get_attstatsslot(&slot, tup, STATISTIC_KIND_DECHIST, InvalidOid,
+							 ATTSTATSSLOT_NUMBERS) && slot.nnumbers > 0)
+		{
+			entries = slot.numbers[slot.nnumbers - 1];
+			free_attstatsslot(&slot);
+		}
+		ReleaseSysCache(tup);
+	}
+	if (entries <= 0)
+		entries = Max(1.0, get_attavgwidth(c->relid, c->cols[0]) / 12.0);
+	return entries;
+}
+
+/*
+ * The estimated size of a candidate, in pages (the metapage too), with its
+ * tree height.  A btree: leaf pages filled to the default 90 %, and the
+ * levels above.  A GIN index: its compressed posting lists.
+ */
+static double
+candidate_pages(Candidate *c, double tuples, int *height)
+{
+	double		width;
+	double		per_page;
+	double		leaf_pages;
+
+	if (c->amoid == GIN_AM_OID)
+	{
+		*height = -1;
+		return 1 + ceil(tuples * gin_entries_per_row(c) * GIN_BYTES_PER_ITEM /
+						(BLCKSZ * 0.9));
+	}
+	width = index_tuple_width(c->relid, c->cols, c->ncols);
+	per_page = Max(1.0, floor((BLCKSZ - SizeOfPageHeaderData - sizeof(BTPageOpaqueData)) *
+							  BTREE_DEFAULT_FILLFACTOR / 100.0 / width));
+	leaf_pages = ceil(leaf_bytes(c, tuples, width) / (per_page * width));
+	*height = leaf_pages <= 1 ? 0 : (int) ceil(log(leaf_pages) / log(per_page));
+	return 1 + Max(1.0, leaf_pages * (1.0 + 1.0 / per_page));
+}
+
+static double
+index_rows(Candidate *c)
+{
+	return clamp_row_est(c->tuples * (c->predicate ? c->selectivity : 1.0));
+}
+
+static IndexOptInfo *
+hypothetical_index(RelOptInfo *rel, Candidate *c)
+{
+	IndexOptInfo *info = makeNode(IndexOptInfo);
+	IndexAmRoutine *am = GetIndexAmRoutineByAmId(c->amoid, false);
+	bool		ordered = c->amoid == BTREE_AM_OID;
+	int			n = c->ncols;
+	int			nkeys = c->nkeys;
+
+	info->indexoid = c->fakeoid;
+	info->reltablespace = rel->reltablespace;
+	info->rel = rel;
+	info->ncolumns = n;
+	info->nkeycolumns = nkeys;
+	info->indexkeys = palloc(n * sizeof(int));
+	info->indexcollations = palloc(nkeys * sizeof(Oid));
+	info->opfamily = palloc(nkeys * sizeof(Oid));
+	info->opcintype = palloc(nkeys * sizeof(Oid));
+	info->canreturn = palloc(n * sizeof(bool));
+	info->opclassoptions = palloc0(n * sizeof(bytea *));	/* none: the defaults */
+	if (ordered)
+	{
+		info->reverse_sort = palloc(nkeys * sizeof(bool));
+		info->nulls_first = palloc(nkeys * sizeof(bool));
+	}
+	for (int i = 0; i < n; i++)
+	{
+		Oid			type;
+		int32		typmod;
+		Oid			coll;
+		Oid			opclass = adv_btree_opclass(c->relid, c->cols[i], &type, &typmod, &coll);
+
+		if (!ordered)
+			opclass = GetDefaultOpClass(type, c->amoid);
+		info->indexkeys[i] = c->cols[i];
+		info->canreturn[i] = ordered;
+		if (i < nkeys)
+		{
+			info->indexcollations[i] = coll;
+			info->opfamily[i] = get_opclass_family(opclass);
+			info->opcintype[i] = get_opclass_input_type(opclass);
+			if (ordered)
+			{
+				info->reverse_sort[i] = c->desc[i];
+				info->nulls_first[i] = c->desc[i];
+			}
+		}
+		info->indextlist = lappend(info->indextlist,
+								   makeTargetEntry((Expr *) makeVar(rel->relid, c->cols[i], type,
+																	typmod, coll, 0),
+												   i + 1, NULL, false));
+	}
+	info->sortopfamily = ordered ? info->opfamily : NULL;
+	info->relam = c->amoid;
+	info->amcostestimate = am->amcostestimate;
+	info->amcanorderbyop = am->amcanorderbyop;
+	info->amoptionalkey = am->amoptionalkey;
+	info->amsearcharray = am->amsearcharray;
+	info->amsearchnulls = am->amsearchnulls;
+	info->amhasgettuple = am->amgettuple != NULL;
+	info->amhasgetbitmap = am->amgetbitmap != NULL;
+	info->amcanparallel = am->amcanparallel;
+	info->amcanmarkpos = am->ammarkpos != NULL && am->amrestrpos != NULL;
+	if (c->predicate != NIL)
+	{
+		info->indpred = copyObject(c->predicate);
+		if (rel->relid != 1)
+			ChangeVarNodes((Node *) info->indpred, 1, rel->relid, 0);
+	}
+	info->predOK = false;		/* check_index_predicates() decides */
+	info->unique = false;
+	info->immediate = true;
+	info->hypothetical = true;
+	info->tuples = index_rows(c);
+	info->pages = (BlockNumber) Max(1.0, c->size / BLCKSZ - 1);
+	info->tree_height = c->tree_height;
+	return info;
+}
+
+static void
+adv_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *rel)
+{
+	ListCell   *lc;
+
+	if (prev_get_relation_info)
+		prev_get_relation_info(root, relid, inhparent, rel);
+	if (inhparent)
+		return;
+	foreach(lc, injecting)
+	{
+		Candidate  *c = lfirst(lc);
+
+		if (c->relid == relid)
+			rel->indexlist = lcons(hypothetical_index(rel, c), rel->indexlist);
+	}
+}
+
+void
+adv_hypothetical_init(void)
+{
+	prev_get_relation_info = get_relation_info_hook;
+	get_relation_info_hook = adv_get_relation_info;
+}
+
+/* ---- write cost ---- */
+
+/*
+ * Rows written into a candidate over the workload, in the units of its
+ * executions: the rows INSERT and COPY statements added to its table
+ * (pg_stat_statements counts them), and those of each UPDATE of the
+ * workload that sets one of its columns (an UPDATE of other columns may
+ * stay HOT and add no entry).  DELETE adds none: VACUUM removes entries
+ * later.
+ */
+static double
+rows_written(Candidate *c, List *items, List *inserts)
+{
+	double		rows = 0;
+	ListCell   *lc;
+
+	foreach(lc, inserts)
+		if (((AdvInsert *) lfirst(lc))->relid == c->relid)
+			rows += ((AdvInsert *) lfirst(lc))->rows;
+	foreach(lc, items)
+	{
+		WorkItem   *w = lfirst(lc);
+
+		if (w->write_relid != c->relid)
+			continue;
+		for (int i = 0; i < c->ncols; i++)
+			if (bms_is_member(c->cols[i] - FirstLowInvalidHeapAttributeNumber, w->write_cols))
+			{
+				rows += w->weight * w->write_rows;
+				break;
+			}
+	}
+	return rows * (c->predicate ? c->selectivity : 1.0);
+}
+
+/*
+ * What one written row costs an index, in the planner's units: as much as
+ * a lookup of one row in it (btcostestimate's descent, one index tuple)
+ * and a page written (random_page_cost), for each entry a GIN index adds.
+ */
+static double
+row_write_cost(Candidate *c, int height)
+{
+	double		tuples = Max(index_rows(c), 2.0);
+	double		entries = c->amoid == GIN_AM_OID ? gin_entries_per_row(c) : 1.0;
+	double		descent = ceil(log(tuples) / log(2.0)) * cpu_operator_cost +
+		(Max(height, 1) + 1) * 50.0 * cpu_operator_cost + cpu_index_tuple_cost;
+
+	return entries * descent + random_page_cost;
+}
+
+/* Each candidate's estimated bytes and write cost over the workload. */
+void
+adv_size_candidates(List *cands, List *items, List *inserts)
+{
+	ListCell   *lc;
+
+	foreach(lc, cands)
+	{
+		Candidate  *c = lfirst(lc);
+
+		c->size = candidate_pages(c, index_rows(c), &c->tree_height) * BLCKSZ;
+		c->write_cost = rows_written(c, items, inserts) * row_write_cost(c, c->tree_height);
+	}
+}
+
+static void mark_used(Plan *plan, List *candidates);
+
+static void
+mark_used_list(List *plans, List *candidates)
+{
+	ListCell   *lc;
+
+	foreach(lc, plans)
+		mark_used(lfirst(lc), candidates);
+}
+
+/* Which candidates does this plan scan? */
+static void
+mark_used(Plan *plan, List *candidates)
+{
+	Oid			indexid = InvalidOid;
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return;
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+			indexid = ((IndexScan *) plan)->indexid;
+			break;
+		case T_IndexOnlyScan:
+			indexid = ((IndexOnlyScan *) plan)->indexid;
+			break;
+		case T_BitmapIndexScan:
+			indexid = ((BitmapIndexScan *) plan)->indexid;
+			break;
+		case T_Append:
+			mark_used_list(((Append *) plan)->appendplans, candidates);
+			break;
+		case T_MergeAppend:
+			mark_used_list(((MergeAppend *) plan)->mergeplans, candidates);
+			break;
+		case T_BitmapAnd:
+			mark_used_list(((BitmapAnd *) plan)->bitmapplans, candidates);
+			break;
+		case T_BitmapOr:
+			mark_used_list(((BitmapOr *) plan)->bitmapplans, candidates);
+			break;
+		case T_SubqueryScan:
+			mark_used(((SubqueryScan *) plan)->subplan, candidates);
+			break;
+		case T_CustomScan:
+			mark_used_list(((CustomScan *) plan)->custom_plans, candidates);
+			break;
+		default:
+			break;
+	}
+	if (OidIsValid(indexid))
+		foreach(lc, candidates)
+			if (((Candidate *) lfirst(lc))->fakeoid == indexid)
+				((Candidate *) lfirst(lc))->used = true;
+	mark_used(plan->lefttree, candidates);
+	mark_used(plan->righttree, candidates);
+}
+
+/* The estimated cost of one item with these hypothetical indexes; marks those used. */
+static Cost
+plan_item(WorkItem *w, List *candidates)
+{
+	Cost		total = 0;
+	ListCell   *lc;
+
+	injecting = candidates;
+	PG_TRY();
+	{
+		foreach(lc, w->queries)
+		{
+			PlannedStmt *ps = pg_plan_query(copyObject(lfirst_node(Query, lc)), w->sql,
+											CURSOR_OPT_PARALLEL_OK, w->params);
+
+			total += ps->planTree->total_cost;
+			mark_used(ps->planTree, candidates);
+			mark_used_list(ps->subplans, candidates);
+		}
+	}
+	PG_FINALLY();
+	{
+		injecting = NIL;
+	}
+	PG_END_TRY();
+	return total;
+}
+
+/* Does the item read one of these tables (all of them: NIL)? */
+static bool
+item_reads(WorkItem *w, List *focus)
+{
+	ListCell   *lc;
+
+	if (focus == NIL)
+		return true;
+	foreach(lc, focus)
+		if (list_member_oid(w->relids, lfirst_oid(lc)))
+			return true;
+	return false;
+}
+
+/*
+ * The workload's estimated cost (executions times plan cost) with these
+ * hypothetical indexes, setting each item's trial cost.  Only the items
+ * that read a table of focus (OIDs) are planned again when focus is given;
+ * the others keep their current cost, which the other candidates cannot
+ * change.
+ */
+double
+adv_workload_cost(List *items, List *candidates, List *focus)
+{
+	double		total = 0;
+	ListCell   *lc;
+
+	foreach(lc, candidates)
+		((Candidate *) lfirst(lc))->used = false;
+	foreach(lc, items)
+	{
+		WorkItem   *w = lfirst(lc);
+
+		if (item_reads(w, focus))
+			w->trial = plan_item(w, candidates);
+		else
+			w->trial = w->current;
+		total += w->weight * w->trial;
+	}
+	return total;
+}
+

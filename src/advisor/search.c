@@ -1,0 +1,619 @@
+/*-------------------------------------------------------------------------
+ *
+ * search.c
+ *		The advisor's choice among the candidates, and its rows.
+ *
+ * A unit of choice is a candidate that lowers the workload's estimated
+ * cost alone, or a statement's configuration: the candidates its plan uses
+ * when every candidate of its tables exists, which may help only together
+ * (two sides of a join, the two arms of an OR).  A greedy pass adds, each
+ * round, the unit with the largest net benefit per byte: the cost it saves
+ * given those already chosen, less the cost of keeping its indexes up to
+ * date under the table's writes.  With max_indexes and no max_size the
+ * count is the scarce thing, and the net benefit alone ranks.  A unit is
+ * kept only when its net benefit is at least 1 % of the cost left.  The
+ * pass says why it stopped.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "advisor.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "commands/defrem.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+
+#define MIN_GAIN 0.01			/* of the cost left, for a unit to be kept */
+
+/* One thing the greedy pass may add: one candidate or a configuration. */
+typedef struct Unit
+{
+	List	   *members;		/* Candidate * */
+	double		alone;			/* workload cost with it alone */
+	bool		configuration;
+} Unit;
+
+/* Why the pass stopped. */
+typedef enum StopReason
+{
+	STOP_NOTHING,				/* no unit at all */
+	STOP_EXHAUSTED,				/* every unit chosen */
+	STOP_GAIN,					/* none left gains enough */
+	STOP_COUNT,					/* max_indexes reached */
+	STOP_SIZE					/* the units left do not fit max_size */
+} StopReason;
+
+static char *candidate_sql(Candidate *c, List **names);
+
+/* OIDs no relation has, counted down from the first normal OID. */
+static void
+assign_fake_oids(List *cands)
+{
+	Oid			next = FirstNormalObjectId - 1;
+	ListCell   *lc;
+
+	foreach(lc, cands)
+	{
+		while (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(next)))
+			next--;
+		((Candidate *) lfirst(lc))->fakeoid = next--;
+	}
+}
+
+static Unit *
+new_unit(List *members, double alone, bool configuration)
+{
+	Unit	   *u = palloc0(sizeof(Unit));
+
+	u->members = members;
+	u->alone = alone;
+	u->configuration = configuration;
+	return u;
+}
+
+static bool
+same_members(List *a, List *b)
+{
+	ListCell   *lc;
+
+	if (list_length(a) != list_length(b))
+		return false;
+	foreach(lc, a)
+		if (!list_member_ptr(b, lfirst(lc)))
+			return false;
+	return true;
+}
+
+/* Candidates on any of these tables. */
+static List *
+candidates_on(List *cands, List *relids)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, cands)
+		if (list_member_oid(relids, ((Candidate *) lfirst(lc))->relid))
+			result = lappend(result, lfirst(lc));
+	return result;
+}
+
+static List *
+used_of(List *cands)
+{
+	List	   *used = NIL;
+	ListCell   *lc;
+
+	foreach(lc, cands)
+		if (((Candidate *) lfirst(lc))->used)
+			used = lappend(used, lfirst(lc));
+	return used;
+}
+
+static bool
+all_used(List *cands)
+{
+	ListCell   *lc;
+
+	foreach(lc, cands)
+		if (!((Candidate *) lfirst(lc))->used)
+			return false;
+	return true;
+}
+
+/*
+ * The planner picks among indexes of equal cost as it meets them; a
+ * configuration is worth the fewest bytes that plan as cheaply.  Each member
+ * is swapped for a smaller candidate of its table with the same leading
+ * column when the statement's cost stays within 0.1 %.
+ */
+static List *
+smallest_configuration(WorkItem *w, List *mine, List *used)
+{
+	List	   *items = list_make1(w);
+	double		cost = adv_workload_cost(items, used, NIL);
+	ListCell   *uc;
+
+	foreach(uc, used)
+	{
+		Candidate  *m = lfirst(uc);
+		ListCell   *lc;
+
+		foreach(lc, mine)
+		{
+			Candidate  *o = lfirst(lc);
+			double		trial;
+
+			if (o->relid != m->relid || o->cols[0] != m->cols[0] || o->size >= m->size ||
+				list_member_ptr(used, o))
+				continue;
+			lfirst(uc) = o;
+			trial = adv_workload_cost(items, used, NIL);
+			if (trial <= cost * 1.001 && all_used(used))
+				m = o;
+			else
+				lfirst(uc) = m;
+		}
+	}
+	return used;
+}
+
+/*
+ * The units: each candidate the plans use alone and that lowers the cost,
+ * then each statement's configuration of two or more.
+ */
+static List *
+make_units(List *items, List *cands, double base)
+{
+	List	   *units = NIL;
+	ListCell   *lc;
+
+	foreach(lc, cands)
+	{
+		Candidate  *c = lfirst(lc);
+
+		c->alone = adv_workload_cost(items, list_make1(c), list_make1_oid(c->relid));
+		ereport(DEBUG1,
+				(errmsg_internal("suggest_indexes() candidate %s: cost %.2f alone (%.2f without), %s, %.0f bytes, write cost %.2f",
+								 candidate_sql(c, NULL), c->alone, base, c->used ? "used" : "not used",
+								 c->size, c->write_cost)));
+		if (c->used && c->alone < base)
+			units = lappend(units, new_unit(list_make1(c), c->alone, false));
+	}
+	foreach(lc, items)
+	{
+		WorkItem   *w = lfirst(lc);
+		List	   *mine = candidates_on(cands, w->relids);
+		List	   *used;
+		ListCell   *uc;
+		bool		known = false;
+
+		if (list_length(mine) < 2)
+			continue;
+		(void) adv_workload_cost(list_make1(w), mine, NIL);
+		used = used_of(mine);
+		if (list_length(used) < 2)
+			continue;
+		used = smallest_configuration(w, mine, used);
+		foreach(uc, units)
+			if (same_members(((Unit *) lfirst(uc))->members, used))
+				known = true;
+		if (!known)
+			units = lappend(units, new_unit(used, adv_workload_cost(items, used, w->relids), true));
+	}
+	return units;
+}
+
+/* Members of u not chosen yet, and their bytes, write cost and tables. */
+static List *
+new_members(Unit *u, List *chosen, double *size, double *write_cost, List **relids)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	*size = *write_cost = 0;
+	*relids = NIL;
+	foreach(lc, u->members)
+	{
+		Candidate  *c = lfirst(lc);
+
+		if (list_member_ptr(chosen, c))
+			continue;
+		result = lappend(result, c);
+		*size += c->size;
+		*write_cost += c->write_cost;
+		*relids = list_append_unique_oid(*relids, c->relid);
+	}
+	return result;
+}
+
+
+static int
+include_columns(List *cands)
+{
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, cands)
+		n += ((Candidate *) lfirst(lc))->ncols - ((Candidate *) lfirst(lc))->nkeys;
+	return n;
+}
+
+/* State of the greedy pass. */
+typedef struct Search
+{
+	List	   *items;
+	List	   *units;
+	List	   *chosen;			/* Candidate * */
+	double		base;			/* workload cost without them */
+	double		current;		/* workload cost with them */
+	double		size;			/* their bytes */
+	int			budget;			/* max_indexes */
+	int64		max_size;		/* -1: none */
+	bool		by_bytes;		/* rank by benefit per byte */
+	StopReason	reason;
+	Unit	   *left_out;		/* STOP_SIZE, STOP_COUNT: the best unit left out */
+} Search;
+
+/* One round: the best unit to add, or NULL with the reason. */
+static Unit *
+best_unit(Search *s)
+{
+	Unit	   *best = NULL;
+	double		best_score = 0;
+	bool		gains = false;
+	ListCell   *lc;
+
+	s->left_out = NULL;
+	foreach(lc, s->units)
+	{
+		Unit	   *u = lfirst(lc);
+		double		size;
+		double		write_cost;
+		List	   *relids;
+		List	   *add = new_members(u, s->chosen, &size, &write_cost, &relids);
+		double		cost;
+		double		net;
+		double		score;
+
+		if (add == NIL)
+			continue;
+		if (list_length(s->chosen) + list_length(add) > s->budget ||
+			(s->max_size >= 0 && s->size + size > (double) s->max_size))
+		{
+			/* remembered by what it saves alone; not planned again */
+			if (s->base - u->alone >= MIN_GAIN * s->current &&
+				(s->left_out == NULL || u->alone < s->left_out->alone))
+				s->left_out = u;
+			continue;
+		}
+		cost = adv_workload_cost(s->items, list_concat(list_copy(s->chosen), add), relids);
+		if (!all_used(add))
+			continue;
+		net = s->current - cost - write_cost;
+		if (net < MIN_GAIN * s->current)
+		{
+			gains |= cost < s->current;
+			continue;
+		}
+		score = s->by_bytes ? net / Max(size, 1.0) : net;
+		/* on a tie, the unit of fewer INCLUDE columns: its keys serve more */
+		if (best == NULL || score > best_score ||
+			(score == best_score && include_columns(add) < include_columns(best->members)))
+		{
+			best = u;
+			best_score = score;
+		}
+	}
+	if (best == NULL)
+	{
+		if (s->left_out != NULL)
+			s->reason = list_length(s->chosen) >= s->budget ? STOP_COUNT : STOP_SIZE;
+		else if (s->chosen == NIL && !gains)
+			s->reason = STOP_NOTHING;
+		else
+			s->reason = gains ? STOP_GAIN : STOP_EXHAUSTED;
+	}
+	return best;
+}
+
+/* Choose: the greedy pass over the units. */
+static void
+choose(Search *s)
+{
+	ListCell   *lc;
+	Unit	   *u;
+
+	while ((u = best_unit(s)) != NULL)
+	{
+		double		size;
+		double		write_cost;
+		List	   *relids;
+
+		s->chosen = list_concat(s->chosen, new_members(u, s->chosen, &size, &write_cost, &relids));
+
+		/* one the plans no longer use makes no suggestion */
+		(void) adv_workload_cost(s->items, s->chosen, NIL);
+		foreach(lc, s->chosen)
+			if (!((Candidate *) lfirst(lc))->used)
+				s->chosen = foreach_delete_current(s->chosen, lc);
+		s->current = adv_workload_cost(s->items, s->chosen, NIL);
+		s->size = 0;
+		foreach(lc, s->chosen)
+			s->size += ((Candidate *) lfirst(lc))->size;
+		foreach(lc, s->items)
+			((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
+	}
+}
+
+/*
+ * An index chosen early may be worth little once later ones exist (a partial
+ * index for one statement, then an index that serves it and others).  Drop,
+ * one at a time, the chosen index whose absence costs least, while that is
+ * under the gain a unit needs to be chosen.
+ */
+static void
+prune(Search *s)
+{
+	while (list_length(s->chosen) > 1)
+	{
+		Candidate  *weakest = NULL;
+		double		weakest_loss = 0;
+		ListCell   *lc;
+
+		foreach(lc, s->chosen)
+		{
+			Candidate  *c = lfirst(lc);
+			List	   *others = list_copy(s->chosen);
+			double		loss;
+
+			others = list_delete_ptr(others, c);
+			loss = adv_workload_cost(s->items, others, list_make1_oid(c->relid)) -
+				s->current - c->write_cost;
+			if (weakest == NULL || loss < weakest_loss)
+			{
+				weakest = c;
+				weakest_loss = loss;
+			}
+		}
+		if (weakest_loss >= MIN_GAIN * s->current)
+			break;
+		s->chosen = list_delete_ptr(s->chosen, weakest);
+		s->current = adv_workload_cost(s->items, s->chosen, NIL);
+		s->size -= weakest->size;
+		foreach(lc, s->items)
+			((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
+	}
+}
+
+/* ---- the rows ---- */
+
+static char *
+predicate_sql(Candidate *c)
+{
+	List	   *ctx = deparse_context_for(get_rel_name(c->relid), c->relid);
+	Expr	   *pred = list_length(c->predicate) == 1 ? linitial(c->predicate) :
+		make_andclause(c->predicate);
+
+	return deparse_expression((Node *) pred, ctx, false, false);
+}
+
+/*
+ * Is this index name taken: by a relation, or by one of this call's
+ * suggestions (names: char *, one schema's, of those already made)?
+ */
+static bool
+name_taken(Oid nspid, const char *name, void *arg)
+{
+	List	   *names = arg ? *(List **) arg : NIL;
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(lfirst(lc), psprintf("%u.%s", nspid, name)) == 0)
+			return true;
+	return OidIsValid(get_relname_relid(name, nspid));
+}
+
+/*
+ * The CREATE INDEX of a candidate.  Its name is added to names when given:
+ * two suggestions of one call never share a name (IF NOT EXISTS would skip
+ * the second).
+ */
+static char *
+candidate_sql(Candidate *c, List **names)
+{
+	Oid			nspid = get_rel_namespace(c->relid);
+	const char *colnames[MAX_INDEX_COLUMNS];
+	char	   *name;
+	StringInfoData buf;
+
+	for (int i = 0; i < c->ncols; i++)
+		colnames[i] = get_attname(c->relid, c->cols[i], false);
+	name = conv_choose_index_name(nspid, get_rel_name(c->relid), c->nkeys, colnames,
+								  InvalidOid, name_taken, names);
+	if (names)
+		*names = lappend(*names, psprintf("%u.%s", nspid, name));
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %s(",
+					 quote_identifier(name),
+					 conv_qualified_sql_name(get_namespace_name(nspid), get_rel_name(c->relid)),
+					 c->amoid == GIN_AM_OID ? "USING gin " : "");
+	for (int i = 0; i < c->nkeys; i++)
+		appendStringInfo(&buf, "%s%s%s", i > 0 ? ", " : "", quote_identifier(colnames[i]),
+						 c->desc[i] ? " DESC" : "");
+	appendStringInfoChar(&buf, ')');
+	for (int i = c->nkeys; i < c->ncols; i++)
+		appendStringInfo(&buf, "%s%s", i == c->nkeys ? " INCLUDE (" : ", ",
+						 quote_identifier(colnames[i]));
+	if (c->ncols > c->nkeys)
+		appendStringInfoChar(&buf, ')');
+	if (c->predicate != NIL)
+		appendStringInfo(&buf, " WHERE %s", predicate_sql(c));
+	appendStringInfoChar(&buf, ';');
+	return buf.data;
+}
+
+static Datum
+column_array(Candidate *c, int from, int to)
+{
+	Datum	   *cols = palloc(Max(to - from, 1) * sizeof(Datum));
+
+	for (int i = from; i < to; i++)
+		cols[i - from] = CStringGetTextDatum(psprintf("%s%s",
+													  quote_identifier(get_attname(c->relid, c->cols[i], false)),
+													  i < c->nkeys && c->desc[i] ? " DESC" : ""));
+	return PointerGetDatum(construct_array(cols, to - from, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * One row per chosen index, with the workload's cost once it and those
+ * above it exist and the statements it makes cheaper.  A result type of
+ * an older version of the extension has fewer columns; it gets its own.
+ */
+static void
+put_rows(ReturnSetInfo *rsinfo, Search *s, List *texts, double base)
+{
+	List	   *so_far = NIL;
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, s->items)
+		((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->base;
+	foreach(lc, s->chosen)
+	{
+		Candidate  *c = lfirst(lc);
+		Datum		values[13];
+		bool		nulls[13] = {false};
+		Bitmapset  *helped = NULL;
+		Datum	   *helped_texts;
+		int			nhelped = 0;
+		int			member = -1;
+		double		after;
+		ListCell   *ic;
+
+		so_far = lappend(so_far, c);
+		after = adv_workload_cost(s->items, so_far, NIL);
+		foreach(ic, s->items)
+		{
+			WorkItem   *w = lfirst(ic);
+
+			if (w->trial < w->current)
+				helped = bms_add_member(helped, w->stmt);
+			w->current = w->trial;
+		}
+		helped_texts = palloc(Max(bms_num_members(helped), 1) * sizeof(Datum));
+		while ((member = bms_next_member(helped, member)) >= 0)
+			helped_texts[nhelped++] = CStringGetTextDatum(list_nth(texts, member));
+
+		values[0] = ObjectIdGetDatum(c->relid);
+		values[1] = CStringGetTextDatum(c->kind);
+		values[2] = column_array(c, 0, c->nkeys);
+		if (c->predicate != NIL)
+			values[3] = CStringGetTextDatum(predicate_sql(c));
+		else
+			nulls[3] = true;
+		values[4] = CStringGetTextDatum(candidate_sql(c, &names));
+		values[5] = Int32GetDatum(nhelped);
+		values[6] = PointerGetDatum(construct_array(helped_texts, nhelped, TEXTOID, -1,
+													false, TYPALIGN_INT));
+		values[7] = Float8GetDatum(rint(base * 100) / 100);
+		values[8] = Float8GetDatum(rint(after * 100) / 100);
+		values[9] = Int64GetDatum((int64) c->size);
+		values[10] = CStringGetTextDatum(get_am_name(c->amoid));
+		if (c->ncols > c->nkeys)
+			values[11] = column_array(c, c->nkeys, c->ncols);
+		else
+			nulls[11] = true;
+		values[12] = Float8GetDatum(rint(c->write_cost * 100) / 100);
+		if (rsinfo->setDesc->natts > 13)
+			elog(ERROR, "unexpected result type of suggest_indexes()");
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+/* Say why the pass stopped where it did. */
+static void
+say_why(Search *s)
+{
+	int			n = list_length(s->chosen);
+	char	   *next = s->left_out ? candidate_sql(linitial(s->left_out->members), NULL) : NULL;
+
+	switch (s->reason)
+	{
+		case STOP_NOTHING:
+			ereport(NOTICE,
+					(errmsg("suggest_indexes() found no index that lowers the estimated cost"),
+					 errdetail("The planner uses none of the candidate indexes, or none saves %d %% of the cost after the cost of its writes.",
+							   (int) (MIN_GAIN * 100))));
+			break;
+		case STOP_EXHAUSTED:
+			ereport(NOTICE,
+					(errmsg_plural("suggest_indexes() chose %d index: every candidate that lowers the estimated cost",
+								   "suggest_indexes() chose %d indexes: every candidate that lowers the estimated cost",
+								   n, n)));
+			break;
+		case STOP_GAIN:
+			ereport(NOTICE,
+					(errmsg_plural("suggest_indexes() stopped after %d index: no other saves %d %% of the estimated cost",
+								   "suggest_indexes() stopped after %d indexes: no other saves %d %% of the estimated cost",
+								   n, n, (int) (MIN_GAIN * 100)),
+					 errdetail("An index is kept when the cost it saves, less the cost of its writes, is at least %d %% of the cost left.",
+							   (int) (MIN_GAIN * 100))));
+			break;
+		case STOP_COUNT:
+			ereport(NOTICE,
+					(errmsg("suggest_indexes() stopped at max_indexes (%d)", s->budget),
+					 errdetail("The next candidate was: %s", next),
+					 errhint("Pass a larger max_indexes, or NULL to choose by benefit alone.")));
+			break;
+		case STOP_SIZE:
+			ereport(NOTICE,
+					(errmsg_plural("suggest_indexes() stopped after %d index at max_size (" INT64_FORMAT " bytes)",
+								   "suggest_indexes() stopped after %d indexes at max_size (" INT64_FORMAT " bytes)",
+								   n, n, s->max_size),
+					 errdetail("The best index left out is %s, of %.0f estimated bytes; %.0f bytes are chosen.",
+							   next, ((Candidate *) linitial(s->left_out->members))->size, s->size),
+					 errhint("Pass a larger max_size for more indexes.")));
+			break;
+	}
+}
+
+/*
+ * Choose indexes for the workload under the budget (a number of indexes,
+ * and bytes when max_size is not negative) and return one row each.
+ */
+void
+adv_advise(ReturnSetInfo *rsinfo, List *items, List *texts, List *inserts, int budget,
+		   int64 max_size, bool by_bytes)
+{
+	Search		s = {0};
+	List	   *cands;
+	double		base = 0;
+	ListCell   *lc;
+
+	foreach(lc, items)
+		base += ((WorkItem *) lfirst(lc))->weight * ((WorkItem *) lfirst(lc))->base;
+	cands = adv_make_candidates(items);
+	assign_fake_oids(cands);
+	adv_size_candidates(cands, items, inserts);
+
+	s.items = items;
+	s.units = make_units(items, cands, base);
+	s.base = s.current = base;
+	s.budget = budget;
+	s.max_size = max_size;
+	s.by_bytes = by_bytes;
+	choose(&s);
+	prune(&s);
+	put_rows(rsinfo, &s, texts, base);
+	say_why(&s);
+}
