@@ -159,7 +159,8 @@ DROP TABLE events;
 -- then using the index (without costs).  \set q holds the query.
 CREATE TEMP TABLE s (LIKE pg_class);
 -- a join's filtered side: the junction table keyed by the tag, then the
--- post, so that the join reads it alone
+-- post, so that the join reads it alone (vacuumed, as autovacuum keeps it)
+VACUUM ANALYZE post_tags;
 \set q 'SELECT p.id, p.title FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = $1'
 DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
 SELECT table_name, kind, index_columns, include_columns, method, fix_sql FROM s;
@@ -167,7 +168,9 @@ SELECT fix_sql FROM s \gexec
 VACUUM ANALYZE post_tags, posts;
 EXPLAIN (COSTS OFF) SELECT p.id, p.title FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = 7;
 
--- the DataLoader's batch: user_id = ANY($1)
+-- the DataLoader's batch: user_id = ANY($1) (without the index an earlier
+-- suggestion made on user_id)
+DROP INDEX idx_posts_user_id_created_at;
 \set q 'SELECT id, title, user_id FROM posts WHERE user_id = ANY($1::bigint[])'
 DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
 SELECT table_name, kind, index_columns, include_columns, fix_sql FROM s;

@@ -65,8 +65,10 @@ SELECT query, params, calls, search_path FROM conventions.workload()
  ORDER BY query, calls DESC, params;
 SELECT count(DISTINCT queryid) = count(DISTINCT query) AS query_ids FROM conventions.workload();
 
--- suggestions, with the parameter values that really came: 'active' in 8
--- of 10 executions and in the literal query makes the partial index
+-- suggestions, with the parameter values that really came ('active' in 8
+-- of 10 executions) weighing the plans; a partial index comes from the
+-- literal query's own constants, never from a bound value (the prepared
+-- statement's generic plan could not use it)
 SELECT table_name, kind, index_columns, predicate, queries_helped,
        cost_after < cost_before AS cheaper, estimated_size > 0 AS sized
   FROM conventions.suggest_indexes();
@@ -128,6 +130,22 @@ SELECT email FROM users WHERE email = 'u9@example.org';
 SET pg_conventions.capture_sample_rate = 0;
 SELECT table_name, index_columns, queries_helped, queries
   FROM conventions.suggest_indexes();
+-- the write cost: pg_stat_statements counts the rows INSERT adds, and an
+-- index must save more on the reads than its entries cost the writes
+CREATE TABLE events_log (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                         account_id int NOT NULL, note text NOT NULL);
+INSERT INTO events_log (account_id, note) SELECT i % 500, 'n' || i FROM generate_series(1, 20000) i;
+ANALYZE events_log;
+SELECT count(*) AS reset FROM (SELECT pg_stat_statements_reset()) r;
+SELECT count(note) FROM events_log WHERE account_id = 1;
+SELECT count(note) FROM events_log WHERE account_id = 2;
+SELECT index_columns, write_cost FROM conventions.suggest_indexes() WHERE table_name = 'events_log'::regclass;
+INSERT INTO events_log (account_id, note) SELECT i % 500, 'n' || i FROM generate_series(1, 20) i;
+SELECT index_columns, write_cost > 0 AS pays_writes, cost_after + write_cost < cost_before AS still_worth_it
+  FROM conventions.suggest_indexes() WHERE table_name = 'events_log'::regclass;
+INSERT INTO events_log (account_id, note) SELECT i % 500, 'n' || i FROM generate_series(1, 2000) i;
+SELECT index_columns FROM conventions.suggest_indexes() WHERE table_name = 'events_log'::regclass;
+DROP TABLE events_log;
 DROP EXTENSION pg_stat_statements;
 \set VERBOSITY terse
 

@@ -545,43 +545,44 @@ static void
 say_why(Search *s)
 {
 	int			n = list_length(s->chosen);
-	char	   *next = s->left_out ? candidate_sql(linitial(s->left_out->members), NULL) : NULL;
+	int			gain = (int) (MIN_GAIN * 100);
+	Candidate  *next = s->left_out ? linitial(s->left_out->members) : NULL;
 
 	switch (s->reason)
 	{
 		case STOP_NOTHING:
 			ereport(NOTICE,
-					(errmsg("suggest_indexes() found no index that lowers the estimated cost"),
-					 errdetail("The planner uses none of the candidate indexes, or none saves %d %% of the cost after the cost of its writes.",
-							   (int) (MIN_GAIN * 100))));
+					(errmsg("suggest_indexes() found no index worth its cost"),
+					 errdetail("No candidate index lowers the estimated cost by %d %% beyond the cost of its writes.",
+							   gain)));
 			break;
 		case STOP_EXHAUSTED:
 			ereport(NOTICE,
-					(errmsg_plural("suggest_indexes() chose %d index: every candidate that lowers the estimated cost",
-								   "suggest_indexes() chose %d indexes: every candidate that lowers the estimated cost",
+					(errmsg_plural("suggest_indexes() chose %d index, every one worth its cost",
+								   "suggest_indexes() chose %d indexes, every one worth its cost",
 								   n, n)));
 			break;
 		case STOP_GAIN:
 			ereport(NOTICE,
 					(errmsg_plural("suggest_indexes() stopped after %d index: no other saves %d %% of the estimated cost",
 								   "suggest_indexes() stopped after %d indexes: no other saves %d %% of the estimated cost",
-								   n, n, (int) (MIN_GAIN * 100)),
-					 errdetail("An index is kept when the cost it saves, less the cost of its writes, is at least %d %% of the cost left.",
-							   (int) (MIN_GAIN * 100))));
+								   n, n, gain),
+					 errdetail("An index is chosen when the cost it saves, less the cost of its writes, is at least %d %% of the cost left.",
+							   gain)));
 			break;
 		case STOP_COUNT:
 			ereport(NOTICE,
 					(errmsg("suggest_indexes() stopped at max_indexes (%d)", s->budget),
-					 errdetail("The next candidate was: %s", next),
-					 errhint("Pass a larger max_indexes, or NULL to choose by benefit alone.")));
+					 errdetail("The next index would have been: %s", candidate_sql(next, NULL)),
+					 errhint("Pass a larger max_indexes, or NULL to choose by benefit per byte.")));
 			break;
 		case STOP_SIZE:
 			ereport(NOTICE,
 					(errmsg_plural("suggest_indexes() stopped after %d index at max_size (" INT64_FORMAT " bytes)",
 								   "suggest_indexes() stopped after %d indexes at max_size (" INT64_FORMAT " bytes)",
 								   n, n, s->max_size),
-					 errdetail("The best index left out is %s, of %.0f estimated bytes; %.0f bytes are chosen.",
-							   next, ((Candidate *) linitial(s->left_out->members))->size, s->size),
+					 errdetail("The chosen indexes take %.0f estimated bytes; the best one left out needs %.0f more: %s",
+							   s->size, next->size, candidate_sql(next, NULL)),
 					 errhint("Pass a larger max_size for more indexes.")));
 			break;
 	}
