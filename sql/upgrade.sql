@@ -33,6 +33,19 @@ SELECT table_name, reason FROM conventions.exemptions;
 DROP TABLE upgrade_kept;
 DROP VIEW upgrade_view;
 SELECT count(*) AS exemptions FROM conventions.exemptions;
+-- from 0.9: the new library answers the old definition of suggest_indexes()
+-- (ten columns, max_indexes 3 by default) until the update adds three
+DROP EXTENSION pg_conventions;
+CREATE EXTENSION pg_conventions VERSION '0.9';
+CREATE TABLE upgrade_lookup (id int PRIMARY KEY, code text NOT NULL);
+INSERT INTO upgrade_lookup SELECT i, 'c' || i FROM generate_series(1, 5000) i;
+ANALYZE upgrade_lookup;
+SELECT table_name, kind, index_columns, fix_sql, estimated_size > 0 AS sized
+  FROM conventions.suggest_indexes('SELECT id FROM upgrade_lookup WHERE code = $1');
+ALTER EXTENSION pg_conventions UPDATE;
+SELECT index_columns, method, include_columns
+  FROM conventions.suggest_indexes('SELECT id FROM upgrade_lookup WHERE code = $1');
+DROP TABLE upgrade_lookup;
 -- a fresh CREATE EXTENSION (which runs 0.1 and the update) has exactly the same objects
 DROP EXTENSION pg_conventions;
 CREATE EXTENSION pg_conventions;

@@ -40,7 +40,12 @@
  *	reports/				SQL-callable audits and index reports
  *	  query_patterns.c		conventions.query_patterns(): the detector's findings
  *							with their evidence and fixes
- *	advisor/				suggest_indexes()
+ *	advisor/				suggest_indexes() (advisor.h gives the order of a call)
+ *	  advisor.c				the entry points: one query, or the workload
+ *	  discover.c			what each statement asks of each table
+ *	  candidates.c			btree (composite, partial, covering) and GIN candidates
+ *	  hypothetical.c		a candidate as the planner sees it; size, write cost
+ *	  search.c				configurations, benefit per byte, the budget, rows
  *	citus/					scale-out on Citus
  *	  citus.c				what Citus's metadata says of a relation (shard,
  *							distributed or reference table) and of this node
