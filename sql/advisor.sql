@@ -205,11 +205,22 @@ ANALYZE profiles;
 \set q 'SELECT id FROM profiles WHERE settings @> ''{"lang": "l7", "theme": "dark"}'''
 DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
 SELECT table_name, kind, index_columns, method, fix_sql FROM s;
+CREATE TEMP TABLE gin_estimates AS SELECT index_columns, estimated_size FROM s;
 SELECT fix_sql FROM s \gexec
 \set q 'SELECT id FROM profiles WHERE labels && $1::text[]'
 DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
 SELECT table_name, kind, index_columns, method, fix_sql FROM s;
+INSERT INTO gin_estimates SELECT index_columns, estimated_size FROM s;
 SELECT fix_sql FROM s \gexec
+-- the size estimate of a GIN index (its entries per row: a jsonb document's
+-- keys and values, an array's distinct elements) against the built index
+SELECT e.index_columns,
+       e.estimated_size BETWEEN 0.5 * pg_relation_size(i.indexrelid)
+                            AND 2 * pg_relation_size(i.indexrelid) AS estimate_within_half
+  FROM gin_estimates e
+  JOIN pg_index i ON i.indrelid = 'adv.profiles'::regclass
+   AND pg_get_indexdef(i.indexrelid, 1, true) = e.index_columns[1]
+ ORDER BY 1;
 ANALYZE profiles;
 EXPLAIN (COSTS OFF) SELECT id FROM profiles WHERE settings @> '{"lang": "l7", "theme": "dark"}';
 EXPLAIN (COSTS OFF) SELECT id FROM profiles WHERE settings ? 'beta';
