@@ -24,6 +24,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_statistic.h"
 #include "commands/defrem.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
@@ -502,6 +503,7 @@ adv_workload_cost(List *items, List *candidates, List *focus)
 	{
 		WorkItem   *w = lfirst(lc);
 
+		CHECK_FOR_INTERRUPTS();
 		if (item_reads(w, focus))
 			w->trial = plan_item(w, candidates);
 		else
