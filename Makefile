@@ -39,3 +39,4 @@ regress-outputdir:
 # PGXS tracks no header dependencies: every object depends on the shared
 # headers, or a changed struct leaves stale objects with the old layout.
 $(OBJS): src/pg_conventions.h src/compat.h
+$(filter src/advisor/%,$(OBJS)): src/advisor/advisor.h

@@ -4,13 +4,14 @@
 # Usage: bash scripts/bench.sh [name ...]   (N=..., ROUNDS=... are passed on;
 #   HUGE_PAGES=1 runs missing_fk_indexes once more with huge pages, PRELOAD=1
 #   once more with the library in shared_preload_libraries)
-#   names: bulk_migration profile_migration missing_fk_indexes advisor query_patterns;
+#   names: bulk_migration profile_migration missing_fk_indexes advisor advisor_scale
+#   query_patterns;
 #   default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA_PACKAGES="linux-perf bc valgrind python3-psycopg2 postgresql-15-hypopg postgresql-15-pg-qualstats"
 . scripts/setup.sh
-wanted=" ${*:-bulk_migration profile_migration missing_fk_indexes advisor query_patterns} "
+wanted=" ${*:-bulk_migration profile_migration missing_fk_indexes advisor advisor_scale query_patterns} "
 want() { [[ $wanted == *" $1 "* ]]; }
 if want bulk_migration; then
   for shape in txn per_table; do
@@ -49,6 +50,9 @@ fi
 if want advisor; then
   pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions,pg_qualstats,pg_stat_statements \
     bash test/bench/advisor.sh
+fi
+if want advisor_scale; then
+  pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions bash test/bench/advisor_scale.sh
 fi
 if want query_patterns; then
   # one server per configuration, all loaded at once

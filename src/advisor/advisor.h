@@ -90,6 +90,12 @@ typedef struct Candidate
 	AttrNumber	cols[MAX_INDEX_COLUMNS];
 	bool		desc[MAX_KEY_COLUMNS];
 	Oid			opfamily;		/* GIN: its operator family */
+	/* resolved once (adv_size_candidates), read at every planning */
+	Oid			types[MAX_INDEX_COLUMNS];
+	int32		typmods[MAX_INDEX_COLUMNS];
+	Oid			collations[MAX_INDEX_COLUMNS];
+	Oid			families[MAX_KEY_COLUMNS];	/* operator family of each key */
+	Oid			intypes[MAX_KEY_COLUMNS];	/* its operator class's input type */
 	List	   *predicate;		/* implicit AND, Vars numbered 1; NIL if none */
 	double		selectivity;	/* of the predicate */
 	double		tuples;			/* the table's rows, as the planner saw them */

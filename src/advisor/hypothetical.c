@@ -34,6 +34,7 @@
 #include "tcop/tcopprot.h"
 #include "access/sysattr.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 /* bytes a GIN posting list spends on one heap TID, compressed */
@@ -239,20 +240,13 @@ hypothetical_index(RelOptInfo *rel, Candidate *c)
 	}
 	for (int i = 0; i < n; i++)
 	{
-		Oid			type;
-		int32		typmod;
-		Oid			coll;
-		Oid			opclass = adv_btree_opclass(c->relid, c->cols[i], &type, &typmod, &coll);
-
-		if (!ordered)
-			opclass = GetDefaultOpClass(type, c->amoid);
 		info->indexkeys[i] = c->cols[i];
 		info->canreturn[i] = ordered;
 		if (i < nkeys)
 		{
-			info->indexcollations[i] = coll;
-			info->opfamily[i] = get_opclass_family(opclass);
-			info->opcintype[i] = get_opclass_input_type(opclass);
+			info->indexcollations[i] = c->collations[i];
+			info->opfamily[i] = c->families[i];
+			info->opcintype[i] = c->intypes[i];
 			if (ordered)
 			{
 				info->reverse_sort[i] = c->desc[i];
@@ -260,8 +254,8 @@ hypothetical_index(RelOptInfo *rel, Candidate *c)
 			}
 		}
 		info->indextlist = lappend(info->indextlist,
-								   makeTargetEntry((Expr *) makeVar(rel->relid, c->cols[i], type,
-																	typmod, coll, 0),
+								   makeTargetEntry((Expr *) makeVar(rel->relid, c->cols[i], c->types[i],
+																	c->typmods[i], c->collations[i], 0),
 												   i + 1, NULL, false));
 	}
 	info->sortopfamily = ordered ? info->opfamily : NULL;
@@ -367,7 +361,29 @@ row_write_cost(Candidate *c, int height)
 	return entries * descent + random_page_cost;
 }
 
-/* Each candidate's estimated bytes and write cost over the workload. */
+/*
+ * A candidate's columns' types and its keys' operator families, looked up
+ * once: GetDefaultOpClass scans pg_opclass, and a call plans thousands of
+ * times.
+ */
+static void
+resolve_columns(Candidate *c)
+{
+	for (int i = 0; i < c->ncols; i++)
+	{
+		Oid			opclass = adv_btree_opclass(c->relid, c->cols[i], &c->types[i],
+												&c->typmods[i], &c->collations[i]);
+
+		if (i >= c->nkeys)
+			continue;
+		if (c->amoid != BTREE_AM_OID)
+			opclass = GetDefaultOpClass(c->types[i], c->amoid);
+		c->families[i] = get_opclass_family(opclass);
+		c->intypes[i] = get_opclass_input_type(opclass);
+	}
+}
+
+/* Each candidate's columns, estimated bytes and write cost over the workload. */
 void
 adv_size_candidates(List *cands, List *items, List *inserts)
 {
@@ -377,6 +393,7 @@ adv_size_candidates(List *cands, List *items, List *inserts)
 	{
 		Candidate  *c = lfirst(lc);
 
+		resolve_columns(c);
 		c->size = candidate_pages(c, index_rows(c), &c->tree_height) * BLCKSZ;
 		c->write_cost = rows_written(c, items, inserts) * row_write_cost(c, c->tree_height);
 	}
@@ -442,12 +459,20 @@ mark_used(Plan *plan, List *candidates)
 	mark_used(plan->righttree, candidates);
 }
 
-/* The estimated cost of one item with these hypothetical indexes; marks those used. */
+/*
+ * The estimated cost of one item with these hypothetical indexes; marks
+ * those used.  The plan is made in a context of its own, freed at once: a
+ * call plans thousands of times.
+ */
 static Cost
 plan_item(WorkItem *w, List *candidates)
 {
 	Cost		total = 0;
 	ListCell   *lc;
+	MemoryContext planning = AllocSetContextCreate(CurrentMemoryContext,
+												   "suggest_indexes() planning",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(planning);
 
 	injecting = candidates;
 	PG_TRY();
@@ -465,8 +490,10 @@ plan_item(WorkItem *w, List *candidates)
 	PG_FINALLY();
 	{
 		injecting = NIL;
+		MemoryContextSwitchTo(old);
 	}
 	PG_END_TRY();
+	MemoryContextDelete(planning);
 	return total;
 }
 

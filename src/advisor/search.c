@@ -25,6 +25,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/array.h"
@@ -41,6 +42,10 @@ typedef struct Unit
 	List	   *members;		/* Candidate * */
 	double		alone;			/* workload cost with it alone */
 	bool		configuration;
+	/* its last evaluation, valid until an index on a table it reads with is chosen */
+	bool		evaluated;
+	double		saved;			/* cost it saves given those chosen */
+	bool		usable;			/* the plans use all its new members */
 } Unit;
 
 /* Why the pass stopped. */
@@ -285,6 +290,7 @@ best_unit(Search *s)
 		double		net;
 		double		score;
 
+		CHECK_FOR_INTERRUPTS();
 		if (add == NIL)
 			continue;
 		if (list_length(s->chosen) + list_length(add) > s->budget ||
@@ -296,13 +302,19 @@ best_unit(Search *s)
 				s->left_out = u;
 			continue;
 		}
-		cost = adv_workload_cost(s->items, list_concat(list_copy(s->chosen), add), relids);
-		if (!all_used(add))
+		if (!u->evaluated)
+		{
+			cost = adv_workload_cost(s->items, list_concat(list_copy(s->chosen), add), relids);
+			u->usable = all_used(add);
+			u->saved = s->current - cost;
+			u->evaluated = true;
+		}
+		if (!u->usable)
 			continue;
-		net = s->current - cost - write_cost;
+		net = u->saved - write_cost;
 		if (net < MIN_GAIN * s->current)
 		{
-			gains |= cost < s->current;
+			gains |= u->saved > 0;
 			continue;
 		}
 		score = s->by_bytes ? net / Max(size, 1.0) : net;
@@ -326,6 +338,48 @@ best_unit(Search *s)
 	return best;
 }
 
+static bool
+reads_any(WorkItem *w, List *relids)
+{
+	ListCell   *lc;
+
+	foreach(lc, relids)
+		if (list_member_oid(w->relids, lfirst_oid(lc)))
+			return true;
+	return false;
+}
+
+/*
+ * A unit's evaluation holds while no statement it is planned with reads a
+ * table whose chosen indexes changed: the other statements' plans, and so
+ * what it saves, are the same.
+ */
+static void
+invalidate(Search *s, List *changed)
+{
+	ListCell   *uc;
+
+	foreach(uc, s->units)
+	{
+		Unit	   *u = lfirst(uc);
+		ListCell   *ic;
+
+		foreach(ic, s->items)
+		{
+			WorkItem   *w = lfirst(ic);
+			ListCell   *mc;
+			bool		reads_unit = false;
+
+			if (!u->evaluated)
+				break;
+			foreach(mc, u->members)
+				reads_unit |= list_member_oid(w->relids, ((Candidate *) lfirst(mc))->relid);
+			if (reads_unit && reads_any(w, changed))
+				u->evaluated = false;
+		}
+	}
+}
+
 /* Choose: the greedy pass over the units. */
 static void
 choose(Search *s)
@@ -337,16 +391,23 @@ choose(Search *s)
 	{
 		double		size;
 		double		write_cost;
-		List	   *relids;
+		List	   *changed;
+		bool		pruned = false;
 
-		s->chosen = list_concat(s->chosen, new_members(u, s->chosen, &size, &write_cost, &relids));
+		s->chosen = list_concat(s->chosen, new_members(u, s->chosen, &size, &write_cost, &changed));
 
 		/* one the plans no longer use makes no suggestion */
-		(void) adv_workload_cost(s->items, s->chosen, NIL);
+		s->current = adv_workload_cost(s->items, s->chosen, NIL);
 		foreach(lc, s->chosen)
 			if (!((Candidate *) lfirst(lc))->used)
+			{
+				changed = list_append_unique_oid(changed, ((Candidate *) lfirst(lc))->relid);
 				s->chosen = foreach_delete_current(s->chosen, lc);
-		s->current = adv_workload_cost(s->items, s->chosen, NIL);
+				pruned = true;
+			}
+		invalidate(s, changed);
+		if (pruned)
+			s->current = adv_workload_cost(s->items, s->chosen, NIL);
 		s->size = 0;
 		foreach(lc, s->chosen)
 			s->size += ((Candidate *) lfirst(lc))->size;
