@@ -43,11 +43,15 @@
 static List *injecting = NIL;	/* Candidate * */
 static get_relation_info_hook_type prev_get_relation_info = NULL;
 
-/* Bytes per index tuple of these columns: their average width plus overhead. */
+/*
+ * Bytes per index tuple of these columns on a page: the tuple (its header
+ * and the columns' average widths) padded to MAXALIGN, and its line
+ * pointer, which is not padded.
+ */
 static double
 index_tuple_width(Oid relid, const AttrNumber *cols, int ncols)
 {
-	double		width = MAXALIGN(sizeof(IndexTupleData)) + sizeof(ItemIdData);
+	double		width = sizeof(IndexTupleData);
 
 	for (int i = 0; i < ncols; i++)
 	{
@@ -64,7 +68,7 @@ index_tuple_width(Oid relid, const AttrNumber *cols, int ncols)
 		}
 		width += w;
 	}
-	return MAXALIGN((Size) width);
+	return MAXALIGN((Size) width) + sizeof(ItemIdData);
 }
 
 /*
