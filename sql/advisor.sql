@@ -56,7 +56,8 @@ SELECT table_name, kind, index_columns, predicate
   FROM conventions.suggest_indexes(
     'SELECT email FROM users WHERE deleted_at IS NULL AND email = $1');
 
--- posts of one author, newest first: equality column, then the sort
+-- posts of one author, newest first (40 authors of 500 posts): the index of
+-- the sort, read with the author as a filter, saves the most per byte
 SELECT table_name, kind, index_columns, fix_sql
   FROM conventions.suggest_indexes(
     'SELECT id, title FROM posts WHERE user_id = $1 ORDER BY created_at DESC LIMIT 20');
@@ -168,9 +169,7 @@ SELECT fix_sql FROM s \gexec
 VACUUM ANALYZE post_tags, posts;
 EXPLAIN (COSTS OFF) SELECT p.id, p.title FROM post_tags pt JOIN posts p ON p.id = pt.post_id WHERE pt.tag_id = 7;
 
--- the DataLoader's batch: user_id = ANY($1) (without the index an earlier
--- suggestion made on user_id)
-DROP INDEX idx_posts_user_id_created_at;
+-- the DataLoader's batch: user_id = ANY($1)
 \set q 'SELECT id, title, user_id FROM posts WHERE user_id = ANY($1::bigint[])'
 DROP TABLE s; CREATE TEMP TABLE s AS SELECT * FROM conventions.suggest_indexes(:'q');
 SELECT table_name, kind, index_columns, include_columns, fix_sql FROM s;
