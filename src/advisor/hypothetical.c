@@ -104,19 +104,13 @@ key_deduplicates(Candidate *c)
 		return false;			/* not with INCLUDE columns */
 	for (int i = 0; i < c->nkeys; i++)
 	{
-		Oid			type;
-		int32		typmod;
-		Oid			coll;
-		Oid			opclass = adv_btree_opclass(c->relid, c->cols[i], &type, &typmod, &coll);
-		Oid			family;
-		Oid			intype;
-		Oid			proc;
+		/* the families and types resolve_columns() found */
+		Oid			proc = get_opfamily_proc(c->families[i], c->intypes[i], c->intypes[i],
+											 BTEQUALIMAGE_PROC);
 
-		family = get_opclass_family(opclass);
-		intype = get_opclass_input_type(opclass);
-		proc = get_opfamily_proc(family, intype, intype, BTEQUALIMAGE_PROC);
 		if (!OidIsValid(proc) ||
-			!DatumGetBool(OidFunctionCall1Coll(proc, coll, ObjectIdGetDatum(intype))))
+			!DatumGetBool(OidFunctionCall1Coll(proc, c->collations[i],
+											   ObjectIdGetDatum(c->intypes[i]))))
 			return false;
 	}
 	return true;
