@@ -2,11 +2,18 @@
 # Build and test pg_conventions on a PostgreSQL major that the host does not
 # have, in a Debian chroot made with mmdebstrap from Debian's own archive:
 #   17  Debian trixie (stable)      18  Debian sid (unstable)
+#   19  Debian sid, with PostgreSQL's packages from experimental (19~rc1)
+#   14, 16  Debian bookworm, with PostgreSQL built from its release source
+#       (../shared/vendor/postgresql, or downloaded and checked: see
+#       scripts/vendored.sh) when the chroot is made, and installed where
+#       Debian's packages put a major (/usr/lib/postgresql/MAJOR, its own
+#       prefix), so that postgresql-common's pg_virtualenv and pg_config
+#       serve it exactly as they serve 17, 18 and 19
 #
 # Usage (as root):
 #   bash scripts/chroot.sh [--head] [--rebuild] MAJOR [COMMAND...]
 #
-#   MAJOR      17 or 18
+#   MAJOR      14, 16, 17, 18 or 19
 #   COMMAND    a shell command run by bash inside the chroot, in the copy of
 #              the repository at /build/pg_conventions.  Without one: build
 #              warning-free (COPT=-Werror), install, and run the two pg_regress
@@ -19,7 +26,10 @@
 # What it does:
 #   1. installs mmdebstrap on the host if it is missing;
 #   2. makes the chroot once and caches it in
-#      $PGC_CHROOT_CACHE/chroot-<suite>-<major> (default /var/cache/pg_conventions);
+#      $PGC_CHROOT_CACHE/chroot-<suite>-<major> (default /var/cache/pg_conventions),
+#      for 14 and 16 with the server built in it (configure as Debian does where
+#      it matters to extensions: no cassert, OpenSSL, ICU, GSSAPI, LZ4, and the
+#      TAP modules; about 6 minutes at nice 10 on 2 cores);
 #      a chroot counts as made only once the marker file .pg_conventions-complete
 #      is in it (it is built in a .partial directory and renamed at the end);
 #   3. copies the repository (git ls-files: tracked and untracked-not-ignored
@@ -128,10 +138,17 @@ while [ $# -gt 0 ]; do
 done
 [ $# -ge 1 ] || usage
 PG_MAJOR=$1; shift
+# the release sources of the majors no Debian suite carries
+SOURCE=
 case $PG_MAJOR in
+  14) SUITE=bookworm; SOURCE=postgresql-14.13
+      SOURCE_SHA256=5911f9685a82f0cf62612a94eb345f1d3f3028b82f92634b8227b00f7de8cef1 ;;
+  16) SUITE=bookworm; SOURCE=postgresql-16.2
+      SOURCE_SHA256=ee576abdf1781828a53584a3a12db57a08c2fe68c94221385e27499e7cf22d5c ;;
   17) SUITE=trixie ;;
   18) SUITE=sid ;;
-  *) echo "chroot.sh: major must be 17 or 18, not '$PG_MAJOR'" >&2; exit 2 ;;
+  19) SUITE=experimental ;;
+  *) echo "chroot.sh: major must be 14, 16, 17, 18 or 19, not '$PG_MAJOR'" >&2; exit 2 ;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "chroot.sh: run it as root (chroot, mount)" >&2; exit 2; }
 
@@ -250,10 +267,50 @@ if ! command -v mmdebstrap >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap </dev/null
 fi
 
+# Run $2 by bash in the chroot $1, from $BUILD_DIR, in private mount, PID and
+# (where `ip` can bring its loopback up) network namespaces; without
+# namespaces, in the host's (the traps still unmount).  Returns its status.
+run_inside() {
+  local dir=$1 cmd=$2
+  local ns=(unshare --mount --propagation private --pid --fork --mount-proc --kill-child)
+  export PGC_NETNS=0
+  # a network namespace needs `ip` (iproute2) to bring its loopback up
+  if command -v ip >/dev/null 2>&1 && "${ns[@]}" --net -- ip link set lo up 2>/dev/null; then
+    ns+=(--net); PGC_NETNS=1
+  fi
+  mkdir -p "$dir$BUILD_DIR"
+  if "${ns[@]}" -- true 2>/dev/null; then
+    bg_run "${ns[@]}" -- bash "$SELF" __inner "$dir" "$cmd" "$PG_MAJOR"
+  else
+    echo "== (unshare unavailable: running without private namespaces)"
+    bg_run bash "$SELF" __inner "$dir" "$cmd" "$PG_MAJOR"
+  fi
+}
+
 # 2. the chroot, once
-PACKAGES=postgresql-$PG_MAJOR,postgresql-server-dev-$PG_MAJOR,postgresql-client-$PG_MAJOR
-PACKAGES+=,postgresql-contrib,libipc-run-perl,make,gcc,libc6-dev,perl,libkrb5-dev
+if [ -n "$SOURCE" ]; then
+  # a bookworm with what PostgreSQL's build needs (bison and flex: the release
+  # snapshots carry no generated parser), and postgresql-common for
+  # pg_virtualenv; the server itself is built below
+  PACKAGES=make,gcc,libc6-dev,perl,bison,flex,pkg-config,libssl-dev,libicu-dev
+  PACKAGES+=,libkrb5-dev,liblz4-dev,libzstd-dev,libreadline-dev,zlib1g-dev
+  PACKAGES+=,libipc-run-perl,postgresql-common,postgresql-client-common,locales
+else
+  PACKAGES=postgresql-$PG_MAJOR,postgresql-server-dev-$PG_MAJOR,postgresql-client-$PG_MAJOR
+  PACKAGES+=,postgresql-contrib,libipc-run-perl,make,gcc,libc6-dev,perl,libkrb5-dev
+fi
 PACKAGES+=,ca-certificates,postgresql-common${PGC_CHROOT_EXTRA:+,$PGC_CHROOT_EXTRA}
+# The setup hook stops postgresql-common from making a "main" cluster.
+HOOK='mkdir -p "$1/etc/postgresql-common/createcluster.d" && echo "create_main_cluster = false" > "$1/etc/postgresql-common/createcluster.d/pg_conventions.conf"'
+SOURCES=("$MIRROR")
+DIST=$SUITE
+if [ "$SUITE" = experimental ]; then
+  # sid, with PostgreSQL's packages (and what only experimental has of their
+  # dependencies' versions) taken from experimental
+  DIST=sid
+  SOURCES=("deb $MIRROR sid main" "deb $MIRROR experimental main")
+  HOOK+=' && mkdir -p "$1/etc/apt/preferences.d" && printf "Package: postgresql* libpq*\nPin: release a=experimental\nPin-Priority: 990\n" > "$1/etc/apt/preferences.d/pg_conventions-experimental"'
+fi
 if [ "$rebuild" = 1 ] && [ -e "$DIR" ]; then
   echo "== --rebuild: removing $DIR"
   rm -rf --one-file-system "$DIR"
@@ -261,10 +318,16 @@ fi
 if [ ! -f "$DIR/$MARKER" ]; then
   [ -e "$DIR" ] && { echo "== $DIR is incomplete, making it anew"; rm -rf --one-file-system "$DIR"; }
   rm -rf --one-file-system "$DIR.partial"
+  tarball=
+  if [ -n "$SOURCE" ]; then
+    . "$REPO/scripts/vendored.sh"
+    tarball=$(vendored_source postgresql "$SOURCE.tar.gz" \
+      "https://ftp.postgresql.org/pub/source/v${SOURCE#postgresql-}/$SOURCE.tar.gz" \
+      "$SOURCE_SHA256" "url:https://ftp.postgresql.org/pub/source/v${SOURCE#postgresql-}/$SOURCE.tar.gz.sha256") || exit 1
+  fi
   echo "== creating the $SUITE chroot for PostgreSQL $PG_MAJOR in $DIR (mirror $MIRROR)"
   start=$SECONDS
   # own mount namespace: whatever mmdebstrap mounts goes when it ends.
-  # The setup hook stops postgresql-common from making a "main" cluster.
   # Documentation and man pages are left out (copyright files kept).
   bg_run unshare --mount --propagation private -- \
   mmdebstrap --mode=root --variant=minbase --components=main \
@@ -274,11 +337,34 @@ if [ ! -f "$DIR/$MARKER" ]; then
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    --setup-hook='mkdir -p "$1/etc/postgresql-common/createcluster.d" && echo "create_main_cluster = false" > "$1/etc/postgresql-common/createcluster.d/pg_conventions.conf"' \
-    "$SUITE" "$DIR.partial" "$MIRROR"
+    --setup-hook="$HOOK" \
+    "$DIST" "$DIR.partial" "${SOURCES[@]}"
+  echo "== chroot made in $((SECONDS - start)) s"
+  if [ -n "$SOURCE" ]; then
+    # PostgreSQL from its release source, installed as Debian installs a
+    # major: binaries and libraries under /usr/lib/postgresql/MAJOR, shared
+    # files under /usr/share/postgresql/MAJOR (where pg_createcluster and
+    # initdb look); --enable-tap-tests installs PostgreSQL::Test::Cluster
+    # with PGXS.  No cassert, as Debian; no LLVM (JIT changes nothing here).
+    build_start=$SECONDS
+    mkdir -p "$DIR.partial/usr/src"
+    tar xzf "$tarball" -C "$DIR.partial/usr/src"
+    conf="--prefix=/usr/lib/postgresql/$PG_MAJOR --datadir=/usr/share/postgresql/$PG_MAJOR"
+    conf+=" --enable-tap-tests --with-openssl --with-icu --with-gssapi --with-lz4"
+    [ "$PG_MAJOR" -ge 16 ] && conf+=" --with-zstd"
+    echo "== building $SOURCE in the chroot (./configure $conf; log in the chroot's /usr/src/build.log)"
+    if ! run_inside "$DIR.partial" "cd /usr/src/$SOURCE && { ./configure $conf && nice -n 10 make -j\$(nproc) && make install && nice -n 10 make -j\$(nproc) -C contrib && make -C contrib install; } >/usr/src/build.log 2>&1"; then
+      tail -40 "$DIR.partial/usr/src/build.log"
+      echo "chroot.sh: building $SOURCE failed" >&2
+      exit 1
+    fi
+    rm -rf --one-file-system "$DIR.partial/usr/src/$SOURCE"
+    echo "== $SOURCE built and installed in $((SECONDS - build_start)) s"
+  fi
   {
     echo "suite=$SUITE major=$PG_MAJOR mirror=$MIRROR"
     echo "packages=$PACKAGES"
+    [ -n "$SOURCE" ] && echo "source=$SOURCE sha256=$(sha256sum "$tarball" | awk '{ print $1 }')"
     echo "created=$(date -u +%FT%TZ) seconds=$((SECONDS - start))"
   } > "$DIR.partial/$MARKER"
   mv "$DIR.partial" "$DIR"
@@ -286,7 +372,11 @@ if [ ! -f "$DIR/$MARKER" ]; then
 else
   echo "== using the cached chroot $DIR ($(sed -n 's/^created=//p' "$DIR/$MARKER"))"
 fi
-echo "== in the chroot: $(chroot "$DIR" dpkg-query -W -f='${Package} ${Version}\n' "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" | tr '\n' ' ')"
+if [ -n "$SOURCE" ]; then
+  echo "== in the chroot: $("$DIR/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" --version), built from $SOURCE"
+else
+  echo "== in the chroot: $(chroot "$DIR" dpkg-query -W -f='${Package} ${Version}\n' "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" | tr '\n' ' ')"
+fi
 
 # 3. the repository, afresh
 rm -rf --one-file-system "$DIR$BUILD_DIR"
@@ -388,19 +478,7 @@ echo "== running in the chroot: $LABEL"
 start=$SECONDS
 rc=0
 ran=1
-NS=(unshare --mount --propagation private --pid --fork --mount-proc --kill-child)
-export PGC_NETNS=0
-# a network namespace needs `ip` (iproute2) to bring its loopback up
-if command -v ip >/dev/null 2>&1 && "${NS[@]}" --net -- ip link set lo up 2>/dev/null; then
-  NS+=(--net); PGC_NETNS=1
-fi
-if "${NS[@]}" -- true 2>/dev/null; then
-  bg_run "${NS[@]}" -- bash "$SELF" __inner "$DIR" "$CMD" "$PG_MAJOR" || rc=$?
-else
-  # no namespaces: the same, in the host's; the traps still unmount
-  echo "== (unshare unavailable: running without private namespaces)"
-  bg_run bash "$SELF" __inner "$DIR" "$CMD" "$PG_MAJOR" || rc=$?
-fi
+run_inside "$DIR" "$CMD" || rc=$?
 echo "== command exited $rc after $((SECONDS - start)) s"
 
 exit "$rc"   # the EXIT trap copies the logs (step 5)

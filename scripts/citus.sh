@@ -5,8 +5,9 @@
 #   bash scripts/citus.sh test    the TAP tests in test/citus (a coordinator,
 #                                 two workers and a plain server)
 # Citus is not in Debian's archive: its source is the tarball in
-# ../shared/vendor/citus next to this repository (or $CITUS_SOURCE, the
-# folder that holds it).  The build, about 3 minutes on 2 cores, is kept in
+# ../shared/vendor/citus next to this repository (or $VENDOR_DIR/citus); a
+# clone without it downloads the same release from GitHub ($CITUS_URL) and
+# checks its SHA-256 (scripts/vendored.sh).  The build, about 3 minutes on 2 cores, is kept in
 # /var/cache/pg_conventions/citus-<version>-pg<server version>, where the
 # next run finds it and only installs it.
 set -euo pipefail
@@ -14,14 +15,9 @@ cd "$(dirname "$0")/.."
 CONV_SETUP_DEFINE_ONLY=1 . scripts/setup.sh
 
 CITUS_VERSION=13.2.2
-# the vendored source: $CITUS_SOURCE, else shared/vendor/citus next to the clone
-source_dir=${CITUS_SOURCE:-}
-if [ -z "$source_dir" ]; then
-  for d in "$(cd .. && pwd)/shared/vendor/citus" /work/shared/vendor/citus; do
-    if [ -f "$d/citus-$CITUS_VERSION.tar.gz" ]; then source_dir=$d; break; fi
-  done
-  source_dir=${source_dir:-$(cd .. && pwd)/shared/vendor/citus}
-fi
+CITUS_URL=${CITUS_URL:-https://github.com/citusdata/citus/archive/refs/tags/v$CITUS_VERSION.tar.gz}
+CITUS_SHA256=dd2453caec20a830e5e63f1def5c5a98cb6f57ae510407cdcd800916fcdab430
+. scripts/vendored.sh
 server_version=$("$PG_CONFIG" --version | awk '{ print $2 }')
 cache=/var/cache/pg_conventions/citus-$CITUS_VERSION-pg$server_version
 
@@ -40,21 +36,29 @@ build() {
   # built in place (Citus's makefiles keep the build's absolute paths); the
   # marker says the build finished
   if [ ! -f "$cache/.built" ]; then
-    local tarball=$source_dir/citus-$CITUS_VERSION.tar.gz
-    if [ ! -f "$tarball" ]; then
-      echo "Citus's source is not at $tarball: set CITUS_SOURCE to the folder that holds citus-$CITUS_VERSION.tar.gz" >&2
-      exit 1
-    fi
-    EXTRA_PACKAGES="libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev" \
+    local tarball source_dir
+    tarball=$(vendored_source citus "citus-$CITUS_VERSION.tar.gz" "$CITUS_URL" "$CITUS_SHA256") || exit 1
+    source_dir=$(dirname "$tarball")
+    EXTRA_PACKAGES="patch libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev" \
       conv_install_packages
     echo "== building Citus $CITUS_VERSION for PostgreSQL $server_version in $cache (about 3 minutes)"
     $SUDO rm -rf "$cache"
     $SUDO mkdir -p "$cache"
     $SUDO tar xzf "$tarball" -C "$cache" --strip-components=1
     # PostgreSQL 15.20 declares have_createdb_privilege(), which Citus 13.2.2
-    # also defines; the vendored patch makes Citus use the server's
+    # also defines: the vendored patch (or, with a downloaded source, the same
+    # one-line change) makes Citus rename its own copy
     if grep -q 'have_createdb_privilege' "$("$PG_CONFIG" --includedir-server)/commands/dbcommands.h"; then
-      (cd "$cache" && $SUDO patch -s -p1 <"$source_dir/pg15.20-compat.patch")
+      if [ -f "$source_dir/pg15.20-compat.patch" ]; then
+        (cd "$cache" && $SUDO patch -s -p1 <"$source_dir/pg15.20-compat.patch")
+      else
+        awk '{ lines[NR] = $0 } END { for (i = 1; i <= NR; i++) {
+            if (lines[i] == "static inline bool" && lines[i + 1] == "have_createdb_privilege(void)")
+              print "#define have_createdb_privilege citus_have_createdb_privilege"
+            print lines[i] } }' "$cache/src/include/pg_version_compat.h" |
+          $SUDO tee "$cache/pg_version_compat.h.new" >/dev/null
+        $SUDO mv "$cache/pg_version_compat.h.new" "$cache/src/include/pg_version_compat.h"
+      fi
     fi
     (cd "$cache" && $SUDO env PG_CONFIG="$PG_CONFIG" ./configure >configure.log 2>&1 &&
       $SUDO nice -n 10 make -s -j"$(nproc)" >make.log 2>&1) || {

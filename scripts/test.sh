@@ -17,11 +17,16 @@
 #   9. Citus (test/citus, scripts/citus.sh): a coordinator and two workers
 #      with the guard; Citus is built from its vendored source in the
 #      background while 1-8 run (cached for the next run)
-#  10. PostgreSQL 17 and 18, each in a Debian chroot (scripts/chroot.sh):
-#      the build, both pg_regress suites and the TAP tests; the chroots are
-#      made (or found in the cache) in the background while 1-9 run
+#  10. PostgreSQL 14, 16, 17, 18 and 19, each in a Debian chroot
+#      (scripts/chroot.sh: 17 from trixie, 18 from sid, 19 from experimental;
+#      14 and 16 built from their release sources in a bookworm): the build
+#      with -Werror, both pg_regress suites and the TAP tests; the chroots are
+#      made (or found in the cache) in the background while 1-9 run, in two
+#      lanes: the archive's majors (network-bound) and the source builds
+#      (CPU-bound, at nice 10)
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 #        PG_MAJORS=15 bash scripts/test.sh    (only this machine's 15)
+#        PG_MAJORS="15 14" bash scripts/test.sh   (a subset of 14 15 16 17 18 19)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian's nodejs and npm for the Sequelize test, unless a node is here already
@@ -30,11 +35,17 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 # what Citus's build needs (scripts/citus.sh), installed now: the build
 # itself runs in the background, where apt would meet the other installs
-EXTRA_PACKAGES="${EXTRA_PACKAGES:-} libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev"
+EXTRA_PACKAGES="${EXTRA_PACKAGES:-} patch libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev"
 # The majors to test: 15 on this machine, the others in chroots (made with
 # mmdebstrap, installed now for the same reason).
 # PG_MAJORS=15 runs this machine's alone, for quick local work.
-PG_MAJORS=${PG_MAJORS:-15 17 18}
+PG_MAJORS=${PG_MAJORS:-14 15 16 17 18 19}
+for major in $PG_MAJORS; do
+  case $major in
+    14|15|16|17|18|19) ;;
+    *) echo "test.sh: PG_MAJORS: $major is not a tested major (14 to 19)" >&2; exit 2 ;;
+  esac
+done
 [ "$PG_MAJORS" != 15 ] && EXTRA_PACKAGES+=" mmdebstrap"
 . scripts/setup.sh
 . scripts/count_regress.sh
@@ -49,10 +60,12 @@ summary=
 $SUDO make -s -C test/ext install PG_CONFIG="$PG_CONFIG" >/dev/null
 tapdir=
 citus_pid=
-chroot_pid=
+archive_pid=
+source_pid=
 cleanup() {
   [ -n "$citus_pid" ] && kill "$citus_pid" 2>/dev/null || true
-  [ -n "$chroot_pid" ] && kill "$chroot_pid" 2>/dev/null || true
+  [ -n "$archive_pid" ] && kill "$archive_pid" 2>/dev/null || true
+  [ -n "$source_pid" ] && kill "$source_pid" 2>/dev/null || true
   $SUDO make -s -C test/ext uninstall PG_CONFIG="$PG_CONFIG" >/dev/null 2>&1 || true
   [ -n "$tapdir" ] && rm -rf "$tapdir"
 }
@@ -64,14 +77,34 @@ mkdir -p output
 bash scripts/citus.sh build >output/citus-build.log 2>&1 &
 citus_pid=$!
 # and the other majors' chroots (scripts/chroot.sh caches them), made in
-# the background as well: mmdebstrap mostly waits on Debian's archive
-chroot_pid=
-other_majors=()
-for major in $PG_MAJORS; do [ "$major" != "$PG_MAJOR" ] && other_majors+=("$major"); done
-if [ ${#other_majors[@]} -gt 0 ]; then
-  (for major in "${other_majors[@]}"; do bash scripts/chroot.sh "$major" true || true; done) \
-    >output/chroot-prepare.log 2>&1 &
-  chroot_pid=$!
+# the background as well, in two lanes: the majors from Debian's archive
+# (mmdebstrap mostly waits on the network) and the majors built from source
+# (mostly the CPU, at nice 10 so that the tests here come first)
+archive_majors=()
+source_majors=()
+for major in $PG_MAJORS; do
+  case $major in
+    "$PG_MAJOR") ;;
+    14|16) source_majors+=("$major") ;;
+    *) archive_majors+=("$major") ;;
+  esac
+done
+prepare_lane() {
+  local major
+  for major in "$@"; do
+    echo "== preparing PostgreSQL $major"
+    bash scripts/chroot.sh "$major" true || echo "== preparing PostgreSQL $major FAILED"
+  done
+}
+archive_pid=
+source_pid=
+if [ ${#archive_majors[@]} -gt 0 ]; then
+  prepare_lane "${archive_majors[@]}" >output/chroot-prepare-archive.log 2>&1 &
+  archive_pid=$!
+fi
+if [ ${#source_majors[@]} -gt 0 ]; then
+  prepare_lane "${source_majors[@]}" >output/chroot-prepare-source.log 2>&1 &
+  source_pid=$!
 fi
 
 # A script that is one test: passes or fails as a whole, its log shown.
@@ -184,18 +217,14 @@ citus_failed=${citus_failed:-0}
 [ "$citus_ok" = 0 ] && [ "$citus_failed" = 0 ] && citus_failed=1
 failed=$((failed + citus_failed))
 
-# The other majors Debian ships, each in its own cached chroot made from
-# Debian's archive (scripts/chroot.sh: PostgreSQL 17 from trixie, 18 from
-# sid): built warning-free, both pg_regress suites and the TAP tests.
-if [ -n "$chroot_pid" ]; then
-  wait "$chroot_pid" || true
-  chroot_pid=
-  grep -E '^== (creating|chroot created|using the cached)' output/chroot-prepare.log || true
-fi
-for major in $PG_MAJORS; do
-  [ "$major" = "$PG_MAJOR" ] && continue
+summary="PostgreSQL $PG_MAJOR (this machine, everything above): $passed passed, $failed failed"$'\n'
+
+# The other majors, each in its own cached chroot (scripts/chroot.sh): built
+# warning-free, both pg_regress suites and the TAP tests; the archive's
+# majors first, while the source builds may still be running.
+test_major() {
+  local major=$1 chroot_log=output/chroot-$1.log counts
   echo "== PostgreSQL $major (chroot)"
-  chroot_log=output/chroot-$major.log
   if bash scripts/chroot.sh "$major" >"$chroot_log" 2>&1; then :; else status=1; fi
   cat "$chroot_log"
   counts=$(sed -n "s/^pg_conventions (PostgreSQL $major): \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p" "$chroot_log")
@@ -203,9 +232,20 @@ for major in $PG_MAJORS; do
   passed=$((passed + ${counts% *}))
   failed=$((failed + ${counts#* }))
   summary+="PostgreSQL $major: ${counts% *} passed, ${counts#* } failed"$'\n'
+}
+for lane in archive source; do
+  if [ "$lane" = archive ]; then pid=$archive_pid; majors=("${archive_majors[@]}")
+  else pid=$source_pid; majors=("${source_majors[@]}"); fi
+  [ ${#majors[@]} -gt 0 ] || continue
+  wait "$pid" || true
+  if [ "$lane" = archive ]; then archive_pid=; else source_pid=; fi
+  grep -E '^== (preparing|creating|chroot created|using the cached|.*built and installed|.*: (the vendored|downloaded|no vendored))' \
+    "output/chroot-prepare-$lane.log" || true
+  for major in "${majors[@]}"; do test_major "$major"; done
 done
 
 echo
-printf '%s' "$summary"
+# one line per major, in order, then the total
+printf '%s' "$summary" | sort -t ' ' -k2,2n
 echo "pg_conventions: $passed passed, $failed failed"
 exit $status

@@ -3,7 +3,7 @@
  * compat.h
  *		Every PostgreSQL version guard of pg_conventions, in one place.
  *
- * PostgreSQL 15 is the tested target; the guards below keep 13 to 18
+ * Tested on 14, 15, 16, 17, 18 and 19 (scripts/test.sh); 13 is kept
  * compiling.  Code elsewhere uses only the names defined here.
  *
  *-------------------------------------------------------------------------
@@ -153,6 +153,121 @@ extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 #define CONV_GENERATED_STORED(con) ((con)->generated_kind == ATTRIBUTE_GENERATED_STORED)
 #else
 #define CONV_GENERATED_STORED(con) true
+#endif
+
+/* A whole-query timer for the executor: asked for before ExecutorStart and
+ * made by the executor since 19 (query_instr, an instr_time total); made
+ * after ExecutorStart before (totaltime, seconds after InstrEndLoop), as
+ * pg_stat_statements does. */
+#if PG_VERSION_NUM >= 190000
+#define CONV_QUERY_TIMER_BEFORE_START(qd) ((qd)->query_instr_options |= INSTRUMENT_TIMER)
+#define CONV_QUERY_TIMER_AFTER_START(qd) ((void) 0)
+#define CONV_QUERY_TIME_MS(qd, ms) \
+	do { if ((qd)->query_instr) (ms) = INSTR_TIME_GET_MILLISEC((qd)->query_instr->total); } while (0)
+#else
+#define CONV_QUERY_TIMER_BEFORE_START(qd) ((void) 0)
+#define CONV_QUERY_TIMER_AFTER_START(qd) \
+	do { \
+		if ((qd)->totaltime == NULL) \
+		{ \
+			MemoryContext conv_old_ = MemoryContextSwitchTo((qd)->estate->es_query_cxt); \
+			(qd)->totaltime = InstrAlloc(1, INSTRUMENT_TIMER, false); \
+			MemoryContextSwitchTo(conv_old_); \
+		} \
+	} while (0)
+#define CONV_QUERY_TIME_MS(qd, ms) \
+	do { if ((qd)->totaltime) { InstrEndLoop((qd)->totaltime); (ms) = (qd)->totaltime->total * 1000.0; } } while (0)
+#endif
+
+/* A shared hash table's size: one figure since 19, initial and maximum before. */
+#if PG_VERSION_NUM >= 190000
+#define CONV_SHMEM_INIT_HASH(name, size, info, flags) ShmemInitHash((name), (size), (info), (flags))
+#else
+#define CONV_SHMEM_INIT_HASH(name, size, info, flags) ShmemInitHash((name), (size), (size), (info), (flags))
+#endif
+
+/* pg_plan_query() takes the EXPLAIN state of the caller since 19. */
+#if PG_VERSION_NUM >= 190000
+#define CONV_PLAN_QUERY(q, text, opts, params) pg_plan_query((q), (text), (opts), (params), NULL)
+#else
+#define CONV_PLAN_QUERY(q, text, opts, params) pg_plan_query((q), (text), (opts), (params))
+#endif
+
+/* DomainHasConstraints() also says whether one is volatile since 19. */
+#if PG_VERSION_NUM >= 190000
+#define CONV_DOMAIN_HAS_CONSTRAINTS(type) DomainHasConstraints((type), NULL)
+#else
+#define CONV_DOMAIN_HAS_CONSTRAINTS(type) DomainHasConstraints(type)
+#endif
+
+/* table_beginscan() takes the caller's scan options since 19. */
+#if PG_VERSION_NUM >= 190000
+#define CONV_TABLE_BEGINSCAN(rel, snap) table_beginscan((rel), (snap), 0, NULL, SO_NONE)
+#else
+#define CONV_TABLE_BEGINSCAN(rel, snap) table_beginscan((rel), (snap), 0, NULL)
+#endif
+
+/*
+ * CLUSTER is one of the forms of REPACK since 19 (RepackStmt, whose
+ * relation is a VacuumRelation); ClusterStmt before.
+ */
+#if PG_VERSION_NUM >= 190000
+#define CONV_T_CLUSTER T_RepackStmt
+#define CONV_CLUSTER_RELATION(stmt) \
+	(((RepackStmt *) (stmt))->relation ? ((RepackStmt *) (stmt))->relation->relation : NULL)
+#define CONV_CLUSTER_VERB(stmt) \
+	(((RepackStmt *) (stmt))->command == REPACK_COMMAND_CLUSTER ? "CLUSTER" : \
+	 ((RepackStmt *) (stmt))->command == REPACK_COMMAND_VACUUMFULL ? "VACUUM FULL" : "REPACK")
+#else
+#define CONV_T_CLUSTER T_ClusterStmt
+#define CONV_CLUSTER_RELATION(stmt) (((ClusterStmt *) (stmt))->relation)
+#define CONV_CLUSTER_VERB(stmt) "CLUSTER"
+#endif
+
+/*
+ * The range-table indexes of a plan's result relations: a bitmapset since
+ * 19, a list before.  CONV_RESULT_RELATIONS gives a list on every major.
+ */
+#if PG_VERSION_NUM >= 190000
+#include "nodes/bitmapset.h"
+#include "nodes/pg_list.h"
+#define CONV_RESULT_RELATIONS(plan) conv_bms_to_list((plan)->resultRelationRelids)
+static inline List *
+conv_bms_to_list(Bitmapset *set)
+{
+	List	   *result = NIL;
+	int			i = -1;
+
+	while ((i = bms_next_member(set, i)) >= 0)
+		result = lappend_int(result, i);
+	return result;
+}
+#else
+#define CONV_RESULT_RELATIONS(plan) ((plan)->resultRelations)
+#endif
+
+/*
+ * The planner hook that sees a table's indexes: get_relation_info_hook
+ * until 18, build_simple_rel_hook (called just after get_relation_info)
+ * since 19.  Declare the hook with CONV_REL_INFO_HOOK_PARAMS; inside it,
+ * conv_relid and conv_inhparent say which table it is.
+ */
+#if PG_VERSION_NUM >= 190000
+#include "optimizer/pathnode.h"
+#define CONV_REL_INFO_HOOK build_simple_rel_hook
+#define conv_rel_info_hook_type build_simple_rel_hook_type
+#define CONV_REL_INFO_HOOK_PARAMS PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte
+#define CONV_REL_INFO_HOOK_ARGS root, rel, rte
+#define CONV_REL_INFO_RELID (rte->rtekind == RTE_RELATION ? rte->relid : InvalidOid)
+#define CONV_REL_INFO_INHPARENT (rte->inh)
+#else
+#include "optimizer/plancat.h"
+#define CONV_REL_INFO_HOOK get_relation_info_hook
+#define conv_rel_info_hook_type get_relation_info_hook_type
+#define CONV_REL_INFO_HOOK_PARAMS PlannerInfo *root, Oid relationObjectId, bool inhparent, RelOptInfo *rel
+#define CONV_REL_INFO_HOOK_ARGS root, relationObjectId, inhparent, rel
+#define CONV_REL_INFO_RELID relationObjectId
+#define CONV_REL_INFO_INHPARENT inhparent
 #endif
 
 #endif							/* PG_CONVENTIONS_COMPAT_H */

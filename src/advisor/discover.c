@@ -489,7 +489,7 @@ adv_discover_item(WorkItem *w)
 	{
 		foreach(lc, w->queries)
 		{
-			PlannedStmt *ps = pg_plan_query(copyObject(lfirst_node(Query, lc)), w->sql,
+			PlannedStmt *ps = CONV_PLAN_QUERY(copyObject(lfirst_node(Query, lc)), w->sql,
 											CURSOR_OPT_PARALLEL_OK, generic);
 
 			CONV_CHECK_PLAN_PERMISSIONS(ps);
@@ -509,7 +509,7 @@ adv_discover_item(WorkItem *w)
 		w->relids = lappend_oid(w->relids, ((AdvTable *) lfirst(lc))->relid);
 	if (generic != NULL)
 		foreach(lc, w->queries)
-			w->base += pg_plan_query(copyObject(lfirst_node(Query, lc)), w->sql,
+			w->base += CONV_PLAN_QUERY(copyObject(lfirst_node(Query, lc)), w->sql,
 									 CURSOR_OPT_PARALLEL_OK, w->params)->planTree->total_cost;
 	w->current = w->base;
 }

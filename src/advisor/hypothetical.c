@@ -20,6 +20,7 @@
 
 #include "access/amapi.h"
 #include "access/gin.h"
+#include "access/htup_details.h"
 #include "access/nbtree.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_statistic.h"
@@ -41,7 +42,7 @@
 #define GIN_BYTES_PER_ITEM 3.0
 
 static List *injecting = NIL;	/* Candidate * */
-static get_relation_info_hook_type prev_get_relation_info = NULL;
+static conv_rel_info_hook_type prev_rel_info_hook = NULL;
 
 /*
  * Bytes per index tuple of these columns on a page: the tuple (its header
@@ -215,7 +216,7 @@ static IndexOptInfo *
 hypothetical_index(RelOptInfo *rel, Candidate *c)
 {
 	IndexOptInfo *info = makeNode(IndexOptInfo);
-	IndexAmRoutine *am = GetIndexAmRoutineByAmId(c->amoid, false);
+	const IndexAmRoutine *am = GetIndexAmRoutineByAmId(c->amoid, false);
 	bool		ordered = c->amoid == BTREE_AM_OID;
 	int			n = c->ncols;
 	int			nkeys = c->nkeys;
@@ -284,13 +285,14 @@ hypothetical_index(RelOptInfo *rel, Candidate *c)
 }
 
 static void
-adv_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *rel)
+adv_rel_info_hook(CONV_REL_INFO_HOOK_PARAMS)
 {
+	Oid			relid = CONV_REL_INFO_RELID;
 	ListCell   *lc;
 
-	if (prev_get_relation_info)
-		prev_get_relation_info(root, relid, inhparent, rel);
-	if (inhparent)
+	if (prev_rel_info_hook)
+		prev_rel_info_hook(CONV_REL_INFO_HOOK_ARGS);
+	if (CONV_REL_INFO_INHPARENT || !OidIsValid(relid))
 		return;
 	foreach(lc, injecting)
 	{
@@ -304,8 +306,8 @@ adv_get_relation_info(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *
 void
 adv_hypothetical_init(void)
 {
-	prev_get_relation_info = get_relation_info_hook;
-	get_relation_info_hook = adv_get_relation_info;
+	prev_rel_info_hook = CONV_REL_INFO_HOOK;
+	CONV_REL_INFO_HOOK = adv_rel_info_hook;
 }
 
 /* ---- write cost ---- */
@@ -477,7 +479,7 @@ plan_item(WorkItem *w, List *candidates)
 	{
 		foreach(lc, w->queries)
 		{
-			PlannedStmt *ps = pg_plan_query(copyObject(lfirst_node(Query, lc)), w->sql,
+			PlannedStmt *ps = CONV_PLAN_QUERY(copyObject(lfirst_node(Query, lc)), w->sql,
 											CURSOR_OPT_PARALLEL_OK, w->params);
 
 			total += ps->planTree->total_cost;

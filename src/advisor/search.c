@@ -33,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 #define MIN_GAIN 0.01			/* of the cost left, for a unit to be kept */
 

@@ -77,7 +77,7 @@ conv_load_exemptions(void)
 
 	rel = table_open(relid, AccessShareLock);
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
-	scan = table_beginscan(rel, snapshot, 0, NULL);
+	scan = CONV_TABLE_BEGINSCAN(rel, snapshot);
 	slot = table_slot_create(rel, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{

@@ -13,6 +13,7 @@
  */
 #include "pg_conventions.h"
 
+#include "access/htup_details.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"

@@ -23,6 +23,7 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(conventions_violations);
 PG_FUNCTION_INFO_V1(conventions_rules);

@@ -1035,6 +1035,7 @@ missing_row_cmp(const MissingRow *x, const MissingRow *y)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
+#include "utils/tuplestore.h"
 
 static Datum
 name_datum_in(NameData *n, const char *s)

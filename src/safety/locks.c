@@ -164,8 +164,8 @@ statement_locks(Node *stmt)
 			foreach(lc, ((TruncateStmt *) stmt)->relations)
 				request(&requests, lookup(lfirst(lc)), AccessExclusiveLock);
 			break;
-		case T_ClusterStmt:
-			request(&requests, lookup(((ClusterStmt *) stmt)->relation), AccessExclusiveLock);
+		case CONV_T_CLUSTER:
+			request(&requests, lookup(CONV_CLUSTER_RELATION(stmt)), AccessExclusiveLock);
 			break;
 		case T_VacuumStmt:
 			if (conv_option_true(((VacuumStmt *) stmt)->options, "full"))
@@ -269,7 +269,7 @@ batched_sql(const ConvStatementInfo *s, const ConvSafetyTable *t, CmdType op)
 	if (where < 0 || conv_keyword_offset(text, 0, "returning", true) >= 0 ||
 		conv_keyword_offset(text, 0, op == CMD_UPDATE ? "from" : "using", true) >= 0 ||
 		conv_keyword_offset(text, 0, "with", true) >= 0 ||
-		rt_fetch(linitial_int(plan->resultRelations), plan->rtable)->alias != NULL)
+		rt_fetch(linitial_int(CONV_RESULT_RELATIONS(plan)), plan->rtable)->alias != NULL)
 		return NULL;
 	head = pnstrdup(text, where);
 	for (int n = strlen(head); n > 0 && scanner_isspace(head[n - 1]); n--)
@@ -328,7 +328,7 @@ conv_rule_backfill_under_lock(const ConvStatementInfo *s, List **violations)
 	if (IsA(top, ModifyTable) && outerPlan(top) != NULL)
 		top = outerPlan(top);
 	rows = top->plan_rows;
-	foreach(lc, plan->resultRelations)
+	foreach(lc, CONV_RESULT_RELATIONS(plan))
 	{
 		Oid			relid = rt_fetch(lfirst_int(lc), plan->rtable)->relid;
 		LOCKMODE	held = write_blocking_lock_held(relid);

@@ -22,6 +22,7 @@
  */
 #include "pg_conventions.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_am.h"
@@ -65,7 +66,7 @@ coercion_rewrites(Node *expr, AttrNumber varattno)
 		{
 			CoerceToDomain *d = (CoerceToDomain *) expr;
 
-			if (DomainHasConstraints(d->resulttype))
+			if (CONV_DOMAIN_HAS_CONSTRAINTS(d->resulttype))
 				return true;
 			expr = (Node *) d->arg;
 		}
@@ -388,9 +389,9 @@ conv_rule_table_rewrite(const ConvStatementInfo *s, List **violations)
 							 "VACUUM FULL", violations);
 		}
 	}
-	else if (IsA(s->stmt, ClusterStmt) && ((ClusterStmt *) s->stmt)->relation != NULL)
-		copy_command(s, RangeVarGetRelid(((ClusterStmt *) s->stmt)->relation, NoLock, true),
-					 "CLUSTER", violations);
+	else if (nodeTag(s->stmt) == CONV_T_CLUSTER && CONV_CLUSTER_RELATION(s->stmt) != NULL)
+		copy_command(s, RangeVarGetRelid(CONV_CLUSTER_RELATION(s->stmt), NoLock, true),
+					 CONV_CLUSTER_VERB(s->stmt), violations);
 }
 
 /*

@@ -175,7 +175,7 @@ conv_check_statement_safety(Node *parsetree, const char *source, int location)
 		case T_ReindexStmt:
 		case T_RenameStmt:
 		case T_VacuumStmt:
-		case T_ClusterStmt:
+		case CONV_T_CLUSTER:
 		case T_CreateStmt:
 		case T_CreateTrigStmt:
 		case T_TruncateStmt:
@@ -210,7 +210,7 @@ conv_check_dml_safety(PlannedStmt *plan, const char *source)
 {
 	ConvStatementInfo info;
 
-	if (!ddl_seen || exempt_now() || plan->resultRelations == NIL)
+	if (!ddl_seen || exempt_now() || CONV_RESULT_RELATIONS(plan) == NIL)
 		return;
 	info.stmt = (Node *) plan;
 	info.source = source;

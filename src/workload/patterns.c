@@ -169,13 +169,13 @@ conv_patterns_shmem_startup(struct LWLock *lock)
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(uint64);
 	info.entrysize = sizeof(ClientStream);
-	pat_clients = ShmemInitHash("pg_conventions query pattern clients",
-								PAT_CLIENTS, PAT_CLIENTS, &info, HASH_ELEM | HASH_BLOBS);
+	pat_clients = CONV_SHMEM_INIT_HASH("pg_conventions query pattern clients",
+									   PAT_CLIENTS, &info, HASH_ELEM | HASH_BLOBS);
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(FindingKey);
 	info.entrysize = sizeof(FindingEntry);
-	pat_findings = ShmemInitHash("pg_conventions query pattern findings",
-								 PAT_FINDINGS, PAT_FINDINGS, &info, HASH_ELEM | HASH_BLOBS);
+	pat_findings = CONV_SHMEM_INIT_HASH("pg_conventions query pattern findings",
+										PAT_FINDINGS, &info, HASH_ELEM | HASH_BLOBS);
 }
 
 /* The finding of that key, made (the least recently seen making room) if new. */

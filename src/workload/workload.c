@@ -50,6 +50,7 @@
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/instrument.h"
@@ -69,6 +70,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(conventions_workload);
 PG_FUNCTION_INFO_V1(conventions_workload_reset);
@@ -173,9 +175,8 @@ workload_shmem_startup(void)
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(WorkloadKey);
 	info.entrysize = sizeof(WorkloadEntry);
-	wl_hash = ShmemInitHash("pg_conventions workload statements",
-							capture_max_statements, capture_max_statements,
-							&info, HASH_ELEM | HASH_BLOBS);
+	wl_hash = CONV_SHMEM_INIT_HASH("pg_conventions workload statements",
+								   capture_max_statements, &info, HASH_ELEM | HASH_BLOBS);
 	conv_patterns_shmem_startup(&(GetNamedLWLockTranche("pg_conventions"))[1].lock);
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -634,11 +635,7 @@ capture(QueryDesc *qd)
 	e.values = hash_combine64(constants, values);
 	e.relid = relid;
 	e.rows = qd->estate ? (int64) qd->estate->es_processed : 0;
-	if (qd->totaltime)
-	{
-		InstrEndLoop(qd->totaltime);
-		e.time_ms = qd->totaltime->total * 1000.0;
-	}
+	CONV_QUERY_TIME_MS(qd, e.time_ms);
 	e.end = GetCurrentTimestamp();
 	e.limit = -1;
 	if (top && IsA(top, LimitState))
@@ -661,20 +658,16 @@ workload_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	sampled = conv_capture_sample_rate > 0 && wl_hash != NULL && nesting_level == 0 &&
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !IsParallelWorker() &&
 		queryDesc->plannedstmt->commandType != CMD_UTILITY && period_sampled();
+	/* time the executor, as pg_stat_statements does, unless it already does */
+	if (sampled && nsampled_open < WL_OPEN_MAX)
+		CONV_QUERY_TIMER_BEFORE_START(queryDesc);
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 	if (sampled && nsampled_open < WL_OPEN_MAX)
 	{
-		/* time the executor, as pg_stat_statements does, unless it already does */
-		if (queryDesc->totaltime == NULL)
-		{
-			MemoryContext old = MemoryContextSwitchTo(queryDesc->estate->es_query_cxt);
-
-			queryDesc->totaltime = InstrAlloc(1, INSTRUMENT_TIMER, false);
-			MemoryContextSwitchTo(old);
-		}
+		CONV_QUERY_TIMER_AFTER_START(queryDesc);
 		sampled_open[nsampled_open++] = queryDesc;
 	}
 }

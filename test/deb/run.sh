@@ -11,14 +11,15 @@
 #      pg_regress suites through pg_buildext installcheck) against it;
 #   4. removes the package, and puts back the extension that scripts/setup.sh
 #      installed with make install (the same files), for the tests after it.
-# As root (or with sudo).  Needs debhelper, postgresql-server-dev-all,
-# dpkg-dev and fakeroot, which it installs when missing.
+# As root (or with sudo).  Needs build-essential (dpkg-checkbuilddeps asks for
+# it), debhelper, postgresql-server-dev-all, dpkg-dev and fakeroot, which it
+# installs when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SUDO=
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 missing=()
-for p in debhelper postgresql-server-dev-all dpkg-dev fakeroot; do
+for p in build-essential debhelper postgresql-server-dev-all dpkg-dev fakeroot; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
