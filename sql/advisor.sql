@@ -88,7 +88,11 @@ CREATE FUNCTION bump() RETURNS bigint LANGUAGE sql VOLATILE AS
 SELECT count(*) >= 0 AS planned FROM conventions.suggest_indexes('SELECT * FROM users WHERE id = bump()');
 SELECT count(*) AS calls FROM calls;
 
--- every suggestion executed, then asked again: nothing left to suggest
+-- every suggestion executed, then asked again: nothing left to suggest.
+-- From PostgreSQL 19 on, reading a page can mark it all-visible, which makes
+-- an index-only scan cheaper without a VACUUM: there the covering variant of
+-- the partial index chosen first still saves 7 % of its tiny cost, and is
+-- suggested (expected/advisor_1.out).
 SELECT fix_sql FROM conventions.suggest_indexes('SELECT * FROM users WHERE role = $1 AND status = $2')
 UNION ALL
 SELECT fix_sql FROM conventions.suggest_indexes(

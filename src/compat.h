@@ -34,9 +34,46 @@
 	pstmt, queryString, context, params, queryEnv, dest, qc
 #endif
 
-/* MarkGUCPrefixReserved replaced EmitWarningsOnPlaceholders in 15. */
+/*
+ * MarkGUCPrefixReserved replaced EmitWarningsOnPlaceholders in 15.  On 14 a
+ * misspelt pg_conventions.* setting stays a placeholder (with a WARNING when
+ * the library loads) instead of being refused.
+ */
 #if PG_VERSION_NUM < 150000
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/*
+ * Shared memory is requested from shmem_request_hook since 15; on 14 a
+ * library preloaded by the postmaster requests it in _PG_init itself.
+ */
+#if PG_VERSION_NUM >= 150000
+#define CONV_INSTALL_SHMEM_REQUEST(prev, fn) \
+	do { (prev) = shmem_request_hook; shmem_request_hook = (fn); } while (0)
+#else
+typedef void (*shmem_request_hook_type) (void);
+#define CONV_INSTALL_SHMEM_REQUEST(prev, fn) do { (prev) = NULL; (fn)(); } while (0)
+#endif
+
+/* Parse analysis with fixed or inferred parameter types (renamed in 15). */
+#if PG_VERSION_NUM >= 150000
+#define CONV_PARSE_ANALYZE_FIXED(stmt, sql, types, n) \
+	parse_analyze_fixedparams((stmt), (sql), (types), (n), NULL)
+#define CONV_PARSE_ANALYZE_VAR(stmt, sql, types, n) \
+	parse_analyze_varparams((stmt), (sql), (types), (n), NULL)
+#else
+#define CONV_PARSE_ANALYZE_FIXED(stmt, sql, types, n) \
+	parse_analyze((stmt), (sql), (types), (n), NULL)
+#define CONV_PARSE_ANALYZE_VAR(stmt, sql, types, n) \
+	parse_analyze_varparams((stmt), (sql), (types), (n))
+#endif
+
+/* strtoi64() since 15; the shared library suffix in pg_config.h since 15. */
+#if PG_VERSION_NUM < 150000
+#define strtoi64(str, end, base) ((int64) strtoll((str), (end), (base)))
+#endif
+#ifndef DLSUFFIX
+#define DLSUFFIX ".so"
 #endif
 
 /* EnableQueryId() and the query jumble moved from utils/ to nodes/ in 16. */
@@ -269,5 +306,65 @@ conv_bms_to_list(Bitmapset *set)
 #define CONV_REL_INFO_RELID relationObjectId
 #define CONV_REL_INFO_INHPARENT inhparent
 #endif
+
+/*
+ * A database's statistics reset time: 0 until the first reset since 15; on
+ * 14 the statistics collector sets it when it creates the database's entry,
+ * so "never reset" cannot be told from "reset".
+ */
+#define CONV_STATS_RESET_TIME_KNOWN (PG_VERSION_NUM >= 150000)
+
+/*
+ * A table's update and delete counters in the cumulative statistics; the
+ * shared hash is probed directly from 15 on.
+ */
+#if PG_VERSION_NUM >= 150000
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/pgstat_internal.h"
+#else
+#include "pgstat.h"
+#endif
+/*
+ * Adds a table's update and delete counters to *updates and *deletes, from
+ * the shared statistics (from 15 on, a lookup in the shared hash, without
+ * building a snapshot of every relation's statistics; before, the
+ * snapshot's entry).
+ */
+static inline void
+conv_read_table_counters(Oid relid, int64 *updates, int64 *deletes)
+{
+#if PG_VERSION_NUM >= 150000
+	PgStat_HashKey key;
+	PgStatShared_HashEntry *p;
+
+	memset(&key, 0, sizeof(key));
+	key.kind = PGSTAT_KIND_RELATION;
+	key.dboid = MyDatabaseId;
+	CONV_PGSTAT_KEY_SET_OBJECT(key, relid);
+	p = dshash_find(pgStatLocal.shared_hash, &key, false);
+	if (p == NULL)
+		return;
+	if (!p->dropped)
+	{
+		PgStatShared_Relation *shared = dsa_get_address(pgStatLocal.dsa, p->body);
+
+		LWLockAcquire(&shared->header.lock, LW_SHARED);
+		*updates += shared->stats.tuples_updated;
+		*deletes += shared->stats.tuples_deleted;
+		LWLockRelease(&shared->header.lock);
+	}
+	dshash_release_lock(pgStatLocal.shared_hash, p);
+#else
+	PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(relid);
+
+	if (stat != NULL)
+	{
+		*updates += stat->tuples_updated;
+		*deletes += stat->tuples_deleted;
+	}
+#endif
+}
+
 
 #endif							/* PG_CONVENTIONS_COMPAT_H */

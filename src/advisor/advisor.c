@@ -106,10 +106,10 @@ analyse_query(const char *sql, Oid *types, int ntypes)
 						CreateCommandName(stmt->stmt)),
 				 errhint("Pass one SELECT, UPDATE or DELETE statement.")));
 	if (types != NULL)
-		query = parse_analyze_fixedparams(stmt, sql, types, ntypes, NULL);
+		query = CONV_PARSE_ANALYZE_FIXED(stmt, sql, types, ntypes);
 	else
 	{
-		query = parse_analyze_varparams(stmt, sql, &types, &ntypes, NULL);
+		query = CONV_PARSE_ANALYZE_VAR(stmt, sql, &types, &ntypes);
 		for (int i = 0; i < ntypes; i++)
 			if (!OidIsValid(types[i]) || types[i] == UNKNOWNOID)
 				ereport(ERROR,

@@ -42,7 +42,9 @@ subcommand_shapes_nothing(AlterTableType subtype)
 		case AT_ResetRelOptions:
 		case AT_ReplaceRelOptions:
 		case AT_SetTableSpace:
+#ifdef CONV_HAS_SET_ACCESS_METHOD
 		case AT_SetAccessMethod:
+#endif
 		case AT_SetLogged:
 		case AT_SetUnLogged:
 		case AT_EnableTrig:

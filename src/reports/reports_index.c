@@ -42,9 +42,6 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
-#if PG_VERSION_NUM >= 150000
-#include "utils/pgstat_internal.h"
-#endif
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -791,47 +788,6 @@ table_size(RelEntry *rel, int64 *nrows, bool *rows_known, int64 *size)
 }
 
 /*
- * Adds a table's update and delete counters to *updates and *deletes, from
- * the shared statistics (from 15 on, a lookup in the shared hash, without
- * building a snapshot of every relation's statistics; before, the
- * snapshot's entry).
- */
-static void
-read_counters(Oid relid, int64 *updates, int64 *deletes)
-{
-#if PG_VERSION_NUM >= 150000
-	PgStat_HashKey key;
-	PgStatShared_HashEntry *p;
-
-	memset(&key, 0, sizeof(key));
-	key.kind = PGSTAT_KIND_RELATION;
-	key.dboid = MyDatabaseId;
-	CONV_PGSTAT_KEY_SET_OBJECT(key, relid);
-	p = dshash_find(pgStatLocal.shared_hash, &key, false);
-	if (p == NULL)
-		return;
-	if (!p->dropped)
-	{
-		PgStatShared_Relation *shared = dsa_get_address(pgStatLocal.dsa, p->body);
-
-		LWLockAcquire(&shared->header.lock, LW_SHARED);
-		*updates += shared->stats.tuples_updated;
-		*deletes += shared->stats.tuples_deleted;
-		LWLockRelease(&shared->header.lock);
-	}
-	dshash_release_lock(pgStatLocal.shared_hash, p);
-#else
-	PgStat_StatTabEntry *stat = pgstat_fetch_stat_tabentry(relid);
-
-	if (stat != NULL)
-	{
-		*updates += stat->tuples_updated;
-		*deletes += stat->tuples_deleted;
-	}
-#endif
-}
-
-/*
  * Updates and deletes on a referenced table (summed over its leaves, if
  * partitioned), read once per table.
  */
@@ -848,10 +804,10 @@ write_activity(RelEntry *ref, int64 *updates, int64 *deletes)
 			ListCell   *lc;
 
 			foreach(lc, find_all_inheritors(ref->relid, NoLock, NULL))
-				read_counters(lfirst_oid(lc), &ref->updates, &ref->deletes);
+				conv_read_table_counters(lfirst_oid(lc), &ref->updates, &ref->deletes);
 		}
 		else
-			read_counters(ref->relid, &ref->updates, &ref->deletes);
+			conv_read_table_counters(ref->relid, &ref->updates, &ref->deletes);
 		ref->activity_read = true;
 	}
 	*updates = ref->updates;
@@ -1390,9 +1346,11 @@ unused_rows(ConvTable *table, ReturnSetInfo *rsinfo)
 		if (stat != NULL && stat->numscans > 0)
 			continue;
 		unused_row(table, index, since,
-				   since != 0 ?
+				   since == 0 ?
+				   "no scan on this server since its statistics began (they were never reset); a replica counts its own scans, so check it there too before dropping" :
+				   CONV_STATS_RESET_TIME_KNOWN ?
 				   "no scan on this server since the statistics were reset; a replica counts its own scans, so check it there too before dropping" :
-				   "no scan on this server since its statistics began (they were never reset); a replica counts its own scans, so check it there too before dropping",
+				   "no scan on this server since its statistics began or were last reset; a replica counts its own scans, so check it there too before dropping",
 				   rsinfo);
 	}
 }

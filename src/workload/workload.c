@@ -754,8 +754,7 @@ conv_workload_init(void)
 							1000, 10, 100000,
 							PGC_POSTMASTER, 0,
 							NULL, NULL, NULL);
-	prev_shmem_request = shmem_request_hook;
-	shmem_request_hook = workload_shmem_request;
+	CONV_INSTALL_SHMEM_REQUEST(prev_shmem_request, workload_shmem_request);
 	prev_shmem_startup = shmem_startup_hook;
 	shmem_startup_hook = workload_shmem_startup;
 	prev_ExecutorStart = ExecutorStart_hook;
