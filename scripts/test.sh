@@ -13,7 +13,8 @@
 #      from package-lock.json), against a cluster with the guard preloaded
 #   7. the migration corpus judged by squawk and by the guard (test/squawk)
 #   8. the Debian package (test/deb/run.sh): dpkg-buildpackage, dpkg -i, the
-#      demo and the package's autopkgtest against it
+#      demo and the package's autopkgtest against it; and the checked download
+#      of the release sources a clone without ../shared needs (test/vendored)
 #   9. Citus (test/citus, scripts/citus.sh): a coordinator and two workers
 #      with the guard; Citus is built from its vendored source in the
 #      background while 1-8 run (cached for the next run)
@@ -196,6 +197,17 @@ failed=$((failed + ${seq_fail:-0}))
 # guard against a real server; fails when the guard's verdict is wrong.
 echo "== migration corpus: pg_conventions and squawk"
 run_one squawk_corpus test/squawk/run_in_cluster.sh
+
+# The release sources' fallback (scripts/vendored.sh): a clone without
+# ../shared downloads Citus and PostgreSQL 14 and 16 and checks their SHA-256.
+echo "== vendored sources: the checked download of a clone without ../shared"
+vlog=output/vendored.log
+if bash test/vendored/run.sh >"$vlog" 2>&1; then v_ok=1; else v_ok=0; status=1; fi
+cat "$vlog"
+v_fail=$(grep -cE '^not ok [0-9]+' "$vlog" || true)
+[ "$v_ok" = 0 ] && [ "$v_fail" = 0 ] && v_fail=1
+passed=$((passed + $(grep -cE '^ok [0-9]+' "$vlog" || true)))
+failed=$((failed + v_fail))
 
 # The Debian package: built with dpkg-buildpackage, installed, the demo and
 # its autopkgtest (pg_buildext installcheck) run against it, removed again.

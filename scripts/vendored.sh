@@ -8,8 +8,10 @@
 #
 # which prints the path of FILE and says on stderr where it came from:
 #   1. $VENDOR_DIR/SUBDIR/FILE, when VENDOR_DIR is set;
-#   2. ../shared/vendor/SUBDIR/FILE next to the repository;
-#   3. /var/cache/pg_conventions/downloads/FILE, downloaded from URL (curl,
+#   2. ../shared/vendor/SUBDIR/FILE next to the repository (PGC_VENDOR_SIBLING=0
+#      skips it: test/vendored/run.sh tests the download this way);
+#   3. $PGC_DOWNLOAD_CACHE/FILE (default /var/cache/pg_conventions/downloads),
+#      downloaded from URL (curl,
 #      installed when missing) and kept only when its SHA-256 is
 #      DOWNLOAD_SHA256 (default SHA256: the vendored file is that release).
 #      A DOWNLOAD_SHA256 of the form "url:ADDRESS" reads the checksum from
@@ -20,11 +22,12 @@
 
 vendored_source() {
   local subdir=$1 file=$2 url=$3 sum=$4 download_sum=${5:-$4} d path want got
-  local repo cache=/var/cache/pg_conventions/downloads
+  local repo cache=${PGC_DOWNLOAD_CACHE:-/var/cache/pg_conventions/downloads} sibling=
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  [ "${PGC_VENDOR_SIBLING:-1}" = 0 ] || sibling=$(dirname "$repo")/shared/vendor/$subdir
   local sudo=
   [ "$(id -u)" -ne 0 ] && sudo=sudo
-  for d in ${VENDOR_DIR:+"$VENDOR_DIR/$subdir"} "$(dirname "$repo")/shared/vendor/$subdir"; do
+  for d in ${VENDOR_DIR:+"$VENDOR_DIR/$subdir"} ${sibling:+"$sibling"}; do
     path=$d/$file
     [ -f "$path" ] || continue
     got=$(sha256sum "$path" | awk '{ print $1 }')
