@@ -264,7 +264,7 @@ unmount_under "$DIR"   # left by a run that was killed outright
 if ! command -v mmdebstrap >/dev/null 2>&1; then
   echo "== installing mmdebstrap"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap </dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=600 -y -qq mmdebstrap </dev/null
 fi
 
 # Run $2 by bash in the chroot $1, from $BUILD_DIR, in private mount, PID and

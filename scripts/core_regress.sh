@@ -99,7 +99,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${missing[*]}"
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+  apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" </dev/null
 fi
 PG_REGRESS=$(dirname "$(dirname "$($PG_CONFIG --pgxs)")")/test/regress/pg_regress
 SERVER_VERSION=$(dpkg-query -W -f='${Version}' postgresql-$PG_MAJOR)

@@ -48,39 +48,36 @@ for major in $PG_MAJORS; do
   esac
 done
 [ "$PG_MAJORS" != 15 ] && EXTRA_PACKAGES+=" mmdebstrap"
-. scripts/setup.sh
+CONV_SETUP_DEFINE_ONLY=1 . scripts/setup.sh
 . scripts/count_regress.sh
-
-passed=0
-failed=0
-status=0
-summary=
-
-# A test-only extension (test/ext) for the "DDL from extension scripts" test,
-# installed for this run and removed afterwards.
-$SUDO make -s -C test/ext install PG_CONFIG="$PG_CONFIG" >/dev/null
+conv_install_packages
+mkdir -p output
 tapdir=
 citus_pid=
 archive_pid=
 source_pid=
+# a background lane, and the chroot.sh it runs (whose traps unmount)
+stop_lane() {
+  local pid=$1 children
+  [ -n "$pid" ] || return 0
+  children=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+  kill -TERM "$pid" 2>/dev/null || true
+  [ -n "$children" ] && kill -TERM $children 2>/dev/null || true
+}
 cleanup() {
   [ -n "$citus_pid" ] && kill "$citus_pid" 2>/dev/null || true
-  [ -n "$archive_pid" ] && kill "$archive_pid" 2>/dev/null || true
-  [ -n "$source_pid" ] && kill "$source_pid" 2>/dev/null || true
+  stop_lane "$archive_pid"
+  stop_lane "$source_pid"
   $SUDO make -s -C test/ext uninstall PG_CONFIG="$PG_CONFIG" >/dev/null 2>&1 || true
   [ -n "$tapdir" ] && rm -rf "$tapdir"
 }
 trap cleanup EXIT
 
-# Citus, for the scale-out test near the end: built (or, from the cache,
-# installed) while the other tests run
-mkdir -p output
-bash scripts/citus.sh build >output/citus-build.log 2>&1 &
-citus_pid=$!
-# and the other majors' chroots (scripts/chroot.sh caches them), made in
-# the background as well, in two lanes: the majors from Debian's archive
-# (mmdebstrap mostly waits on the network) and the majors built from source
-# (mostly the CPU, at nice 10 so that the tests here come first)
+# The other majors' chroots (scripts/chroot.sh caches them), made in the
+# background from the start (before the build here), in two lanes: the
+# majors from Debian's archive (mmdebstrap mostly waits on the network) and
+# the majors built from source (mostly the CPU, at nice 10 so that the tests
+# here come first)
 archive_majors=()
 source_majors=()
 for major in $PG_MAJORS; do
@@ -90,15 +87,17 @@ for major in $PG_MAJORS; do
     *) archive_majors+=("$major") ;;
   esac
 done
+# each major's chroot, when ready, leaves output/prepared-MAJOR: its tests
+# start then, while the lane goes on with the next
+rm -f output/prepared-*
 prepare_lane() {
   local major
   for major in "$@"; do
     echo "== preparing PostgreSQL $major"
     bash scripts/chroot.sh "$major" true || echo "== preparing PostgreSQL $major FAILED"
+    touch "output/prepared-$major"
   done
 }
-archive_pid=
-source_pid=
 if [ ${#archive_majors[@]} -gt 0 ]; then
   prepare_lane "${archive_majors[@]}" >output/chroot-prepare-archive.log 2>&1 &
   archive_pid=$!
@@ -108,6 +107,22 @@ if [ ${#source_majors[@]} -gt 0 ]; then
   source_pid=$!
 fi
 
+conv_build_install
+
+passed=0
+failed=0
+status=0
+summary=
+
+# A test-only extension (test/ext) for the "DDL from extension scripts" test,
+# installed for this run and removed afterwards.
+$SUDO make -s -C test/ext install PG_CONFIG="$PG_CONFIG" >/dev/null
+
+# Citus, for the scale-out test near the end: built (or, from the cache,
+# installed) while the other tests run
+mkdir -p output
+bash scripts/citus.sh build >output/citus-build.log 2>&1 &
+citus_pid=$!
 # A script that is one test: passes or fails as a whole, its log shown.
 run_one() {
   local name=$1 script=$2
@@ -247,16 +262,33 @@ test_major() {
   failed=$((failed + ${counts#* }))
   summary+="PostgreSQL $major: ${counts% *} passed, ${counts#* } failed"$'\n'
 }
-for lane in archive source; do
-  if [ "$lane" = archive ]; then pid=$archive_pid; majors=("${archive_majors[@]}")
-  else pid=$source_pid; majors=("${source_majors[@]}"); fi
-  [ ${#majors[@]} -gt 0 ] || continue
-  wait "$pid" || true
-  if [ "$lane" = archive ]; then archive_pid=; else source_pid=; fi
-  grep -E '^== (preparing|creating|chroot created|using the cached|.*built and installed|.*: (the vendored|downloaded|no vendored))' \
-    "output/chroot-prepare-$lane.log" || true
-  for major in "${majors[@]}"; do test_major "$major"; done
+# the majors in the order their chroots become ready (the archive's first),
+# each as soon as its lane has made it
+pending=("${archive_majors[@]}" "${source_majors[@]}")
+while [ ${#pending[@]} -gt 0 ]; do
+  next=
+  for major in "${pending[@]}"; do
+    [ -f "output/prepared-$major" ] && { next=$major; break; }
+  done
+  if [ -z "$next" ]; then
+    # a lane that ended without making its chroot: test it anyway (it fails)
+    lanes_alive=0
+    for pid in $archive_pid $source_pid; do kill -0 "$pid" 2>/dev/null && lanes_alive=1; done
+    if [ "$lanes_alive" = 0 ]; then next=${pending[0]}; else sleep 2; continue; fi
+  fi
+  rest=()
+  for major in "${pending[@]}"; do [ "$major" != "$next" ] && rest+=("$major"); done
+  pending=("${rest[@]}")
+  test_major "$next"
 done
+for lane in archive source; do
+  [ -f "output/chroot-prepare-$lane.log" ] || continue
+  grep -E '^== (preparing|creating|chroot created|.*built and installed|.*: (the vendored|downloaded|no vendored))' \
+    "output/chroot-prepare-$lane.log" || true
+done
+wait || true
+archive_pid=
+source_pid=
 
 echo
 # one line per major, in order, then the total

@@ -47,7 +47,7 @@ vendored_source() {
   fi
   if ! command -v curl >/dev/null 2>&1; then
     echo "== installing curl to download $file" >&2
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends \
       curl ca-certificates </dev/null >&2 || return 1
   fi
   $sudo mkdir -p "$cache"

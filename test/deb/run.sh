@@ -24,7 +24,7 @@ for p in build-essential debhelper postgresql-server-dev-all dpkg-dev fakeroot; 
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${missing[*]}"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends \
     "${missing[@]}" </dev/null >/dev/null
 fi
 

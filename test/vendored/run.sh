@@ -12,7 +12,7 @@ missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3-minimal)
 command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 if [ ${#missing[@]} -gt 0 ]; then
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends \
     "${missing[@]}" </dev/null >/dev/null
 fi
 . scripts/vendored.sh
