@@ -57,13 +57,28 @@ CREATE INDEX ON user_accounts (created_at);
 \echo :LAST_ERROR_SQLSTATE
 CREATE INDEX user_accounts_updated_at ON user_accounts (updated_at);
 CREATE INDEX user_accounts_lower ON user_accounts (lower(display_name), created_at);
--- CREATE INDEX CONCURRENTLY is judged in its last transaction; rejected, it
--- leaves an invalid index behind, as any failed CREATE INDEX CONCURRENTLY does
+-- CREATE INDEX CONCURRENTLY: its name is settled by the statement, so it is
+-- judged before the build and a rejected one leaves no INVALID index
+-- behind; named or not (then PostgreSQL's own name), IF NOT EXISTS, any
+-- form: the HINT is the statement with the conventional name
 CREATE INDEX CONCURRENTLY user_accounts_concurrently ON user_accounts (created_at);
-SELECT indisvalid FROM pg_index WHERE indexrelid = 'nam.user_accounts_concurrently'::regclass;
-DROP INDEX user_accounts_concurrently;
+CREATE INDEX CONCURRENTLY ON user_accounts USING btree (created_at DESC) WHERE created_at IS NOT NULL;
+CREATE  INDEX  CONCURRENTLY IF NOT EXISTS "UserAccountsBy"
+  ON nam.user_accounts (lower(display_name)) INCLUDE (id) ;
+SELECT count(*) AS left_behind FROM pg_class WHERE relnamespace = 'nam'::regnamespace
+   AND relkind = 'i' AND (relname LIKE 'user_accounts_c%' OR relname = 'UserAccountsBy');
+-- the HINT runs as it is
 CREATE INDEX CONCURRENTLY idx_user_accounts_created_at ON user_accounts (created_at);
 DROP INDEX idx_user_accounts_created_at;
+-- under the sequelize profile, Sequelize's own names (<table>_<columns>)
+-- pass, before the build and in the catalog; other names do not
+SET pg_conventions.profile = sequelize;
+CREATE INDEX CONCURRENTLY user_accounts_created_at ON user_accounts (created_at);
+CREATE INDEX user_accounts_updated_at_created_at ON user_accounts (updated_at, created_at);
+CREATE INDEX CONCURRENTLY user_accounts_by_date ON user_accounts (updated_at);
+CREATE INDEX user_accounts_lower ON user_accounts (lower(display_name));
+DROP INDEX user_accounts_created_at, user_accounts_updated_at_created_at;
+RESET pg_conventions.profile;
 -- disabled, warning-only, exempted
 SET pg_conventions.disabled_rules = 'index_naming, migration_safety';
 CREATE INDEX accounts_by_update ON user_accounts (updated_at);

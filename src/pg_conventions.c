@@ -227,7 +227,7 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 	if (kind == CONV_STMT_SUSPEND)
 	{
 		suspended_index = InvalidOid;
-		conv_precheck_concurrent(pstmt->utilityStmt);
+		conv_precheck_concurrent(pstmt->utilityStmt, queryString);
 	}
 	else if (kind == CONV_STMT_COLLECT)
 		conv_remember_before(pstmt->utilityStmt);

@@ -316,6 +316,7 @@ extern ConvToken *conv_sql_tokens(const char *sql, int *ntokens);
 extern bool conv_token_is(const ConvToken *t, const char *keyword);
 extern char *conv_normalize_query(const char *sql);
 extern bool conv_shape_key(const char *sql, int len, uint64 *key, uint64 *constants);
+extern char *conv_name_index_in_statement(const char *sql, bool named, const char *name);
 
 /* ---- touched objects (collector.c) ---- */
 
@@ -548,7 +549,7 @@ extern List *conv_check_table(Oid relid, Oid ignore_index);
 extern List *conv_remember_before(Node *parsetree);
 extern void conv_remember_unchanged(Node *parsetree);
 extern void conv_remember_before_index(Oid relid, Oid new_index);
-extern void conv_precheck_concurrent(Node *parsetree);
+extern void conv_precheck_concurrent(Node *parsetree, const char *sql);
 extern List *conv_check_tables(List *relids, Oid ignore_index);
 extern void conv_report_violations(List *violations);
 extern const char *conv_severity_name(const ConvViolation *v);
@@ -581,6 +582,9 @@ extern void conv_rule_timestamptz_only(ConvTable *table, List **violations);
 extern void conv_rule_soft_delete_column(ConvTable *table, List **violations);
 extern void conv_rule_snake_case_names(ConvTable *table, List **violations);
 extern void conv_rule_index_naming(ConvTable *table, List **violations);
+extern char *conv_check_index_name(ConvTable *table, const ConvIndex *index, List **violations);
+/* statement.c: the index a CREATE INDEX is about to build */
+extern ConvIndex *conv_statement_index(IndexStmt *stmt, Oid relid, bool *named);
 extern void conv_rule_foreign_key_type(ConvTable *table, List **violations);
 extern void conv_rule_redundant_index(ConvTable *table, List **violations);
 extern void conv_rule_low_cardinality_index(ConvTable *table, List **violations);

@@ -20,6 +20,7 @@
 #include "lib/stringinfo.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
+#include "utils/builtins.h"
 
 /* What kind of token starts at `p`: a constant, a $n parameter, or other. */
 static char
@@ -319,4 +320,56 @@ conv_shape_key(const char *sql, int len, uint64 *key, uint64 *constants)
 	*key = hash_bytes_extended((const unsigned char *) skel, ns, 4);
 	*constants = hash_bytes_extended((const unsigned char *) cut, nc, 0);
 	return true;
+}
+
+/*
+ * The text of a CREATE INDEX statement with its index named `name`: the
+ * name after INDEX [CONCURRENTLY] [IF NOT EXISTS] replaced, or put there
+ * when the statement names none.  The first CREATE ... INDEX of `sql` is
+ * taken (CREATE INDEX CONCURRENTLY runs only alone in its query string).
+ * NULL when the text is not such a statement.
+ */
+char *
+conv_name_index_in_statement(const char *sql, bool named, const char *name)
+{
+	int			n;
+	ConvToken  *t = conv_sql_tokens(sql, &n);
+	int			i = 0;
+	int			start = -1;
+	int			at;
+	int			end;
+	StringInfoData out;
+
+	while (i < n && !conv_token_is(&t[i], "create"))
+		i++;
+	start = i < n ? t[i].start : -1;
+	while (i < n && !conv_token_is(&t[i], "index") && t[i].tok != ';')
+		i++;
+	if (start < 0 || i >= n || !conv_token_is(&t[i], "index"))
+		return NULL;
+	if (i + 1 < n && conv_token_is(&t[i + 1], "concurrently"))
+		i++;
+	if (i + 3 < n && conv_token_is(&t[i + 1], "if") && conv_token_is(&t[i + 2], "not") &&
+		conv_token_is(&t[i + 3], "exists"))
+		i += 3;
+	if (named && (i + 1 >= n || conv_token_is(&t[i + 1], "on")))
+		return NULL;
+	if (!named && (i + 1 >= n || !conv_token_is(&t[i + 1], "on")))
+		return NULL;
+	/* the statement ends at its ';' or with the text */
+	end = t[n - 1].end;
+	for (int j = i; j < n; j++)
+		if (t[j].tok == ';' && t[j].depth == 0)
+		{
+			end = j > 0 ? t[j - 1].end : t[j].start;
+			break;
+		}
+	initStringInfo(&out);
+	at = named ? t[i + 1].start : t[i].end;
+	appendBinaryStringInfo(&out, sql + start, at - start);
+	appendStringInfo(&out, named ? "%s" : " %s", quote_identifier(name));
+	at = named ? t[i + 1].end : t[i].end;
+	appendBinaryStringInfo(&out, sql + at, end - at);
+	appendStringInfoChar(&out, ';');
+	return out.data;
 }

@@ -353,17 +353,60 @@ conv_run_deferred_checks(void)
 }
 
 /*
+ * What CREATE INDEX CONCURRENTLY settles before it builds: under enforce,
+ * a name that breaks index_naming is rejected before the build, which would
+ * otherwise end in the rejection and leave an INVALID index behind.  The
+ * HINT is the statement itself with the conventional name.  (The index's
+ * other verdicts need the built index; they come in its last transaction.)
+ */
+static void
+precheck_index_name(IndexStmt *stmt, const char *sql)
+{
+	Oid			relid;
+	ConvTable  *table;
+	ConvIndex  *index;
+	bool		named;
+	List	   *violations = NIL;
+	char	   *conventional;
+	char	   *fix;
+
+	if (!comparing() || conv_rule_disabled(CONV_RULE_INDEX_NAMING) ||
+		strcmp(conv_rule_severity(conv_rule_at(CONV_RULE_INDEX_NAMING)), "error") != 0)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || !conv_table_in_scope(relid) ||
+		(table = conv_table_load(relid)) == NULL)
+		return;
+	index = conv_statement_index(stmt, relid, &named);
+	conventional = conv_check_index_name(table, index, &violations);
+	if (conventional == NULL)
+		return;
+	conv_apply_exemptions(violations, conv_load_exemptions());
+	fix = sql ? conv_name_index_in_statement(sql, named, conventional) : NULL;
+	if (fix != NULL)
+		((ConvViolation *) linitial(violations))->fix_sql = fix;
+	conv_report_violations(violations);
+}
+
+/*
  * A statement that commits internally cannot be judged at its commits.
  * DROP INDEX CONCURRENTLY is judged before it runs, on the state it would
- * leave: the table without that index, against the table as it is.  (CREATE
- * INDEX CONCURRENTLY is judged in its last transaction; see collector.c.)
+ * leave: the table without that index, against the table as it is.  CREATE
+ * INDEX CONCURRENTLY is judged in its last transaction (see collector.c),
+ * its name before it starts (precheck_index_name).  `sql` is the
+ * statement's text, or NULL.
  */
 void
-conv_precheck_concurrent(Node *parsetree)
+conv_precheck_concurrent(Node *parsetree, const char *sql)
 {
 	DropStmt   *stmt = (DropStmt *) parsetree;
 	ListCell   *lc;
 
+	if (IsA(parsetree, IndexStmt))
+	{
+		precheck_index_name((IndexStmt *) parsetree, sql);
+		return;
+	}
 	if (!IsA(parsetree, DropStmt) || stmt->removeType != OBJECT_INDEX)
 		return;
 	foreach(lc, stmt->objects)

@@ -132,7 +132,7 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 					conv_record_table(lfirst_oid(lc));
 		}
 		else if (kind == CONV_STMT_SUSPEND)
-			conv_precheck_concurrent(trigdata->parsetree);
+			conv_precheck_concurrent(trigdata->parsetree, debug_query_string);
 	}
 	else
 		ereport(ERROR,

@@ -18,7 +18,9 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
 #include "commands/tablecmds.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
@@ -492,4 +494,60 @@ conv_statement_unchanged_tables(Node *parsetree)
 		}
 	}
 	return relids;
+}
+
+/*
+ * The index a CREATE INDEX statement is about to build, as the rules see an
+ * index: its name (PostgreSQL's choice when the statement gives none,
+ * <table>_<columns>_idx, made the same way) and its key columns, 0 for an
+ * expression.  *named says whether the statement names it.
+ */
+ConvIndex *
+conv_statement_index(IndexStmt *stmt, Oid relid, bool *named)
+{
+	ConvIndex  *index = palloc0(sizeof(ConvIndex));
+	ListCell   *lc;
+	int			i = 0;
+
+	index->indexrelid = InvalidOid;
+	index->relam = InvalidOid;
+	index->nkeyatts = Min(list_length(stmt->indexParams), INDEX_MAX_KEYS);
+	index->natts = index->nkeyatts;
+	index->keys = palloc0(Max(index->natts, 1) * sizeof(AttrNumber));
+	foreach(lc, stmt->indexParams)
+	{
+		IndexElem  *elem = lfirst(lc);
+
+		if (i >= index->nkeyatts)
+			break;
+		index->keys[i++] = elem->name ? get_attnum(relid, elem->name) : 0;
+		if (index->keys[i - 1] == InvalidAttrNumber)
+			index->keys[i - 1] = 0;
+	}
+	*named = stmt->idxname != NULL;
+	if (*named)
+		index->name = pstrdup(stmt->idxname);
+	else
+	{
+		/* the column names joined with '_', cut where they pass NAMEDATALEN */
+		StringInfoData cols;
+
+		initStringInfo(&cols);
+		foreach(lc, list_concat_copy(stmt->indexParams, stmt->indexIncludingParams))
+		{
+			IndexElem  *elem = lfirst(lc);
+
+			if (cols.len >= NAMEDATALEN)
+				break;
+			appendStringInfo(&cols, "%s%s", cols.len > 0 ? "_" : "",
+							 elem->indexcolname ? elem->indexcolname :
+							 elem->name ? elem->name : "expr");
+		}
+		if (cols.len > NAMEDATALEN)
+			cols.len = NAMEDATALEN;
+		cols.data[cols.len] = '\0';
+		index->name = ChooseRelationName(get_rel_name(relid), cols.data, "idx",
+										 get_rel_namespace(relid), false);
+	}
+	return index;
 }

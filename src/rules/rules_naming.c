@@ -11,6 +11,8 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -193,8 +195,80 @@ conv_rule_snake_case_names(ConvTable *table, List **violations)
 }
 
 /*
+ * The name Sequelize gives an index it creates (addIndex, a model's
+ * indexes) unless told one: <table>_<field>_<field>..., which PostgreSQL
+ * truncates to NAMEDATALEN - 1 bytes.  Sequelize underscores the whole (a
+ * camelCase field becomes snake_case); a snake_case schema's names are
+ * already so.
+ */
+static bool
+sequelize_index_name(const ConvIndex *index, const char *relname, const char *const *colnames)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, relname);
+	for (int i = 0; i < index->nkeyatts; i++)
+	{
+		if (index->keys[i] == 0)
+			return false;		/* an expression: Sequelize makes none */
+		appendStringInfo(&buf, "_%s", colnames[i]);
+	}
+	if (buf.len > NAMEDATALEN - 1)
+		buf.len = pg_mbcliplen(buf.data, buf.len, NAMEDATALEN - 1);
+	return strlen(index->name) == (size_t) buf.len &&
+		strncmp(index->name, buf.data, buf.len) == 0;
+}
+
+/*
+ * One index's name against index_naming: the rule's single test, asked of
+ * every index of a table (conv_rule_index_naming) and of the index a CREATE
+ * INDEX CONCURRENTLY is about to build (conv_precheck_concurrent), so that
+ * enforce rejects a wrong name before the build, not after it.  Returns
+ * the conventional name when the index has another, NULL when it passes.
+ */
+char *
+conv_check_index_name(ConvTable *table, const ConvIndex *index, List **violations)
+{
+	const char *colnames[INDEX_MAX_KEYS];
+	bool		sequelize = conv_profile == CONV_PROFILE_SEQUELIZE;
+	char	   *conventional;
+	ConvViolation *v;
+
+	if (OidIsValid(index->constraint) || index->ispartition ||
+		strncmp(index->name, "idx_", 4) == 0)
+		return NULL;
+	for (int i = 0; i < index->nkeyatts; i++)
+		colnames[i] = conv_index_column_name(index, table->relid, i);
+	if (sequelize && sequelize_index_name(index, table->relname, colnames))
+		return NULL;
+	conventional = conv_choose_index_name(table->nspid, table->relname,
+										  index->nkeyatts, colnames, InvalidOid,
+										  NULL, NULL);
+	v = conv_add_violation(violations, CONV_RULE_INDEX_NAMING, table,
+					   conv_about(RelationRelationId, index->indexrelid, 0, ""),
+					   psprintf("%s.%s", table->nspname, index->name),
+					   psprintf(sequelize ?
+								"index \"%s\" on table \"%s\" is not named idx_<table>_<columns> or <table>_<columns>" :
+								"index \"%s\" on table \"%s\" is not named idx_<table>_<columns>",
+								index->name, table->display_name),
+					   "index names say which table and columns they cover, so plans, "
+					   "migrations and reports read without looking them up.",
+					   psprintf("ALTER INDEX %s.%s RENAME TO %s;",
+								quote_identifier(table->nspname),
+								quote_identifier(index->name),
+								quote_identifier(conventional)));
+	if (sequelize)
+		v->advice = psprintf("In Sequelize, name it: queryInterface.addIndex('%s', [...], { name: '%s' }), "
+							 "or { name: '%s', fields: [...] } in the model's indexes.",
+							 table->relname, conventional, conventional);
+	return conventional;
+}
+
+/*
  * Rule index_naming: an index that backs no constraint is named
- * idx_<table>_<columns> (the idx_ prefix at least).  Indexes PostgreSQL
+ * idx_<table>_<columns> (the idx_ prefix at least); under the sequelize
+ * profile, Sequelize's own <table>_<columns> too.  Indexes PostgreSQL
  * attaches to a partitioned index get their names from PostgreSQL.
  */
 void
@@ -203,29 +277,5 @@ conv_rule_index_naming(ConvTable *table, List **violations)
 	ListCell   *lc;
 
 	foreach(lc, conv_table_indexes(table))
-	{
-		ConvIndex  *index = lfirst(lc);
-		const char *colnames[INDEX_MAX_KEYS];
-		char	   *conventional;
-
-		if (OidIsValid(index->constraint) || index->ispartition ||
-			strncmp(index->name, "idx_", 4) == 0)
-			continue;
-		for (int i = 0; i < index->nkeyatts; i++)
-			colnames[i] = conv_index_column_name(index, table->relid, i);
-		conventional = conv_choose_index_name(table->nspid, table->relname,
-											  index->nkeyatts, colnames, InvalidOid,
-											  NULL, NULL);
-		conv_add_violation(violations, CONV_RULE_INDEX_NAMING, table,
-						   conv_about(RelationRelationId, index->indexrelid, 0, ""),
-						   psprintf("%s.%s", table->nspname, index->name),
-						   psprintf("index \"%s\" on table \"%s\" is not named idx_<table>_<columns>",
-									index->name, table->display_name),
-						   "index names say which table and columns they cover, so plans, "
-						   "migrations and reports read without looking them up.",
-						   psprintf("ALTER INDEX %s.%s RENAME TO %s;",
-									quote_identifier(table->nspname),
-									quote_identifier(index->name),
-									quote_identifier(conventional)));
-	}
+		conv_check_index_name(table, lfirst(lc), violations);
 }
