@@ -118,6 +118,41 @@ SELECT rule, subject FROM conventions.baseline
 SET ROLE conv_app;
 SELECT conventions.baseline_record();
 RESET ROLE;
+-- the guard holds the baseline's debt as old under enforce.  A foreign key
+-- dropped and added back (the only way to change its ON DELETE action) is
+-- the key the baseline accepted: in autocommit (two transactions, where the
+-- second no longer sees the old key), in one transaction, under another
+-- name, and renamed.  A key the baseline never saw is new.
+SET pg_conventions.mode = off;
+CREATE TABLE lg.comments (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(),
+  user_id uuid CONSTRAINT comments_user_id_fkey REFERENCES lg.users);
+SELECT conventions.baseline_record() AS recorded;
+SELECT subject FROM conventions.baseline
+ WHERE table_name = 'lg.comments'::regclass ORDER BY 1;
+SET pg_conventions.mode = enforce;
+ALTER TABLE lg.comments DROP CONSTRAINT comments_user_id_fkey;
+ALTER TABLE lg.comments ADD CONSTRAINT comments_user_id_fkey
+  FOREIGN KEY (user_id) REFERENCES lg.users ON DELETE CASCADE;
+BEGIN;
+ALTER TABLE lg.comments DROP CONSTRAINT comments_user_id_fkey;
+ALTER TABLE lg.comments ADD CONSTRAINT fk_comments_user
+  FOREIGN KEY (user_id) REFERENCES lg.users ON DELETE SET NULL;
+COMMIT;
+ALTER TABLE lg.comments RENAME CONSTRAINT fk_comments_user TO comments_author_fkey;
+ALTER TABLE lg.comments ADD COLUMN editor_id uuid REFERENCES lg.users;
+SELECT conname, confdeltype FROM pg_constraint
+ WHERE conrelid = 'lg.comments'::regclass AND contype = 'f' ORDER BY 1;
+-- with the baseline's row gone, the same re-added key is new again
+DELETE FROM conventions.baseline WHERE table_name = 'lg.comments'::regclass;
+BEGIN;
+ALTER TABLE lg.comments DROP CONSTRAINT comments_author_fkey;
+COMMIT;
+ALTER TABLE lg.comments ADD CONSTRAINT comments_author_fkey
+  FOREIGN KEY (user_id) REFERENCES lg.users;
+SET pg_conventions.mode = off;
+DROP TABLE lg.comments;
+SET pg_conventions.mode = warn;
 -- a dropped table's rows go with it
 DROP TABLE lg.legacy_renamed;
 SELECT count(*) AS orphans FROM conventions.baseline b

@@ -46,6 +46,24 @@ ALTER EXTENSION pg_conventions UPDATE;
 SELECT index_columns, method, include_columns
   FROM conventions.suggest_indexes('SELECT id FROM upgrade_lookup WHERE code = $1');
 DROP TABLE upgrade_lookup;
+-- from 0.10, whose baseline named a foreign key by its constraint: the
+-- update says which key each row is about (columns and referenced table),
+-- as violations() now does; a row of a key that is gone stays as it was
+DROP EXTENSION pg_conventions;
+CREATE EXTENSION pg_conventions VERSION '0.10';
+CREATE TABLE upgrade_ref (id int PRIMARY KEY);
+CREATE TABLE upgrade_fk (id int PRIMARY KEY, ref_id bigint CONSTRAINT "upgrade fk" REFERENCES upgrade_ref);
+INSERT INTO conventions.baseline (rule, table_name, subject) VALUES
+  ('foreign_key_index', 'upgrade_fk', 'constraint upgrade fk'),
+  ('foreign_key_type', 'upgrade_fk', 'constraint upgrade fk column ref_id'),
+  ('foreign_key_index', 'upgrade_fk', 'constraint upgrade_fk_gone'),
+  ('primary_key_type', 'upgrade_fk', 'constraint upgrade_fk_pkey');
+ALTER EXTENSION pg_conventions UPDATE;
+SELECT rule, subject FROM conventions.baseline ORDER BY 1, 2;
+SELECT rule, subject, baselined_at IS NOT NULL AS baselined FROM conventions.violations()
+ WHERE table_name = 'upgrade_fk'::regclass AND rule LIKE 'foreign_key%' ORDER BY 1, 2;
+DELETE FROM conventions.baseline;
+DROP TABLE upgrade_fk, upgrade_ref;
 -- a fresh CREATE EXTENSION (which runs 0.1 and the update) has exactly the same objects
 DROP EXTENSION pg_conventions;
 CREATE EXTENSION pg_conventions;

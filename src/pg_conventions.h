@@ -572,6 +572,20 @@ extern ConvViolation *conv_add_violation_on(List **violations, int rule_index,
 extern bool conv_about_equal(const ConvAbout *a, const ConvAbout *b);
 extern char *conv_violation_subject(const ConvViolation *v);
 
+/* ---- the recorded old debt (baseline.c) ---- */
+
+typedef struct ConvBaselineRow
+{
+	Oid			relid;
+	char	   *rule;
+	char	   *subject;
+	Datum		recorded_at;
+} ConvBaselineRow;
+
+extern List *conv_load_baseline(void);
+extern const ConvBaselineRow *conv_baseline_find(List *baseline, const ConvViolation *v,
+												 const char *subject);
+
 /* ---- rules (rules_table.c, rules_fk.c) ---- */
 
 extern void conv_rule_require_primary_key(ConvTable *table, List **violations);

@@ -239,12 +239,18 @@ conv_remember_before_index(Oid relid, Oid new_index)
  * Old debt: a violation the table had before the transaction changed it,
  * or one about the name of a schema that already held a table before the
  * transaction (a schema is judged with its tables, so a new schema, or one
- * that only now gets its first table, is judged as new).
+ * that only now gets its first table, is judged as new); and one the
+ * recorded baseline accepted (conventions.baseline_record()), matched by
+ * what it is about, not by OIDs: a foreign key dropped in one transaction
+ * and added back in the next, or renamed, is the debt it was.  The
+ * baseline is read only when something else would be new.
  */
 static void
 mark_debt(List *violations)
 {
 	ListCell   *lc;
+	List	   *baseline = NIL;
+	bool		baseline_read = false;
 
 	if (!comparing())
 		return;
@@ -256,6 +262,15 @@ mark_debt(List *violations)
 			v->debt = conv_namespace_has_older_table(v->about.objid);
 		else
 			v->debt = conv_before_had(v->relid, v->rule_index, &v->about);
+		if (v->debt || v->exemption != NULL)
+			continue;
+		if (!baseline_read)
+		{
+			baseline = conv_load_baseline();
+			baseline_read = true;
+		}
+		if (baseline != NIL)
+			v->debt = conv_baseline_find(baseline, v, conv_violation_subject(v)) != NULL;
 	}
 }
 

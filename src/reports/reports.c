@@ -18,7 +18,6 @@
 #include "access/tableam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -78,62 +77,6 @@ conv_tables_in_scope(int *count)
 	return tables;
 }
 
-/* One row of conventions.baseline. */
-typedef struct BaselineRow
-{
-	Oid			relid;
-	char	   *rule;
-	char	   *subject;
-	Datum		recorded_at;
-} BaselineRow;
-
-/* The baseline's rows, when the extension has the table (0.7 on). */
-static List *
-load_baseline(void)
-{
-	List	   *rows = NIL;
-	MemoryContext caller = CurrentMemoryContext;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pg_conventions: SPI_connect failed");
-	if (SPI_execute("SELECT table_name::pg_catalog.oid, rule, subject, recorded_at "
-					"FROM conventions.baseline", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "pg_conventions: reading conventions.baseline failed");
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		MemoryContext old = MemoryContextSwitchTo(caller);
-		BaselineRow *row = palloc(sizeof(BaselineRow));
-
-		row->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-		row->rule = SPI_getvalue(tup, desc, 2);
-		row->subject = SPI_getvalue(tup, desc, 3);
-		row->recorded_at = SPI_getbinval(tup, desc, 4, &isnull);
-		rows = lappend(rows, row);
-		MemoryContextSwitchTo(old);
-	}
-	SPI_finish();
-	return rows;
-}
-
-static const BaselineRow *
-in_baseline(List *baseline, const ConvViolation *v, const char *subject)
-{
-	ListCell   *lc;
-
-	foreach(lc, baseline)
-	{
-		const BaselineRow *row = lfirst(lc);
-
-		if (row->relid == v->relid && strcmp(row->rule, v->rule->id) == 0 &&
-			strcmp(row->subject, subject) == 0)
-			return row;
-	}
-	return NULL;
-}
-
 Datum
 conventions_violations(PG_FUNCTION_ARGS)
 {
@@ -155,7 +98,7 @@ conventions_violations(PG_FUNCTION_ARGS)
 				 errmsg("conventions.violations() does not match the pg_conventions library"),
 				 errhint("ALTER EXTENSION pg_conventions UPDATE;")));
 	if (natts == 11)
-		baseline = load_baseline();
+		baseline = conv_load_baseline();
 
 	tables = conv_tables_in_scope(&ntables);
 	for (int i = 0; i < ntables; i++)
@@ -184,7 +127,7 @@ conventions_violations(PG_FUNCTION_ARGS)
 		if (natts == 11)
 		{
 			char	   *subject = conv_violation_subject(v);
-			const BaselineRow *row = in_baseline(baseline, v, subject);
+			const ConvBaselineRow *row = conv_baseline_find(baseline, v, subject);
 
 			values[9] = CStringGetTextDatum(subject);
 			values[10] = row ? row->recorded_at : (Datum) 0;

@@ -14,9 +14,12 @@
  */
 #include "pg_conventions.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_namespace.h"
+#include "utils/array.h"
+#include "utils/syscache.h"
 #include "utils/lsyscache.h"
 
 ConvAbout
@@ -86,18 +89,71 @@ conv_add_violation_on(List **violations, int rule_index, Oid relid,
 }
 
 /*
+ * A foreign key as its rules know it, whatever its name: "foreign key
+ * (user_id) references public.users".  Dropping a key and adding it back
+ * (the only way to change its ON DELETE action), under another name or
+ * not, leaves the same key.
+ */
+static char *
+foreign_key_words(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Form_pg_constraint con;
+	StringInfoData buf;
+	Datum		keys;
+	bool		isnull;
+	ArrayType  *arr;
+	int16	   *attnums;
+	int			n;
+
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	con = (Form_pg_constraint) GETSTRUCT(tup);
+	keys = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
+	if (isnull || con->contype != CONSTRAINT_FOREIGN)
+	{
+		ReleaseSysCache(tup);
+		return NULL;
+	}
+	arr = DatumGetArrayTypeP(keys);
+	n = ARR_DIMS(arr)[0];
+	attnums = (int16 *) ARR_DATA_PTR(arr);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "foreign key (");
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
+						 get_attname(con->conrelid, attnums[i], false));
+	appendStringInfo(&buf, ") references %s.%s",
+					 get_namespace_name(get_rel_namespace(con->confrelid)),
+					 get_rel_name(con->confrelid));
+	ReleaseSysCache(tup);
+	return buf.data;
+}
+
+/*
  * What a violation is about, in words that survive a dump and a restore
  * (where every OID changes) and the table's rename: "column created",
- * "index posts_title", "table (missing created_at)".  The baseline keys its
- * rows by rule, table and this.
+ * "index posts_title", "table (missing created_at)", a foreign key by its
+ * columns and referenced table ("foreign key (user_id) references
+ * public.users") for the foreign-key rules.  The baseline keys its rows by
+ * rule, table and this.
  */
 char *
 conv_violation_subject(const ConvViolation *v)
 {
 	const ConvAbout *a = &v->about;
-	char	   *thing;
+	char	   *thing = NULL;
 
-	if (a->classid == NamespaceRelationId)
+	if (a->classid == ConstraintRelationId &&
+		(v->rule_index == CONV_RULE_FOREIGN_KEY_INDEX ||
+		 v->rule_index == CONV_RULE_FOREIGN_KEY_TYPE))
+		thing = foreign_key_words(a->objid);
+	if (thing != NULL)
+	{
+		if (a->subid != 0)
+			thing = psprintf("%s column %s", thing, get_attname(v->relid, a->subid, true));
+	}
+	else if (a->classid == NamespaceRelationId)
 		thing = psprintf("schema %s", get_namespace_name(a->objid));
 	else if (a->classid == ConstraintRelationId)
 	{
