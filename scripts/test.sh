@@ -10,7 +10,9 @@
 #      pgbench stress with DDL (test/stress), both under enforce
 #   5. the TAP tests in test/tap (PostgreSQL::Test::Cluster)
 #   6. the Sequelize end-to-end test in test/sequelize (node, npm packages
-#      from package-lock.json), against a cluster with the guard preloaded
+#      from package-lock.json), against a cluster with the guard preloaded,
+#      and the tests of the Node client (clients/node) through the real
+#      sequelize-cli
 #   7. the migration corpus judged by squawk and by the guard (test/squawk)
 #   8. the Debian package (test/deb/run.sh): dpkg-buildpackage, dpkg -i, the
 #      demo and the package's autopkgtest against it; and the checked download
@@ -197,16 +199,25 @@ tap_failed=$(grep -cE '^not ok [0-9]+' "$tapdir/prove.log" || true)
 [ "$tap_ok" = 0 ] && [ "$tap_failed" = 0 ] && tap_failed=1
 failed=$((failed + tap_failed))
 
+# A node --test suite against a server with the guard preloaded: its
+# "# pass N" / "# fail N" summary counts.
+run_node_suite() {
+  local name=$1 script=$2 log=output/$1.log ok pass fail
+  if pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions \
+       bash "$script" >"$log" 2>&1; then ok=1; else ok=0; status=1; fi
+  cat "$log"
+  pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+  fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+  [ "$ok" = 0 ] && [ "${fail:-0}" = 0 ] && fail=1
+  passed=$((passed + ${pass:-0}))
+  failed=$((failed + ${fail:-0}))
+}
 echo "== Sequelize end-to-end test"
-seq_log=output/sequelize.log
-if pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions \
-     bash test/sequelize/run.sh >"$seq_log" 2>&1; then seq_ok=1; else seq_ok=0; status=1; fi
-cat "$seq_log"
-seq_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$seq_log" | tail -1)
-seq_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$seq_log" | tail -1)
-[ "$seq_ok" = 0 ] && [ "${seq_fail:-0}" = 0 ] && seq_fail=1
-passed=$((passed + ${seq_pass:-0}))
-failed=$((failed + ${seq_fail:-0}))
+run_node_suite sequelize test/sequelize/run.sh
+# The Node package that shows the guard's diagnostics where Sequelize and
+# node-postgres users look (clients/node), through the real sequelize-cli
+echo "== the Node client (clients/node): node-postgres, Sequelize, sequelize-cli"
+run_node_suite node_client clients/node/test/run.sh
 
 # The migration corpus, judged by squawk (squawk-cli from npm) and by the
 # guard against a real server; fails when the guard's verdict is wrong.
