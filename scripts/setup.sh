@@ -36,9 +36,10 @@ conv_install_packages() {
 }
 
 # Build warning-free (-Werror) and install into the PostgreSQL 15 tree.
+# CONV_CLEANED=1: the caller ran `make clean` already (it empties output/).
 conv_build_install() {
   echo "== building and installing pg_conventions"
-  make -s clean PG_CONFIG="$PG_CONFIG" >/dev/null
+  [ "${CONV_CLEANED:-0}" = 1 ] || make -s clean PG_CONFIG="$PG_CONFIG" >/dev/null
   make -s PG_CONFIG="$PG_CONFIG" COPT=-Werror
   $SUDO make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 }

@@ -53,6 +53,9 @@ done
 CONV_SETUP_DEFINE_ONLY=1 . scripts/setup.sh
 . scripts/count_regress.sh
 conv_install_packages
+# `make clean` empties output/: before the background lanes write there
+make -s clean PG_CONFIG="$PG_CONFIG" >/dev/null
+CONV_CLEANED=1
 mkdir -p output
 tapdir=
 citus_pid=
