@@ -4,15 +4,17 @@ SET pg_conventions.mode = off;
 CREATE SCHEMA rep;
 SET search_path = rep;
 -- The counters this session wrote so far, readable from its next statement:
--- pg_stat_force_next_flush() since PostgreSQL 15; on 14 a session sends its
--- counters when it goes idle 500 ms after its last report, and a reader asks
--- for statistics at most 500 ms old.
+-- pg_stat_force_next_flush() since PostgreSQL 15.  On 14 a session sends its
+-- counters when it goes idle 500 ms after its last report, and a reader
+-- takes a statistics file up to 500 ms old: so it is called twice, the first
+-- call's end sends the counters, the second outwaits any file written
+-- before the collector had them.
 CREATE FUNCTION stats_flush() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF current_setting('server_version_num')::int >= 150000 THEN
     EXECUTE 'SELECT pg_stat_force_next_flush()';
   ELSE
-    PERFORM pg_sleep(0.6);
+    PERFORM pg_sleep(1.0);
   END IF;
 END $$;
 CREATE TABLE users (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -114,6 +116,7 @@ DELETE FROM repw.ref WHERE id > 8;
 UPDATE repw.pref SET id = id WHERE id IN (1, 101);
 DELETE FROM repw.pref WHERE id = 102;
 SELECT rep.stats_flush();
+SELECT rep.stats_flush();
 SELECT table_name, referenced_table, referenced_updates, referenced_deletes
   FROM conventions.missing_fk_indexes() WHERE table_name::text LIKE 'repw.%';
 DROP SCHEMA repw CASCADE;
@@ -199,6 +202,7 @@ CREATE UNIQUE INDEX idx_logins_email_at ON rep.logins (email, at);
 SET enable_seqscan = off;
 SELECT count(*) FROM rep.logins WHERE ip = '10.0.0.1';
 RESET enable_seqscan;
+SELECT rep.stats_flush();
 SELECT rep.stats_flush();
 \c
 SET pg_conventions.mode = off;
