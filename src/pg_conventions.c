@@ -210,7 +210,7 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 		/* the migration-safety rules: before anything is locked */
 		if (context != PROCESS_UTILITY_SUBCOMMAND)
 			conv_check_statement_safety(pstmt->utilityStmt, queryString,
-										pstmt->stmt_location);
+										pstmt->stmt_location, pstmt->stmt_len);
 		kind = conv_classify_statement(pstmt->utilityStmt);
 		conv_safety_note_utility(pstmt->utilityStmt, kind);
 
@@ -224,6 +224,8 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 			kind = CONV_STMT_IGNORE;
 	}
 
+	if (kind != CONV_STMT_IGNORE && context != PROCESS_UTILITY_SUBCOMMAND)
+		conv_findings_note_statement(queryString, pstmt->stmt_location, pstmt->stmt_len);
 	if (kind == CONV_STMT_SUSPEND)
 	{
 		suspended_index = InvalidOid;
@@ -399,6 +401,8 @@ _PG_init(void)
 	conv_define_settings();
 	/* the workload capture: shared memory, so shared_preload_libraries only */
 	conv_workload_init();
+	/* the findings log: shared memory too */
+	conv_findings_init();
 	MarkGUCPrefixReserved("pg_conventions");
 
 	RegisterXactCallback(conv_xact_callback, NULL);

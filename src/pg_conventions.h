@@ -317,6 +317,15 @@ extern bool conv_token_is(const ConvToken *t, const char *keyword);
 extern char *conv_normalize_query(const char *sql);
 extern bool conv_shape_key(const char *sql, int len, uint64 *key, uint64 *constants);
 extern char *conv_name_index_in_statement(const char *sql, bool named, const char *name);
+extern char *conv_statement_at(const char *source, int location, int length);
+
+/* ---- the findings log (findings/findings.c) ---- */
+
+extern void conv_findings_init(void);
+extern void conv_findings_note_statement(const char *source, int location, int length);
+extern void conv_findings_add(const char *verdict, const char *rule, const char *object,
+							  const char *message, const char *detail, const char *hint,
+							  const char *statement);
 
 /* ---- touched objects (collector.c) ---- */
 
@@ -526,6 +535,7 @@ typedef struct ConvStatementInfo
 	Node	   *stmt;			/* parse tree, or a PlannedStmt */
 	const char *source;			/* NULL when not known */
 	int			location;		/* of the statement in source, -1 unknown */
+	int			length;			/* of the statement, 0: the rest of source */
 	bool		in_transaction_block;
 } ConvStatementInfo;
 
@@ -551,7 +561,7 @@ extern void conv_remember_unchanged(Node *parsetree);
 extern void conv_remember_before_index(Oid relid, Oid new_index);
 extern void conv_precheck_concurrent(Node *parsetree, const char *sql);
 extern List *conv_check_tables(List *relids, Oid ignore_index);
-extern void conv_report_violations(List *violations);
+extern void conv_report_violations(List *violations, const char *statement);
 extern const char *conv_severity_name(const ConvViolation *v);
 extern void conv_run_deferred_checks(void);
 
@@ -657,7 +667,7 @@ extern char *conv_type_name_sql(TypeName *type_name);
 
 /* safety.c: the entry points and the sink */
 extern void conv_check_statement_safety(Node *parsetree, const char *source,
-										int location);
+										int location, int length);
 extern void conv_check_dml_safety(PlannedStmt *plan, const char *source);
 extern void conv_safety_note_utility(Node *parsetree, ConvStatementKind kind);
 extern void conv_safety_forget(void);

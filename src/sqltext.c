@@ -373,3 +373,23 @@ conv_name_index_in_statement(const char *sql, bool named, const char *name)
 	appendStringInfoChar(&out, ';');
 	return out.data;
 }
+
+/*
+ * One statement of a query string: from location (-1: the start) for
+ * length bytes (0: the rest), without the white space around it, as
+ * PlannedStmt's stmt_location and stmt_len say.
+ */
+char *
+conv_statement_at(const char *source, int location, int length)
+{
+	const char *start = source + Max(location, 0);
+	int			len = strlen(start);
+
+	if (length > 0 && length < len)
+		len = length;
+	while (len > 0 && isspace((unsigned char) *start))
+		start++, len--;
+	while (len > 0 && (isspace((unsigned char) start[len - 1]) || start[len - 1] == ';'))
+		len--;
+	return pnstrdup(start, len);
+}

@@ -289,9 +289,10 @@ conv_severity_name(const ConvViolation *v)
 }
 
 static void
-emit(int elevel, const ConvViolation *v, int others)
+emit(int elevel, const ConvViolation *v, int others, const char *statement)
 {
 	char	   *detail = psprintf("Rule %s: %s", v->rule->id, v->detail);
+	char	   *hint;
 
 	if (others > 0 && v->rule->check_statement != NULL)
 		detail = psprintf(others == 1 ? "%s The statement has %d more migration hazard." :
@@ -303,12 +304,14 @@ emit(int elevel, const ConvViolation *v, int others)
 		detail = psprintf("%s The transaction has %d more violations of the schema conventions.",
 						  detail, others);
 
+	hint = v->advice ? psprintf("%s\n%s", v->fix_sql, v->advice) : v->fix_sql;
+	conv_findings_add(elevel == ERROR ? "error" : "warning", v->rule->id, v->object,
+					  v->message, detail, hint, statement);
 	ereport(elevel,
 			(errcode(v->rule->sqlstate),
 			 errmsg_internal("%s", v->message),
 			 errdetail_internal("%s", detail),
-			 v->advice ? errhint("%s\n%s", v->fix_sql, v->advice) :
-			 errhint("%s", v->fix_sql)));
+			 errhint("%s", hint)));
 }
 
 /*
@@ -317,7 +320,7 @@ emit(int elevel, const ConvViolation *v, int others)
  * counts the others.
  */
 void
-conv_report_violations(List *violations)
+conv_report_violations(List *violations, const char *statement)
 {
 	const ConvViolation *first_error = NULL;
 	int			nerrors = 0;
@@ -330,12 +333,12 @@ conv_report_violations(List *violations)
 		if (v->exemption != NULL)
 			continue;
 		if (!is_error(v))
-			emit(WARNING, v, 0);
+			emit(WARNING, v, 0, statement);
 		else if (nerrors++ == 0)
 			first_error = v;
 	}
 	if (first_error != NULL)
-		emit(ERROR, first_error, nerrors - 1);
+		emit(ERROR, first_error, nerrors - 1, statement);
 }
 
 /* Pre-commit: judge every table the transaction touched. */
@@ -362,7 +365,7 @@ conv_run_deferred_checks(void)
 	old = MemoryContextSwitchTo(cxt);
 	violations = conv_check_tables(conv_touched_tables(), InvalidOid);
 	mark_debt(violations);
-	conv_report_violations(violations);
+	conv_report_violations(violations, NULL);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 }
@@ -400,7 +403,7 @@ precheck_index_name(IndexStmt *stmt, const char *sql)
 	fix = sql ? conv_name_index_in_statement(sql, named, conventional) : NULL;
 	if (fix != NULL)
 		((ConvViolation *) linitial(violations))->fix_sql = fix;
-	conv_report_violations(violations);
+	conv_report_violations(violations, sql);
 }
 
 /*
@@ -440,6 +443,6 @@ conv_precheck_concurrent(Node *parsetree, const char *sql)
 			remember_table(relid, InvalidOid);
 		violations = conv_check_tables(list_make1_oid(relid), indexoid);
 		mark_debt(violations);
-		conv_report_violations(violations);
+		conv_report_violations(violations, sql);
 	}
 }

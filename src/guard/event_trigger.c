@@ -120,7 +120,7 @@ conventions_guard_event_trigger(PG_FUNCTION_ARGS)
 	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
 	{
 		/* the migration-safety rules: before PostgreSQL takes its lock */
-		conv_check_statement_safety(trigdata->parsetree, debug_query_string, -1);
+		conv_check_statement_safety(trigdata->parsetree, debug_query_string, -1, 0);
 		if (kind == CONV_STMT_COLLECT)
 		{
 			List	   *tables = conv_remember_before(trigdata->parsetree);

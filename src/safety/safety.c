@@ -82,27 +82,36 @@ exempt_now(void)
  * hazard to the server log instead), then WARNING or ERROR.
  */
 static void
-report(List *violations)
+report(List *violations, const ConvStatementInfo *info)
 {
 	List	   *reported = NIL;
 	ListCell   *lc;
+	char	   *statement;
 
 	if (violations == NIL)
 		return;
+	statement = info != NULL && info->source != NULL ?
+		conv_statement_at(info->source, info->location, info->length) : NULL;
 	conv_apply_exemptions(violations, conv_load_exemptions());
 	foreach(lc, violations)
 	{
 		ConvViolation *v = lfirst(lc);
 
 		if (v->exemption == NULL && assured_reason != NULL)
+		{
+			char	   *detail = psprintf("Rule %s: allowed by conventions.safety_assured(), called by role \"%s\": %s",
+										  v->rule->id, assured_by, assured_reason);
+
+			conv_findings_add("assured", v->rule->id, v->object, v->message, detail,
+							  v->fix_sql, statement);
 			ereport(LOG,
 					(errmsg("pg_conventions: %s", v->message),
-					 errdetail("Rule %s: allowed by conventions.safety_assured(), called by role \"%s\": %s",
-							   v->rule->id, assured_by, assured_reason)));
+					 errdetail_internal("%s", detail)));
+		}
 		else
 			reported = lappend(reported, v);
 	}
-	conv_report_violations(reported);
+	conv_report_violations(reported, statement);
 }
 
 /* Every statement rule that is on, then the sink. */
@@ -124,7 +133,7 @@ judge(const ConvStatementInfo *info)
 		if (!conv_rule_disabled(i))
 			rule->check_statement(info, &violations);
 	}
-	report(violations);
+	report(violations, info);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	conv_safety_facts_begin();
@@ -149,7 +158,7 @@ conv_safety_rewrite_starting(Oid relid)
 	old = MemoryContextSwitchTo(cxt);
 	conv_safety_facts_begin();
 	conv_rule_table_rewrite_seen(relid, &violations);
-	report(violations);
+	report(violations, NULL);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	conv_safety_facts_begin();
@@ -161,7 +170,8 @@ conv_safety_rewrite_starting(Oid relid)
  * the event trigger), location where the statement starts in it.
  */
 void
-conv_check_statement_safety(Node *parsetree, const char *source, int location)
+conv_check_statement_safety(Node *parsetree, const char *source, int location,
+							int length)
 {
 	ConvStatementInfo info;
 
@@ -188,6 +198,7 @@ conv_check_statement_safety(Node *parsetree, const char *source, int location)
 	info.stmt = parsetree;
 	info.source = source;
 	info.location = location;
+	info.length = length;
 	info.in_transaction_block = IsTransactionBlock();
 	judge(&info);
 }
@@ -215,6 +226,7 @@ conv_check_dml_safety(PlannedStmt *plan, const char *source)
 	info.stmt = (Node *) plan;
 	info.source = source;
 	info.location = -1;
+	info.length = 0;
 	info.in_transaction_block = IsTransactionBlock();
 	judge(&info);
 }
