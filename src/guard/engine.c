@@ -10,11 +10,13 @@
  * between the two.
  *
  * What a transaction is judged for is what it changed.  Before a statement
- * first changes an existing table, under enforce, the table's violations
- * are remembered (collector.c keeps them); at commit a violation the table
- * already had is old debt, reported as a WARNING with the same message,
- * never as the ERROR.  A violation is recognised by what it is about, not
- * by its words, so a rename does not turn old debt into new.
+ * first changes an existing table, the table's violations are remembered
+ * (collector.c keeps them); at commit a violation the table already had,
+ * or one the recorded baseline accepted, is old debt: never the ERROR, and
+ * said in one WARNING per table (how many, of which rules, and the query
+ * that lists them) instead of repeating each of them at every migration
+ * that touches the table.  A violation is recognised by what it is about,
+ * not by its words, so a rename does not turn old debt into new.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +32,7 @@
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -153,21 +156,17 @@ remember_table(Oid relid, Oid ignore_index)
 	MemoryContextDelete(cxt);
 }
 
-/*
- * Only enforce needs the state before: warn reports everything alike, and
- * off does nothing at all.
- */
+/* Whether the guard tells new violations from old debt now: unless it is off. */
 static bool
 comparing(void)
 {
-	return conv_mode == CONV_MODE_ENFORCE && !creating_extension && !IsBinaryUpgrade;
+	return conv_mode != CONV_MODE_OFF && !creating_extension && !IsBinaryUpgrade;
 }
 
 /*
- * Before a statement runs: lock the tables it is about to change, and under
- * enforce remember them (and a partition's root, whose keys its indexes
- * help cover).  The lock is taken in warn too, although nothing is
- * remembered there: it is the lock the statement takes anyway, a moment
+ * Before a statement runs: lock the tables it is about to change, and
+ * remember them (and a partition's root, whose keys its indexes help
+ * cover).  The lock is the lock the statement takes anyway, a moment
  * earlier, and the tolerant lookups before it read the invalidations of a
  * concurrent DROP, which PostgreSQL's own permission check of CREATE INDEX
  * and ALTER TABLE (RangeVarCallbackOwnsRelation and friends) would
@@ -315,15 +314,66 @@ emit(int elevel, const ConvViolation *v, int others, const char *statement)
 }
 
 /*
- * The guard's sink: a WARNING per violation that is not enforced (old debt
- * included), then one ERROR for the first enforced violation, whose DETAIL
- * counts the others.
+ * One table's old debt in one WARNING: how many violations, of which
+ * rules, and the query that lists them.  `debt` holds the table's
+ * violations marked as debt, in the order they were found.
+ */
+static void
+emit_debt(Oid relid, List *debt, const char *statement)
+{
+	char	   *table = conv_relation_display_name(relid);
+	StringInfoData rules;
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+	ListCell   *lc;
+
+	initStringInfo(&rules);
+	foreach(lc, debt)
+	{
+		const ConvViolation *v = lfirst(lc);
+		int			n = 0;
+		ListCell   *lo;
+
+		/* each rule once, where it first appears, with its count */
+		foreach(lo, debt)
+		{
+			const ConvViolation *o = lfirst(lo);
+
+			if (o->rule == v->rule && foreach_current_index(lo) < foreach_current_index(lc))
+				break;
+			n += o->rule == v->rule;
+		}
+		if (n > 0)
+			appendStringInfo(&rules, "%s%s (%d)", rules.len > 0 ? ", " : "", v->rule->id, n);
+	}
+	message = psprintf(list_length(debt) == 1 ?
+					   "table \"%s\" still has %d violation of the schema conventions that it had before" :
+					   "table \"%s\" still has %d violations of the schema conventions that it had before",
+					   table, list_length(debt));
+	detail = psprintf("Old debt, not repeated here: %s. The transaction changed the table but "
+					  "did not introduce %s.", rules.data, list_length(debt) == 1 ? "it" : "them");
+	hint = psprintf("SELECT * FROM conventions.violations() WHERE table_name = %s::regclass;",
+					quote_literal_cstr(conv_relation_sql_name(relid)));
+	conv_findings_add("debt", NULL, table, message, detail, hint, statement);
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg_internal("%s", message),
+			 errdetail_internal("%s", detail),
+			 errhint("%s", hint)));
+}
+
+/*
+ * The guard's sink: a WARNING per new violation that is not enforced, one
+ * per table for its old debt, then one ERROR for the first enforced
+ * violation, whose DETAIL counts the others.
  */
 void
 conv_report_violations(List *violations, const char *statement)
 {
 	const ConvViolation *first_error = NULL;
 	int			nerrors = 0;
+	List	   *debt_tables = NIL;
 	ListCell   *lc;
 
 	foreach(lc, violations)
@@ -332,10 +382,26 @@ conv_report_violations(List *violations, const char *statement)
 
 		if (v->exemption != NULL)
 			continue;
-		if (!is_error(v))
+		if (v->debt)
+			debt_tables = list_append_unique_oid(debt_tables, v->relid);
+		else if (!is_error(v))
 			emit(WARNING, v, 0, statement);
 		else if (nerrors++ == 0)
 			first_error = v;
+	}
+	foreach(lc, debt_tables)
+	{
+		List	   *debt = NIL;
+		ListCell   *lv;
+
+		foreach(lv, violations)
+		{
+			ConvViolation *v = lfirst(lv);
+
+			if (v->debt && v->exemption == NULL && v->relid == lfirst_oid(lc))
+				debt = lappend(debt, v);
+		}
+		emit_debt(lfirst_oid(lc), debt, statement);
 	}
 	if (first_error != NULL)
 		emit(ERROR, first_error, nerrors - 1, statement);
