@@ -101,7 +101,8 @@ SELECT 'migrations', f.rule,
                  'DETAIL:  ' || f.detail,
                  'HINT:  ' || f.hint,
                  'STATEMENT:  ' || f.statement,
-                 'AT:  ' || f."time" || ' by role ' || f.role ||
+                 'AT:  ' || pg_catalog.to_char(f."time" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"') ||
+                 ' by role ' || f.role ||
                  coalesce(' (' || nullif(f.application_name, '') || ')', '')),
        f.hint
   FROM (SELECT * FROM conventions.findings() ORDER BY "time") f
@@ -161,8 +162,7 @@ SELECT E'<?xml version="1.0" encoding="UTF-8"?>\n' ||
        string_agg('  <testsuite name="pg_conventions.' || suite || '" tests="' || tests ||
                   '" failures="' || failures || '" errors="0" skipped="' || skipped ||
                   '" timestamp="' ||
-                  pg_catalog.to_char(pg_catalog.now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') ||
-                  '" hostname="' || conventions.xml_text(pg_catalog.current_database()) || '"' ||
+                  pg_catalog.to_char(pg_catalog.now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '"' ||
                   CASE WHEN tests = 0 THEN '/>' ELSE E'>\n' || cases || E'\n  </testsuite>' END,
                   E'\n') ||
        E'\n</testsuites>\n'
@@ -172,7 +172,8 @@ $$;
 COMMENT ON FUNCTION conventions.ci_junit(timestamptz) IS
 'a JUnit XML report for CI: the findings of this database since a moment, and the schema''s violations';
 
--- A Markdown summary for a pull request's comment.
+-- A Markdown summary for a pull request's comment; "How to fix" holds the
+-- fixes of the schema as it is now, and the HINTs of rejected statements.
 CREATE FUNCTION conventions.ci_markdown(since timestamptz DEFAULT NULL)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL RESTRICTED
@@ -186,9 +187,12 @@ SELECT E'### pg_conventions\n\n' ||
        CASE WHEN count(*) FILTER (WHERE outcome = 'failure') = 0
             THEN E'No new findings.\n'
             ELSE count(*) FILTER (WHERE outcome = 'failure' AND suite = 'migrations') ||
-                 ' finding(s) in the migrations, ' ||
+                 CASE WHEN count(*) FILTER (WHERE outcome = 'failure' AND suite = 'migrations') = 1
+                      THEN ' finding' ELSE ' findings' END || ' in the migrations, ' ||
                  count(*) FILTER (WHERE outcome = 'failure' AND suite = 'schema') ||
-                 E' new violation(s) in the schema.\n' END ||
+                 CASE WHEN count(*) FILTER (WHERE outcome = 'failure' AND suite = 'schema') = 1
+                      THEN ' new violation' ELSE ' new violations' END ||
+                 E' in the schema.\n' END ||
        CASE WHEN count(*) = 0 THEN '' ELSE
        E'\n| | where | rule | what |\n|---|---|---|---|\n' ||
        string_agg('| ' || CASE WHEN outcome = 'failure' AND verdict = 'error' THEN ':x:'
@@ -197,7 +201,8 @@ SELECT E'### pg_conventions\n\n' ||
                   ' ' || coalesce(verdict, '') || ' | ' || suite || ' | `' || coalesce(rule, '') ||
                   '` | ' || cname || ' |', E'\n' ORDER BY n) || E'\n' ||
        coalesce(E'\n<details><summary>How to fix</summary>\n\n```sql\n' ||
-                string_agg(DISTINCT fix_sql, E'\n') FILTER (WHERE outcome = 'failure') ||
+                string_agg(DISTINCT fix_sql, E'\n')
+                  FILTER (WHERE outcome = 'failure' AND (suite = 'schema' OR verdict = 'error')) ||
                 E'\n```\n</details>\n', '') END
   FROM cell
 $$;

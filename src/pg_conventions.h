@@ -374,7 +374,7 @@ typedef struct ConvViolation ConvViolation;
 /* the violations each table had before the transaction first changed it */
 extern bool conv_before_known(Oid relid);
 extern void conv_before_store(Oid relid, List *violations);
-extern bool conv_before_had(Oid relid, int rule_index, const ConvAbout *about);
+extern bool conv_before_had(const ConvViolation *v);
 
 /* ---- one table as the rules see it (tableinfo.c) ---- */
 

@@ -236,7 +236,18 @@ typedef struct BeforeKey
 {
 	int			rule_index;
 	ConvAbout	about;
+	char	   *subject;		/* a foreign key's columns and referenced
+								 * table (conv_violation_subject), or NULL */
 } BeforeKey;
+
+/* Is the violation about a foreign key, known by what it is about? */
+static bool
+about_foreign_key(const ConvViolation *v)
+{
+	return v->about.classid == ConstraintRelationId &&
+		(v->rule_index == CONV_RULE_FOREIGN_KEY_INDEX ||
+		 v->rule_index == CONV_RULE_FOREIGN_KEY_TYPE);
+}
 
 typedef struct BeforeEntry
 {
@@ -277,6 +288,7 @@ conv_before_store(Oid relid, List *violations)
 		entry->keys[i].rule_index = v->rule_index;
 		entry->keys[i].about = v->about;
 		entry->keys[i].about.aspect = pstrdup(v->about.aspect);
+		entry->keys[i].subject = about_foreign_key(v) ? conv_violation_subject(v) : NULL;
 		i++;
 	}
 	MemoryContextSwitchTo(old);
@@ -285,19 +297,33 @@ conv_before_store(Oid relid, List *violations)
 /*
  * Did the table have this violation before the transaction changed it?
  * (No, when its state before is not known: a table the transaction made.)
+ * A foreign key is the key it was when the transaction dropped it and
+ * added it back, the only way to change its ON DELETE action: it is
+ * matched by its columns and referenced table, not by its OID.
  */
 bool
-conv_before_had(Oid relid, int rule_index, const ConvAbout *about)
+conv_before_had(const ConvViolation *v)
 {
-	BeforeEntry *entry = before ? hash_search(before, &relid, HASH_FIND, NULL) : NULL;
+	BeforeEntry *entry = before ? hash_search(before, &v->relid, HASH_FIND, NULL) : NULL;
+	char	   *subject = NULL;
 
 	if (entry == NULL)
 		return false;
 	for (int i = 0; i < entry->nkeys; i++)
 	{
-		if (entry->keys[i].rule_index == rule_index &&
-			conv_about_equal(&entry->keys[i].about, about))
+		BeforeKey  *key = &entry->keys[i];
+
+		if (key->rule_index != v->rule_index)
+			continue;
+		if (conv_about_equal(&key->about, &v->about))
 			return true;
+		if (key->subject != NULL && about_foreign_key(v))
+		{
+			if (subject == NULL)
+				subject = conv_violation_subject(v);
+			if (strcmp(subject, key->subject) == 0)
+				return true;
+		}
 	}
 	return false;
 }

@@ -260,7 +260,7 @@ mark_debt(List *violations)
 		if (v->about.classid == NamespaceRelationId)
 			v->debt = conv_namespace_has_older_table(v->about.objid);
 		else
-			v->debt = conv_before_had(v->relid, v->rule_index, &v->about);
+			v->debt = conv_before_had(v);
 		if (v->debt || v->exemption != NULL)
 			continue;
 		if (!baseline_read)
