@@ -1,5 +1,5 @@
 -- pg_conventions.mode: off | warn | enforce, superuser-only, default warn.
-SELECT name, setting, enumvals, context, vartype, short_desc
+SELECT name, left(setting, 32) AS setting, enumvals, context, vartype, short_desc
   FROM pg_settings WHERE name LIKE 'pg_conventions.%';
 SET pg_conventions.mode = 'strict';
 SET pg_conventions.mode = enforce;

@@ -71,6 +71,24 @@ SELECT conventions.exempt('st.child', 'foreign_key_index', 'ten rows, never dele
 ALTER TABLE st.child ADD COLUMN parent3_id uuid REFERENCES st.parent;
 SELECT rule, object, severity, exempted, exemption_reason FROM conventions.violations()
  WHERE table_name::text LIKE 'st.%' ORDER BY 1, 2;
+-- migration tools' own tables are never judged (pg_conventions.ignored_tables):
+-- sequelize-cli's first db:migrate under enforce creates its log table
+SET pg_conventions.mode = enforce;
+SHOW pg_conventions.ignored_tables;
+CREATE TABLE IF NOT EXISTS st."SequelizeMeta" ("name" VARCHAR(255) NOT NULL UNIQUE , PRIMARY KEY ("name"));
+CREATE TABLE st.schema_migrations (version varchar PRIMARY KEY);
+SELECT count(*) AS judged FROM conventions.violations()
+ WHERE table_name IN ('st."SequelizeMeta"'::regclass, 'st.schema_migrations'::regclass);
+-- a name only matches as written: this one is the team's
+CREATE TABLE st."sequelizemeta" (name text);
+-- the list is a setting; an empty one judges them all
+SET pg_conventions.ignored_tables = '';
+ALTER TABLE st."SequelizeMeta" ADD COLUMN note text;
+SET pg_conventions.ignored_tables = '"SequelizeMeta", "Bad List';
+SET pg_conventions.ignored_tables = 'schema_migrations';
+ALTER TABLE st."SequelizeMeta" ADD COLUMN note2 text;
+ALTER TABLE st.schema_migrations ADD COLUMN note text;
+RESET pg_conventions.ignored_tables;
 SET pg_conventions.mode = off;
 DELETE FROM conventions.exemptions;
 DROP SCHEMA st CASCADE;

@@ -30,6 +30,7 @@ int			conv_large_table_kb = 10 * 1024;
 static char *disabled_rules_string = NULL;
 static char *warning_rules_string = NULL;
 static char *schemas_string = NULL;
+static char *ignored_tables_string = NULL;
 
 /*
  * Parsed forms, owned by the GUC machinery through "extra", which it frees
@@ -39,13 +40,14 @@ static char *schemas_string = NULL;
 static uint32 *disabled_mask = NULL;
 static uint32 *warning_mask = NULL;
 
-typedef struct SchemaList
+typedef struct NameList
 {
 	int			n;
 	char		names[FLEXIBLE_ARRAY_MEMBER][NAMEDATALEN];
-} SchemaList;
+} NameList;
 
-static SchemaList *schemas = NULL;
+static NameList *schemas = NULL;
+static NameList *ignored_tables = NULL;
 
 /* The rule ids, by position (the rule masks' bits). */
 #define CONV_RULE_NAME(name, id, s1, s2, s3, description, check) #id,
@@ -145,13 +147,14 @@ assign_warning_rules(const char *newval, void *extra)
 	warning_mask = (uint32 *) extra;
 }
 
+/* A list of names, as identifiers: unquoted ones are folded to lower case. */
 static bool
-check_schemas(char **newval, void **extra, GucSource source)
+check_name_list(char **newval, void **extra, GucSource source)
 {
 	char	   *copy = pstrdup(*newval);
 	List	   *names;
 	ListCell   *lc;
-	SchemaList *parsed;
+	NameList   *parsed;
 	int			i = 0;
 
 	if (!SplitIdentifierString(copy, ',', &names))
@@ -159,7 +162,7 @@ check_schemas(char **newval, void **extra, GucSource source)
 		GUC_check_errdetail("List syntax is invalid.");
 		return false;
 	}
-	parsed = CONV_GUC_MALLOC(offsetof(SchemaList, names) +
+	parsed = CONV_GUC_MALLOC(offsetof(NameList, names) +
 						Max(list_length(names), 1) * NAMEDATALEN);
 	if (parsed == NULL)
 		return false;
@@ -173,7 +176,13 @@ check_schemas(char **newval, void **extra, GucSource source)
 static void
 assign_schemas(const char *newval, void *extra)
 {
-	schemas = (SchemaList *) extra;
+	schemas = (NameList *) extra;
+}
+
+static void
+assign_ignored_tables(const char *newval, void *extra)
+{
+	ignored_tables = (NameList *) extra;
 }
 
 /* A column name setting must be a valid, non-empty identifier. */
@@ -203,6 +212,21 @@ bool
 conv_rule_warning_only(int rule_index)
 {
 	return warning_mask != NULL && (*warning_mask & ((uint32) 1 << rule_index)) != 0;
+}
+
+/*
+ * Is the table one of pg_conventions.ignored_tables, a migration tool's
+ * own bookkeeping (sequelize-cli's "SequelizeMeta", say), in any schema?
+ */
+bool
+conv_table_name_ignored(const char *relname)
+{
+	if (ignored_tables == NULL)
+		return false;
+	for (int i = 0; i < ignored_tables->n; i++)
+		if (strcmp(ignored_tables->names[i], relname) == 0)
+			return true;
+	return false;
 }
 
 /* Is the schema in scope?  An empty list means every non-system schema. */
@@ -272,7 +296,16 @@ conv_define_settings(void)
 							   "A comma-separated list; empty means every schema but the system ones.",
 							   &schemas_string, "",
 							   PGC_SUSET, GUC_LIST_INPUT,
-							   check_schemas, assign_schemas, NULL);
+							   check_name_list, assign_schemas, NULL);
+
+	DefineCustomStringVariable("pg_conventions.ignored_tables",
+							   "Tables never judged, in any schema: migration tools' own bookkeeping.",
+							   "A comma-separated list of table names, quoted where they are not lower case. "
+							   "The default lists the tables of sequelize-cli, Rails, Django, Flyway, "
+							   "Liquibase, Knex, Prisma, Alembic, goose, node-pg-migrate and Entity Framework.",
+							   &ignored_tables_string, CONV_TOOL_TABLES,
+							   PGC_SUSET, GUC_LIST_INPUT,
+							   check_name_list, assign_ignored_tables, NULL);
 
 	DefineCustomIntVariable("pg_conventions.large_table_size",
 							"Size from which an existing table is large to the migration-safety rules.",

@@ -194,6 +194,7 @@ extern const char *conv_rule_name(int rule_index);
 extern bool conv_rule_disabled(int rule_index);
 extern bool conv_rule_warning_only(int rule_index);
 extern bool conv_schema_in_scope(const char *nspname);
+extern bool conv_table_name_ignored(const char *relname);
 
 extern bool conv_guard_active(void);
 
@@ -540,6 +541,16 @@ typedef struct ConvStatementInfo
 } ConvStatementInfo;
 
 typedef void (*ConvStatementCheck) (const ConvStatementInfo *stmt, List **violations);
+
+/* migration tools' bookkeeping tables: pg_conventions.ignored_tables' default */
+#define CONV_TOOL_TABLES \
+	"\"SequelizeMeta\", \"SequelizeData\", schema_migrations, ar_internal_metadata, " \
+	"django_migrations, flyway_schema_history, databasechangelog, databasechangeloglock, " \
+	"knex_migrations, knex_migrations_lock, _prisma_migrations, alembic_version, " \
+	"goose_db_version, pgmigrations, \"__EFMigrationsHistory\""
+
+/* The SQLSTATE of a table's old debt said in one line (engine.c). */
+#define CONV_SQLSTATE_OLD_DEBT MAKE_SQLSTATE('P', 'C', '0', '0', '0')
 
 struct ConvRule
 {

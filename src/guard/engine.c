@@ -287,6 +287,12 @@ conv_severity_name(const ConvViolation *v)
 	return conv_rule_severity(v->rule);
 }
 
+static char *
+hint_of(const ConvViolation *v)
+{
+	return v->advice ? psprintf("%s\n%s", v->fix_sql, v->advice) : v->fix_sql;
+}
+
 static void
 emit(int elevel, const ConvViolation *v, int others, const char *statement)
 {
@@ -303,7 +309,7 @@ emit(int elevel, const ConvViolation *v, int others, const char *statement)
 		detail = psprintf("%s The transaction has %d more violations of the schema conventions.",
 						  detail, others);
 
-	hint = v->advice ? psprintf("%s\n%s", v->fix_sql, v->advice) : v->fix_sql;
+	hint = hint_of(v);
 	conv_findings_add(elevel == ERROR ? "error" : "warning", v->rule->id, v->object,
 					  v->message, detail, hint, statement);
 	ereport(elevel,
@@ -357,7 +363,7 @@ emit_debt(Oid relid, List *debt, const char *statement)
 					quote_literal_cstr(conv_relation_sql_name(relid)));
 	conv_findings_add("debt", NULL, table, message, detail, hint, statement);
 	ereport(WARNING,
-			(errcode(ERRCODE_WARNING),
+			(errcode(CONV_SQLSTATE_OLD_DEBT),
 			 errmsg_internal("%s", message),
 			 errdetail_internal("%s", detail),
 			 errhint("%s", hint)));
@@ -366,7 +372,8 @@ emit_debt(Oid relid, List *debt, const char *statement)
 /*
  * The guard's sink: a WARNING per new violation that is not enforced, one
  * per table for its old debt, then one ERROR for the first enforced
- * violation, whose DETAIL counts the others.
+ * violation, whose DETAIL counts the others (each of them is in the
+ * findings log too).
  */
 void
 conv_report_violations(List *violations, const char *statement)
@@ -388,6 +395,10 @@ conv_report_violations(List *violations, const char *statement)
 			emit(WARNING, v, 0, statement);
 		else if (nerrors++ == 0)
 			first_error = v;
+		else
+			conv_findings_add("error", v->rule->id, v->object, v->message,
+							  psprintf("Rule %s: %s", v->rule->id, v->detail),
+							  hint_of(v), statement);
 	}
 	foreach(lc, debt_tables)
 	{

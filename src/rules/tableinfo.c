@@ -570,7 +570,8 @@ conv_table_in_scope(Oid relid)
 	nspid = cls->relnamespace;
 	candidate = (cls->relkind == RELKIND_RELATION ||
 				 cls->relkind == RELKIND_PARTITIONED_TABLE) &&
-		cls->relpersistence != RELPERSISTENCE_TEMP;
+		cls->relpersistence != RELPERSISTENCE_TEMP &&
+		!conv_table_name_ignored(NameStr(cls->relname));
 	ReleaseSysCache(tup);
 
 	if (!candidate || IsCatalogNamespace(nspid) || IsToastNamespace(nspid) ||
