@@ -39,6 +39,8 @@ fi
 # what Citus's build needs (scripts/citus.sh), installed now: the build
 # itself runs in the background, where apt would meet the other installs
 EXTRA_PACKAGES="${EXTRA_PACKAGES:-} patch libcurl4-openssl-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev libreadline-dev zlib1g-dev libxslt1-dev"
+# libxml2's xmllint, the parser that validates pg_conventions_ci's JUnit XML
+EXTRA_PACKAGES+=" libxml2-utils"
 # The majors to test: 15 on this machine, the others in chroots (made with
 # mmdebstrap, installed now for the same reason).
 # PG_MAJORS=15 runs this machine's alone, for quick local work.
@@ -221,6 +223,10 @@ run_node_suite sequelize test/sequelize/run.sh
 # node-postgres users look (clients/node), through the real sequelize-cli
 echo "== the Node client (clients/node): node-postgres, Sequelize, sequelize-cli"
 run_node_suite node_client clients/node/test/run.sh
+# The CI command (pg_conventions_ci) around a migration: exit status, JUnit
+# XML validated by a real parser, the Markdown summary
+echo "== the CI reports (pg_conventions_ci)"
+CI_BIN=$PG_BIN/pg_conventions_ci run_node_suite ci_reports test/ci/run.sh
 
 # The migration corpus, judged by squawk (squawk-cli from npm) and by the
 # guard against a real server; fails when the guard's verdict is wrong.
