@@ -4,14 +4,14 @@
 # Usage: bash scripts/bench.sh [name ...]   (N=..., ROUNDS=... are passed on;
 #   HUGE_PAGES=1 runs missing_fk_indexes once more with huge pages, PRELOAD=1
 #   once more with the library in shared_preload_libraries)
-#   names: bulk_migration profile_migration missing_fk_indexes advisor advisor_scale
-#   query_patterns;
+#   names: bulk_migration profile_migration old_debt missing_fk_indexes advisor
+#   advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn
 #   default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA_PACKAGES="linux-perf bc valgrind python3-psycopg2 postgresql-15-hypopg postgresql-15-pg-qualstats"
 . scripts/setup.sh
-wanted=" ${*:-bulk_migration profile_migration missing_fk_indexes advisor advisor_scale query_patterns} "
+wanted=" ${*:-bulk_migration profile_migration old_debt missing_fk_indexes advisor advisor_scale query_patterns} "
 want() { [[ $wanted == *" $1 "* ]]; }
 if want bulk_migration; then
   for shape in txn per_table; do
@@ -24,6 +24,9 @@ if want profile_migration; then
     SHAPE=$shape pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions \
       -o max_locks_per_transaction=1024 bash test/bench/profile_migration.sh
   done
+fi
+if want old_debt; then
+  pg_virtualenv -v $PG_MAJOR bash test/bench/old_debt.sh
 fi
 if want missing_fk_indexes; then
   pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=2048 \

@@ -1,7 +1,8 @@
 -- Enforce judges only what a transaction introduces.  A table made before
--- the guard (here with mode = off) keeps its old violations as warnings,
--- with the same message, DETAIL and HINT; what a transaction adds that
--- breaks a rule, or a rule that now fails where it held, is the error.
+-- the guard (here with mode = off) keeps its old violations: said in one
+-- WARNING per table (how many, of which rules, the query that lists them);
+-- what a transaction adds that breaks a rule, or a rule that now fails
+-- where it held, is the error.
 CREATE SCHEMA lg;
 SET search_path = lg;
 SET pg_conventions.mode = off;

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark: small migrations on a legacy table that has old debt, in each
+# mode of the guard.  What warn and enforce add per transaction: the
+# table's state before its first change (the before-state, kept under warn
+# too since 0.11, so that old debt is said in one line), the rules at commit,
+# and the messages (six WARNINGs per transaction in warn before 0.11, one
+# line now).
+#
+# Runs inside a server environment (as under pg_virtualenv); scripts/bench.sh
+# sets one up.  One database, the library loaded per database through
+# session_preload_libraries; each pgbench run sets the mode with PGOPTIONS.
+# A transaction is `ALTER TABLE legacy ALTER COLUMN name SET DEFAULT 'x'`,
+# and the next `DROP DEFAULT` (each its own transaction, as sequelize-cli
+# runs a migration's queries); the client hears every WARNING
+# (client_min_messages = warning, Sequelize's setting).  Modes alternate
+# round by round; the median per mode is printed, and its ratio to off.
+#   SECONDS_PER_RUN  pgbench's -T (default 8)
+#   ROUNDS           rounds per mode (default 3)
+set -euo pipefail
+T=${SECONDS_PER_RUN:-8}
+ROUNDS=${ROUNDS:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+psql_q -d postgres -c "DROP DATABASE IF EXISTS bench_debt" -c "CREATE DATABASE bench_debt" \
+  -c "ALTER DATABASE bench_debt SET session_preload_libraries = 'pg_conventions'"
+psql_q -d bench_debt -c "CREATE EXTENSION pg_conventions" -c "SET pg_conventions.mode = off" -c "
+  CREATE TABLE users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+  CREATE TABLE legacy (id serial PRIMARY KEY, user_id uuid REFERENCES users, name text,
+    \"createdAt\" timestamp, note text, a int, b int, c int);
+  INSERT INTO legacy (name) SELECT 'n' || i FROM generate_series(1, 1000) i;"
+debt=$(psql_q -d bench_debt -At -c "SELECT count(*) FROM conventions.violations() WHERE table_name = 'legacy'::regclass")
+echo "ALTER TABLE legacy ALTER COLUMN name SET DEFAULT 'x';" > "$work/set.sql"
+echo "ALTER TABLE legacy ALTER COLUMN name DROP DEFAULT;" > "$work/drop.sql"
+# what a client hears per transaction in warn
+said=$(PGOPTIONS="-c pg_conventions.mode=warn" psql -X -q -d bench_debt -f "$work/set.sql" 2>&1 | grep -c '^WARNING' || true)
+
+run() {	# run MODE: transactions per second
+  PGOPTIONS="-c pg_conventions.mode=$1 -c client_min_messages=warning" \
+    pgbench -n -q -T "$T" -c 1 -f "$work/set.sql" -f "$work/drop.sql" bench_debt 2>/dev/null |
+    sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+run off >/dev/null	# warm-up
+for r in $(seq 1 "$ROUNDS"); do
+  for m in off warn enforce; do run "$m" >> "$work/$m"; done
+done
+echo "old debt: legacy table with $debt violations; $said WARNING(s) per transaction in warn; $ROUNDS rounds x ${T} s per mode"
+for m in off warn enforce; do
+  awk -v m="$m" -v all="$(paste -sd' ' "$work/$m")" -v tps="$(median < "$work/$m")" \
+    'BEGIN { printf "  %-8s %.3f ms per transaction (median of tps: %s)\n", m, 1000 / tps, all }'
+done
+off=$(median < "$work/off")
+for m in warn enforce; do
+  awk -v m="$m" -v o="$off" -v t="$(median < "$work/$m")" 'BEGIN { printf "  %s / off: %.3f\n", m, o / t }'
+done
+psql_q -d postgres -c "DROP DATABASE bench_debt"
