@@ -7,9 +7,12 @@ export interface Diagnostic {
   severity: string;
   /** True when the statement failed with it (mode enforce), false for a notice. */
   error: boolean;
-  /** The SQLSTATE, PC001 to PC019. */
+  /**
+   * The SQLSTATE: PC001 to PC019 for a violation of a rule; PC000 for the one
+   * WARNING per table that counts the violations it had before (old debt).
+   */
   code: string;
-  /** The rule id, from the DETAIL ("Rule foreign_key_index: ..."). */
+  /** The rule id, from the DETAIL ("Rule foreign_key_index: ..."); "old_debt" for PC000. */
   rule?: string;
   message: string;
   detail?: string;
@@ -40,6 +43,12 @@ export interface AttachOptions {
   logger?: LoggerFunction | LoggerObject;
   /** A line of advice to add to a diagnostic, or nothing. */
   note?(diagnostic: Diagnostic): string | undefined;
+  /**
+   * false: an ERROR is printed without its DETAIL, for a program that prints
+   * the error's DETAIL itself (the Sequelize helper sets it under
+   * sequelize-cli). Default true.
+   */
+  errorDetail?: boolean;
 }
 
 interface Attachable {
@@ -51,11 +60,14 @@ export function attach<T extends Attachable>(clientOrPool: T, options?: AttachOp
 /** A Sequelize afterConnect hook: sequelize.addHook('afterConnect', afterConnect()). */
 export function afterConnect(options?: AttachOptions): (connection: unknown, config?: unknown) => void;
 /** The text printed for a diagnostic (or for a node-postgres notice or error). */
-export function format(diagnostic: Diagnostic | object): string;
+export function format(diagnostic: Diagnostic | object, options?: Pick<AttachOptions, 'errorDetail'>): string;
 /** True for a node-postgres notice or error of the guard (SQLSTATE class PC). */
 export function isGuardDiagnostic(message: unknown): boolean;
 export function toDiagnostic(message: object, isError?: boolean): Diagnostic;
+/** The rule id of each SQLSTATE (PC000: "old_debt"). */
 export const RULES_BY_CODE: Readonly<Record<string, string>>;
+/** "PC000": the SQLSTATE of the guard's one WARNING per table for its old debt. */
+export const OLD_DEBT_CODE: 'PC000';
 import withConventions = require('./sequelize');
 /** The same function as require('pg-conventions/sequelize'). */
 export const sequelize: typeof withConventions;

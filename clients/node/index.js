@@ -7,7 +7,10 @@
 // enforce). Every one has a SQLSTATE of class PC, a DETAIL that starts with
 // "Rule <rule_id>: ..." and a HINT with the SQL that fixes it (under
 // pg_conventions.profile = sequelize, a second HINT line says what to change
-// in the Sequelize model or migration). node-postgres hands WARNINGs to
+// in the Sequelize model or migration). A table's old debt (the violations
+// it had before the transaction changed it) is one WARNING per table,
+// SQLSTATE PC000, whose DETAIL counts them per rule and whose HINT is the
+// query that lists them. node-postgres hands WARNINGs to
 // 'notice' listeners, and Sequelize and sequelize-cli register none, so they
 // are lost; for an ERROR, sequelize-cli prints only the message (and the
 // DETAIL since 6.6), never the HINT.
@@ -25,8 +28,11 @@
 const ATTACHED = Symbol.for('pg-conventions.attached');
 
 // The rules and their SQLSTATEs, as in the README's rule catalog; used only
-// when a DETAIL does not name its rule.
+// when a DETAIL does not name its rule. PC000 is no rule but a table's old
+// debt in one WARNING (above), shown as old_debt.
+const OLD_DEBT_CODE = 'PC000';
 const RULES_BY_CODE = {
+  [OLD_DEBT_CODE]: 'old_debt',
   PC001: 'require_primary_key',
   PC002: 'require_timestamps',
   PC003: 'foreign_key_index',
@@ -96,13 +102,17 @@ function indent(label, text) {
 //     HINT:   CREATE INDEX idx_posts_user_id ON public.posts (user_id);
 //     SEQUELIZE: In Sequelize, ...
 // Takes a diagnostic (from toDiagnostic) or a node-postgres message itself.
-function format(diagnostic) {
+// options.errorDetail === false leaves an ERROR's DETAIL out, for a caller
+// that prints it itself (sequelize-cli prints "ERROR DETAIL: ..." after the
+// failed migration, so it would be said twice).
+function format(diagnostic, options) {
   const d = Object.prototype.hasOwnProperty.call(diagnostic, 'sequelize') ?
     diagnostic : toDiagnostic(diagnostic);
   const lines = [
     `pg_conventions ${d.severity} ${d.code}${d.rule ? ' ' + d.rule : ''}: ${d.message}`,
   ];
-  if (d.detail) lines.push(indent('DETAIL: ', d.detail));
+  const detail = d.error && options && options.errorDetail === false ? undefined : d.detail;
+  if (detail) lines.push(indent('DETAIL: ', detail));
   if (d.sql) lines.push(indent('HINT:   ', d.sql));
   if (d.sequelize) lines.push(indent('SEQUELIZE: ', d.sequelize));
   if (d.note) lines.push(indent('NOTE:   ', d.note));
@@ -115,7 +125,7 @@ function format(diagnostic) {
 function makeReporter(options) {
   const logger = options && options.logger;
   return function report(diagnostic) {
-    const text = format(diagnostic);
+    const text = format(diagnostic, options);
     if (typeof logger === 'function') return logger(text, diagnostic);
     if (logger && typeof logger === 'object') {
       const method = [diagnostic.error ? 'error' : 'warn', 'warn', 'log', 'info']
@@ -159,7 +169,7 @@ function wrapQuery(client, onError) {
   };
 }
 
-// attach(clientOrPool, { logger, note }) -> clientOrPool
+// attach(clientOrPool, { logger, note, errorDetail }) -> clientOrPool
 //
 // A pg.Client: listens to its notices (the guard's WARNINGs) and to the
 // server's error messages (the guard's ERRORs). May be called before or after
@@ -230,6 +240,7 @@ module.exports = {
   isGuardDiagnostic,
   toDiagnostic,
   RULES_BY_CODE,
+  OLD_DEBT_CODE,
 };
 
 // Late: sequelize.js requires this file.

@@ -21,8 +21,11 @@ const HOOK = Symbol.for('pg-conventions.hook');
 
 // The tables sequelize-cli (through umzug) keeps its own records in: not the
 // application's, so the guard's advice for them (rename it, uuid key,
-// timestamps, "set tableName in the model") does not apply. Each gets one
-// NOTE saying how to exempt it, once per process.
+// timestamps, "set tableName in the model") does not apply. The guard skips
+// the default names ("SequelizeMeta", "SequelizeData" are in
+// pg_conventions.ignored_tables), so this is for other names, or a server
+// whose list was changed. Each gets one NOTE saying how to leave it out,
+// once per process.
 const noted = new Set();
 
 function quoteIdent(name) {
@@ -44,7 +47,8 @@ function storageNote(options) {
     const schema = shown.length > table.length ? shown.slice(0, -table.length - 1) : undefined;
     const regclass = (schema ? quoteIdent(schema) + '.' : '') + '"' + table.replace(/"/g, '""') + '"';
     return `"${shown}" is sequelize-cli's own record of the migrations it ran, not a table of your ` +
-      `models. Exempt it once, as a superuser: SELECT conventions.exempt('${regclass.replace(/'/g, "''")}', ` +
+      `models. Add ${quoteIdent(table)} to pg_conventions.ignored_tables, or exempt it once, as a superuser: ` +
+      `SELECT conventions.exempt('${regclass.replace(/'/g, "''")}', ` +
       `'*', 'sequelize-cli migration log'); under enforce, create it first (pg-conventions README, ` +
       `"sequelize-cli's own table").`;
   };
@@ -63,6 +67,16 @@ function isPlainObject(value) {
     (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
 }
 
+// Whether this process is sequelize-cli (`npx sequelize-cli`, its `sequelize`
+// bin, a global install): its main module is sequelize-cli's lib/sequelize.
+// sequelize-cli prints a failed command's error itself, with the DETAIL
+// ("ERROR: ...", "ERROR DETAIL: ..."), so the guard's ERROR is printed here
+// without its DETAIL, which would otherwise be said twice.
+function runBySequelizeCli() {
+  const main = (require.main && require.main.filename) || '';
+  return /[\\/]sequelize-cli[\\/]lib[\\/]sequelize(\.js)?$/.test(main);
+}
+
 function withHook(options, attachOptions) {
   const { afterConnect } = require('./index');
   const hooks = isPlainObject(options.hooks) ? { ...options.hooks } : {};
@@ -70,7 +84,11 @@ function withHook(options, attachOptions) {
     Array.isArray(hooks.afterConnect) ? hooks.afterConnect : [hooks.afterConnect];
   // Wrapped twice: one hook is enough (attach() would print once anyway).
   if (existing.some((fn) => fn && fn[HOOK])) return options;
-  const hook = afterConnect({ note: storageNote(options), ...attachOptions });
+  const hook = afterConnect({
+    note: storageNote(options),
+    ...(runBySequelizeCli() ? { errorDetail: false } : {}),
+    ...attachOptions,
+  });
   Object.defineProperty(hook, HOOK, { value: true });
   hooks.afterConnect = [...existing, hook];
   return { ...options, hooks };

@@ -25,6 +25,7 @@ const DATABASES = {
   unindexed: 'pgc_sequelize_migration_unindexed',
   camel: 'pgc_sequelize_camelcase',
   safety: 'pgc_sequelize_migration_safety',
+  legacy: 'pgc_sequelize_legacy',
 };
 const SEED_TABLES = ['post_tags', 'posts', 'profiles', 'tags', 'users'];
 
@@ -267,6 +268,82 @@ test('a model without underscored: true, mode warn: snake_case_names reported, i
       JSON.stringify(rows, null, 1));
   } finally {
     await sequelize.close();
+  }
+});
+
+// The one WARNING (SQLSTATE PC000) in which the guard says what a table it
+// judges already had: its old violations, counted per rule, not repeated.
+function oldDebt(table, n, rules) {
+  return {
+    severity: 'WARNING',
+    code: 'PC000',
+    rule: null,
+    message: `table "public.${table}" still has ${n} violation${n === 1 ? '' : 's'} of the schema conventions that it had before`,
+    detail: `Old debt, not repeated here: ${rules}. The transaction changed the table but did not introduce ${n === 1 ? 'it' : 'them'}.`,
+    hint: `SELECT * FROM conventions.violations() WHERE table_name = 'public.${table}'::regclass;`,
+  };
+}
+
+test('migrations on a legacy table, profile sequelize: a new violation in full and the old debt in one WARNING; under enforce, old debt alone commits, a new violation is rejected', async () => {
+  await createDatabase(DATABASES.legacy);
+  // A table from before the guard: an integer key, as sequelize-cli's
+  // model:generate makes it.
+  await withClient(DATABASES.legacy, async (c) => {
+    await c.query('SET pg_conventions.mode = off');
+    await c.query(`CREATE TABLE legacy_posts (id serial PRIMARY KEY, title text,
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`);
+  });
+  const warn = connect(DATABASES.legacy, { profile: 'sequelize', mode: 'warn' });
+  try {
+    const qi = warn.sequelize.getQueryInterface();
+    assert.deepEqual((await violations(warn.sequelize)).map((r) => [r.rule, r.object]), [
+      ['primary_key_type', 'public.legacy_posts.id'],
+    ]);
+    warn.notices.length = 0;
+    await qi.addColumn('legacy_posts', 'authorName', { type: DataTypes.STRING });
+    const got = conventionNotices(warn.notices);
+    assert.equal(got.length, 2, JSON.stringify(got, null, 1));
+    // The new one in full, first: the rule's DETAIL and the Sequelize HINT.
+    assert.deepEqual([got[0].severity, got[0].code, got[0].rule, got[0].message],
+      ['WARNING', 'PC004', 'snake_case_names', 'column "authorName" of table "public.legacy_posts" is not named in snake_case']);
+    assert.match(got[0].detail, /^Rule snake_case_names: names are lower-case snake_case/);
+    assert.ok(got[0].hint.includes('underscored: true'), got[0].hint);
+    // The key, not repeated: counted in one line.
+    assert.deepEqual(got[1], oldDebt('legacy_posts', 1, 'primary_key_type (1)'));
+  } finally {
+    await warn.sequelize.close();
+  }
+
+  const enforce = connect(DATABASES.legacy, { profile: 'sequelize', mode: 'enforce' });
+  try {
+    const qi = enforce.sequelize.getQueryInterface();
+    const debt = oldDebt('legacy_posts', 2, 'snake_case_names (1), primary_key_type (1)');
+    // Nothing new: commits, with the table's two old violations in one WARNING.
+    enforce.notices.length = 0;
+    await enforce.sequelize.transaction(async (transaction) => {
+      await qi.addColumn('legacy_posts', 'summary', { type: DataTypes.TEXT }, { transaction });
+    });
+    assert.deepEqual(conventionNotices(enforce.notices), [debt]);
+    // A new violation: rejected by the COMMIT; the old debt was said first.
+    enforce.notices.length = 0;
+    await assert.rejects(
+      enforce.sequelize.transaction(async (transaction) => {
+        await qi.addColumn('legacy_posts', 'publishedAt', { type: DataTypes.DATE }, { transaction });
+      }),
+      (err) => {
+        const e = pgError(err);
+        assert.equal(err.sql, 'COMMIT;');
+        assert.equal(e.code, 'PC004', describeError(e));
+        assert.equal(e.message, 'column "publishedAt" of table "public.legacy_posts" is not named in snake_case');
+        return true;
+      });
+    assert.deepEqual(conventionNotices(enforce.notices), [debt]);
+    const [columns] = await enforce.sequelize.query(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'legacy_posts' ORDER BY ordinal_position");
+    assert.deepEqual(columns.map((r) => r.column_name),
+      ['id', 'title', 'created_at', 'updated_at', 'authorName', 'summary']);
+  } finally {
+    await enforce.sequelize.close();
   }
 });
 

@@ -93,7 +93,8 @@ function connect(database, opts) {
   return { sequelize, notices };
 }
 
-// "Rule foreign_key_index: ..." -> "foreign_key_index"
+// "Rule foreign_key_index: ..." -> "foreign_key_index"; null for the one
+// WARNING (PC000) that says a table's old debt, which names no one rule.
 function ruleOf(diagnostic) {
   const m = /^Rule ([a-z_]+):/.exec(diagnostic.detail || '');
   return m ? m[1] : null;
@@ -105,7 +106,7 @@ function conventionNotices(notices) {
   return notices
     .filter((n) => /^PC/.test(n.code || ''))
     .map((n) => ({
-      severity: n.severity, code: n.code, rule: ruleOf(n), message: n.message, hint: n.hint,
+      severity: n.severity, code: n.code, rule: ruleOf(n), message: n.message, detail: n.detail, hint: n.hint,
     }));
 }
 

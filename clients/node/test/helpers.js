@@ -86,8 +86,13 @@ async function createDatabase(name, opts = {}) {
       await c.query(`SELECT conventions.exempt('public."SequelizeMeta"', '*', 'sequelize-cli migration log')`);
     }
   });
+  await alterDatabase(name, { lc_messages: 'C', ...(opts.settings || {}) });
+}
+
+// ALTER DATABASE ... SET for each setting: the connections made from now on
+// (sequelize-cli's next run) start with them.
+async function alterDatabase(name, settings) {
   await withClient(null, async (c) => {
-    const settings = { lc_messages: 'C', ...(opts.settings || {}) };
     for (const [setting, value] of Object.entries(settings)) {
       await c.query(`ALTER DATABASE ${quoteIdent(name)} SET ${setting} = '${String(value).replace(/'/g, "''")}'`);
     }
@@ -211,10 +216,13 @@ async function migrationsRun(database) {
     (await c.query('SELECT name FROM "SequelizeMeta" ORDER BY name')).rows.map((r) => r.name));
 }
 
-// What the guard finds in the database, exemptions left out.
-async function violations(database) {
-  return withClient(database, async (c) =>
-    (await c.query('SELECT rule, object FROM conventions.violations() WHERE NOT exempted ORDER BY 1, 2')).rows);
+// What the guard finds in the database (or in one table of it, given as
+// 'public.posts'), exemptions left out.
+async function violations(database, table) {
+  return withClient(database, async (c) => (await c.query(
+    `SELECT rule, object FROM conventions.violations()
+      WHERE NOT exempted AND ($1::text IS NULL OR table_name = $1::regclass) ORDER BY 1, 2`,
+    [table === undefined ? null : table])).rows);
 }
 
 module.exports = {
@@ -227,6 +235,7 @@ module.exports = {
   withClient,
   databaseName,
   createDatabase,
+  alterDatabase,
   dropDatabase,
   inDatabase,
   makeProject,

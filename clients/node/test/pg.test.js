@@ -149,6 +149,71 @@ test('enforce: the ERROR is printed before the query rejects, and the error reac
   });
 });
 
+test('old debt: a change to a legacy table gives one PC000 WARNING (old_debt) for it, after the new violation in full; under enforce, before the ERROR', async () => {
+  await h.inDatabase('pg_debt', {}, async (db) => {
+    // Legacy tables, made before the guard was on: integer key and no
+    // timestamps; a camelCase column.
+    await h.withClient(db, async (c) => {
+      await c.query('SET pg_conventions.mode = off');
+      await c.query('CREATE TABLE legacy (id serial PRIMARY KEY, name text)');
+      await c.query('CREATE TABLE one (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), "Bad" text, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())');
+    });
+    const debt = (table, n, rules, them) =>
+      `pg_conventions WARNING PC000 old_debt: table "public.${table}" still has ${n} violation${n === 1 ? '' : 's'} of the schema conventions that it had before\n` +
+      `  DETAIL: Old debt, not repeated here: ${rules}. The transaction changed the table but did not introduce ${them}.\n` +
+      `  HINT:   SELECT * FROM conventions.violations() WHERE table_name = 'public.${table}'::regclass;`;
+    const firstName = 'pg_conventions WARNING PC004 snake_case_names: column "firstName" of table "public.legacy" is not named in snake_case\n' +
+      '  DETAIL: Rule snake_case_names: names are lower-case snake_case (^[a-z][a-z0-9_]*$), so no SQL ever has to quote them and every client maps them the same way.\n' +
+      '  HINT:   ALTER TABLE public.legacy RENAME COLUMN "firstName" TO first_name;';
+    const { seen, logger } = collector();
+    const client = await connected(db, { logger });
+    try {
+      // Nothing new: the old violations, in one WARNING.
+      await client.query('ALTER TABLE legacy ADD COLUMN note text');
+      assert.deepEqual(seen.map((x) => x.text), [debt('legacy', 3, 'primary_key_type (1), require_timestamps (2)', 'them')]);
+      const { severity, error, code, rule, message, hint, sql, sequelize } = seen[0].diagnostic;
+      const query = "SELECT * FROM conventions.violations() WHERE table_name = 'public.legacy'::regclass;";
+      assert.deepEqual({ severity, error, code, rule, message, hint, sql, sequelize }, {
+        severity: 'WARNING', error: false, code: 'PC000', rule: 'old_debt',
+        message: 'table "public.legacy" still has 3 violations of the schema conventions that it had before',
+        hint: query, sql: query, sequelize: undefined,
+      });
+      assert.ok(conventions.isGuardDiagnostic(seen[0].diagnostic));
+
+      // One old violation: said in the singular.
+      seen.length = 0;
+      await client.query('ALTER TABLE one ADD COLUMN note text');
+      assert.deepEqual(seen.map((x) => x.text), [debt('one', 1, 'snake_case_names (1)', 'it')]);
+
+      // A new violation: in full, then the table's old debt.
+      seen.length = 0;
+      await client.query('ALTER TABLE legacy ADD COLUMN "firstName" text');
+      assert.deepEqual(seen.map((x) => x.text), [firstName, debt('legacy', 3, 'primary_key_type (1), require_timestamps (2)', 'them')]);
+
+      // enforce: the old debt (now with "firstName") is a WARNING, sent
+      // before the ERROR that rejects the new violation; the ERROR has its
+      // DETAIL (nobody else prints it here).
+      seen.length = 0;
+      await client.query('SET pg_conventions.mode = enforce');
+      const err = await client.query('ALTER TABLE legacy ADD COLUMN "lastName" text').then(() => null, (e) => e);
+      assert.equal(err && err.code, 'PC004');
+      assert.deepEqual(seen.map((x) => x.text), [
+        debt('legacy', 4, 'snake_case_names (1), primary_key_type (1), require_timestamps (2)', 'them'),
+        'pg_conventions ERROR PC004 snake_case_names: column "lastName" of table "public.legacy" is not named in snake_case\n' +
+        `  DETAIL: ${err.detail}\n` +
+        '  HINT:   ALTER TABLE public.legacy RENAME COLUMN "lastName" TO last_name;',
+      ]);
+      assert.match(err.detail, /^Rule snake_case_names: /);
+      // Old debt alone never fails, under enforce either.
+      seen.length = 0;
+      await client.query('ALTER TABLE one ADD COLUMN note2 text');
+      assert.deepEqual(seen.map((x) => [x.diagnostic.severity, x.diagnostic.code]), [['WARNING', 'PC000']]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 test('attach(pool) attaches every client the pool connects, each diagnostic printed once', async () => {
   await h.inDatabase('pg_pool', {}, async (db) => {
     const { seen, logger } = collector();

@@ -47,10 +47,12 @@ test('withConventions(options), profile sequelize, enforce: sync() of a model wi
   const settings = { 'pg_conventions.mode': 'enforce', 'pg_conventions.profile': 'sequelize' };
   await h.inDatabase('app_enforce', { settings }, async (db) => {
     const seen = [];
+    const texts = [];
+    const logger = (t, d) => { texts.push(t); seen.push(d); };
     // Wrapped twice, and an explicit hook too: still one hook's worth.
-    const wrapped = withConventions(withConventions(baseOptions(), { logger: (t, d) => seen.push(d) }));
+    const wrapped = withConventions(withConventions(baseOptions(), { logger }));
     const sequelize = sequelizeFor(db, wrapped);
-    sequelize.addHook('afterConnect', conventions.afterConnect({ logger: (t, d) => seen.push(d) }));
+    sequelize.addHook('afterConnect', conventions.afterConnect({ logger }));
     sequelize.define('BadPost', {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
       userId: DataTypes.UUID,
@@ -73,6 +75,10 @@ test('withConventions(options), profile sequelize, enforce: sync() of a model wi
     assert.equal(d.sql, 'ALTER TABLE public.bad_posts RENAME COLUMN "userId" TO user_id;');
     assert.match(d.sequelize, /^In Sequelize, set underscored: true in the model's options/);
     assert.match(conventions.format(d), /\n {2}SEQUELIZE: In Sequelize, set underscored: true/);
+    // In an application (not sequelize-cli, which prints an ERROR's DETAIL
+    // itself) the printed ERROR has its DETAIL.
+    assert.ok(texts[0].includes(`\n  DETAIL: ${err.original.detail}\n  HINT:   `), texts[0]);
+    assert.equal(conventions.format(d, { errorDetail: false }), texts[0].replace(`\n  DETAIL: ${err.original.detail}`, ''));
   });
 });
 
