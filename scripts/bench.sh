@@ -5,7 +5,8 @@
 #   HUGE_PAGES=1 runs missing_fk_indexes once more with huge pages, PRELOAD=1
 #   once more with the library in shared_preload_libraries)
 #   names: bulk_migration profile_migration old_debt missing_fk_indexes advisor
-#   advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn
+#   advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn;
+#   OLD=<commit> runs old_debt with that commit's library beside this one
 #   default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,16 @@ if want profile_migration; then
   done
 fi
 if want old_debt; then
-  pg_virtualenv -v $PG_MAJOR bash test/bench/old_debt.sh
+  # OLD=<commit>: that commit's library too, side by side (built from git archive)
+  old_libdir=
+  if [ -n "${OLD:-}" ]; then
+    old_libdir=$(mktemp -d)
+    git archive "$OLD" | tar -x -C "$old_libdir"
+    make -s -C "$old_libdir" PG_CONFIG="$PG_CONFIG" >/dev/null
+    chmod 755 "$old_libdir"
+  fi
+  OLD_LIBDIR=$old_libdir pg_virtualenv -v $PG_MAJOR bash test/bench/old_debt.sh
+  [ -n "$old_libdir" ] && rm -rf "$old_libdir"
 fi
 if want missing_fk_indexes; then
   pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=2048 \

@@ -10,7 +10,8 @@ CREATE TABLE fd."Users" (id serial PRIMARY KEY, name text);
 SET pg_conventions.mode = enforce;
 CREATE TABLE fd.bad (id uuid);
 RESET client_min_messages;
--- what the client did not see is in the log, most recent first
+-- what the client did not see is in the log, most recent first: every
+-- violation of the rejected transaction, those its ERROR only counted too
 SELECT database = current_database() AS this_db, role = current_user AS this_role,
        application_name, pid = pg_backend_pid() AS this_pid, rule, object, verdict
   FROM conventions.findings();

@@ -50,6 +50,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #define FD_VERDICT_BYTES	16
 #define FD_OBJECT_BYTES		256
@@ -148,7 +149,7 @@ conv_findings_init(void)
 		return;
 	DefineCustomIntVariable("pg_conventions.findings_max",
 							"Findings the findings log keeps; the oldest make room.",
-							"Each takes about 6 kB of shared memory.",
+							"Each takes about 5 kB of shared memory.",
 							&findings_max,
 							1000, 10, 100000,
 							PGC_POSTMASTER, 0,
@@ -268,7 +269,7 @@ text_or_null(const char *s, bool *isnull)
 
 #define FD_COLUMNS 12
 
-/* One finding as a row (under the lock: no catalog access, no errors). */
+/* One finding as a row (under the lock: no catalog access). */
 static void
 finding_row(const Finding *f, bool may_see, Datum *values, bool *nulls)
 {
@@ -297,37 +298,32 @@ finding_row(const Finding *f, bool may_see, Datum *values, bool *nulls)
 
 /*
  * conventions.findings(): the log, most recent first.  The rows are made
- * from a copy, so that the lock is held only while copying.
+ * under the shared lock, as pg_stat_statements makes its own.
  */
 Datum
 conventions_findings(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Finding    *copy;
-	int64		next;
+	Oid			userid = GetUserId();
 	bool		read_all;
 
 	require_log();
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
-	read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
-	copy = palloc(mul_size(findings_max, sizeof(Finding)));
+	read_all = has_privs_of_role(userid, ROLE_PG_READ_ALL_STATS);
 	LWLockAcquire(fd_shared->lock, LW_SHARED);
-	memcpy(copy, fd_shared->slots, mul_size(findings_max, sizeof(Finding)));
-	next = fd_shared->next_seq;
-	LWLockRelease(fd_shared->lock);
-
-	for (int64 seq = next - 1; seq >= 1 && seq > next - 1 - findings_max; seq--)
+	for (int64 seq = fd_shared->next_seq - 1;
+		 seq >= 1 && seq > fd_shared->next_seq - 1 - findings_max; seq--)
 	{
-		const Finding *f = &copy[(seq - 1) % findings_max];
+		const Finding *f = &fd_shared->slots[(seq - 1) % findings_max];
 		Datum		values[FD_COLUMNS];
 		bool		nulls[FD_COLUMNS];
 
 		if (f->seq != seq)
 			break;				/* reset since */
-		finding_row(f, read_all || f->userid == GetUserId(), values, nulls);
+		finding_row(f, read_all || f->userid == userid, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	pfree(copy);
+	LWLockRelease(fd_shared->lock);
 	return (Datum) 0;
 }
 
