@@ -7,7 +7,8 @@
 #
 # A guard message, as psql prints it, is
 #     WARNING:  <message>
-#     DETAIL:  Rule <rule_id>: <text>
+#     DETAIL:  Rule <rule_id>: <text>    (or, for a table's old debt in one
+#                                          line: "Old debt, not repeated here: ...")
 #     HINT:  <fix SQL>
 #     <advice>                      (only some rules: the HINT's second line)
 # A HINT's extra lines cannot be told apart from psql output by their look,
@@ -16,7 +17,7 @@
 # every other line with the log_line_prefix that pg_regress sets,
 # '%m %b[%p] %q%a ').  In the results, a WARNING line starts a guard message
 # only if the log has a WARNING with that text whose DETAIL is
-# "Rule <snake_case_id>: ...", and only the lines that are exactly that
+# "Rule <snake_case_id>: ..." (or the old-debt summary's), and only the lines that are exactly that
 # message are removed, in any form psql prints it:
 #   default verbosity     WARNING, DETAIL, HINT (+ extra lines)
 #   \set SHOW_CONTEXT always   ... + CONTEXT (+ extra lines)
@@ -37,12 +38,15 @@ die "usage: $0 POSTMASTER_LOG IN_DIR OUT_DIR\n" unless defined $out_dir;
 # the lines psql would print with SHOW_CONTEXT always).
 my %guard;
 my $prefix = qr/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ .*?\[(\d+)\] /;
+# A guard message's DETAIL: a rule's, or the one-line summary of a table's
+# old debt (SQLSTATE PC000).
+my $guard_detail = qr/^DETAIL:  (?:Rule [a-z][a-z0-9_]*: |Old debt, not repeated here: )/;
 my $levels = qr/WARNING|DETAIL|HINT|QUERY|CONTEXT|LOCATION|STATEMENT|ERROR|LOG|NOTICE|INFO|FATAL|PANIC|DEBUG[1-5]?/;
 my @msg;          # message being read: its lines in psql's form
 my $msg_pid;
 
 sub finish_message {
-    if (@msg >= 2 && $msg[1] =~ /^DETAIL:  Rule [a-z][a-z0-9_]*: /) {
+    if (@msg >= 2 && $msg[1] =~ $guard_detail) {
         my $key = $msg[0];
         my $text = join("\n", @msg);
         push @{ $guard{$key} }, [@msg]
@@ -118,7 +122,7 @@ for my $file (@files) {
             # terse: the WARNING line alone, never followed by a guard DETAIL
             # (a guard DETAIL here means the full form did not match: keep it
             # all, so the difference shows)
-            if ($n == 0 && !($i + 1 < @in && $in[$i + 1] =~ /^DETAIL:  Rule [a-z][a-z0-9_]*: /)) {
+            if ($n == 0 && !($i + 1 < @in && $in[$i + 1] =~ $guard_detail)) {
                 $n = 1;
             }
             $n++ if $n && $verbose && $i + $n < @in && $in[$i + $n] =~ /^LOCATION:  /;

@@ -23,6 +23,15 @@ CREATE TABLE natural_key (code text, region text, created_at timestamptz DEFAULT
 -- the Sequelize profile: client-generated uuids need no database default
 SET pg_conventions.profile = sequelize;
 CREATE TABLE client_uuid (id uuid PRIMARY KEY, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+-- and the HINT says what to change in the migration or the model: an
+-- integer key, no timestamps, a foreign key without its index
+BEGIN;
+SET LOCAL pg_conventions.mode = warn;
+CREATE TABLE seq_posts (id serial PRIMARY KEY, "author's_id" uuid REFERENCES client_uuid, title text);
+COMMIT;
+SET pg_conventions.mode = off;
+DROP TABLE seq_posts;
+SET pg_conventions.mode = enforce;
 RESET pg_conventions.profile;
 -- policy identity: integer identity keys pass, uuid keys fail
 SET pg_conventions.primary_key_type = identity;

@@ -40,6 +40,48 @@ conv_column_list_sql(Oid relid, int natts, const AttrNumber *attnums)
 	return buf.data;
 }
 
+/* A JavaScript string literal, single-quoted, for a Sequelize user's hint. */
+char *
+conv_js_string(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '\'');
+	for (const char *p = s; *p; p++)
+	{
+		if (*p == '\'' || *p == '\\')
+			appendStringInfoChar(&buf, '\\');
+		appendStringInfoChar(&buf, *p);
+	}
+	appendStringInfoChar(&buf, '\'');
+	return buf.data;
+}
+
+/* A JavaScript object key: the name bare when it is an identifier, else a string. */
+char *
+conv_js_key(const char *s)
+{
+	bool		bare = s[0] != '\0' && !isdigit((unsigned char) s[0]);
+
+	for (const char *p = s; *p && bare; p++)
+		bare = isalnum((unsigned char) *p) || *p == '_' || *p == '$';
+	return bare ? pstrdup(s) : conv_js_string(s);
+}
+
+/* "'a', 'b'": the given columns as JavaScript strings. */
+char *
+conv_js_column_list(Oid relid, int natts, const AttrNumber *attnums)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < natts; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
+						 conv_js_string(get_attname(relid, attnums[i], false)));
+	return buf.data;
+}
+
 /* Clip a name to at most maxbytes without splitting a character. */
 static int
 clip_length(const char *name, int maxbytes)

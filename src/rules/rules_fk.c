@@ -235,9 +235,14 @@ conv_rule_foreign_key_index(ConvTable *table, List **violations)
 	{
 		ConvForeignKey *fk = lfirst(lc);
 
+		ConvViolation *v;
+		char	   *index_name;
+
 		if (fk->inherited || conv_fk_is_covered(table, fk))
 			continue;
-		conv_add_violation(violations, CONV_RULE_FOREIGN_KEY_INDEX, table,
+		index_name = conv_fk_index_name(table->nspid, table->relname, table->relid, fk,
+										table->ignore_index, NULL, NULL);
+		v = conv_add_violation(violations, CONV_RULE_FOREIGN_KEY_INDEX, table,
 						   conv_about(ConstraintRelationId, fk->conoid, 0, ""),
 						   psprintf("%s on %s", fk->conname, table->display_name),
 						   psprintf("foreign key \"%s\" on table \"%s\" has no covering index",
@@ -245,12 +250,7 @@ conv_rule_foreign_key_index(ConvTable *table, List **violations)
 						   psprintf("deleting or updating a row of \"%s\" scans \"%s\".",
 									conv_relation_display_name(fk->confrelid),
 									table->display_name),
-						   conv_fk_index_sql(table->relid, table->sql_name,
-											 conv_fk_index_name(table->nspid, table->relname,
-																table->relid, fk,
-																table->ignore_index,
-																NULL, NULL),
-											 fk,
+						   conv_fk_index_sql(table->relid, table->sql_name, index_name, fk,
 					/*
 					 * CONCURRENTLY for a table others can see; plain for one
 					 * created in this transaction, where CONCURRENTLY cannot
@@ -260,6 +260,14 @@ conv_rule_foreign_key_index(ConvTable *table, List **violations)
 											 table->relkind != RELKIND_PARTITIONED_TABLE &&
 											 !conv_created_in_current_xact(table->relid),
 											 false));
+		if (conv_profile == CONV_PROFILE_SEQUELIZE)
+			v->advice = psprintf("In Sequelize, add it in the migration, in the transaction that adds the key: "
+								 "await queryInterface.addIndex(%s, [%s], { name: %s, transaction });",
+								 strcmp(table->nspname, "public") == 0 ? conv_js_string(table->relname) :
+								 psprintf("{ tableName: %s, schema: %s }", conv_js_string(table->relname),
+										  conv_js_string(table->nspname)),
+								 conv_js_column_list(table->relid, fk->nkeys, fk->conkey),
+								 conv_js_string(index_name));
 	}
 }
 

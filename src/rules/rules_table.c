@@ -271,6 +271,7 @@ conv_rule_primary_key_type(ConvTable *table, List **violations)
 		if (col->typid != UUIDOID)
 		{
 			StringInfoData fix;
+			ConvViolation *v;
 
 			initStringInfo(&fix);
 			/* the type changes before an identity is dropped: two statements */
@@ -282,13 +283,18 @@ conv_rule_primary_key_type(ConvTable *table, List **violations)
 				appendStringInfo(&fix, "ALTER COLUMN %s DROP DEFAULT, ", qcol);
 			appendStringInfo(&fix, "ALTER COLUMN %s TYPE uuid USING gen_random_uuid(), "
 							 "ALTER COLUMN %s SET DEFAULT gen_random_uuid();", qcol, qcol);
-			conv_add_violation(violations, CONV_RULE_PRIMARY_KEY_TYPE, table,
-							   conv_about_column(table, col->attnum, "type"),
-							   psprintf("%s.%s", table->display_name, col->name),
-							   psprintf("primary key column \"%s\" of table \"%s\" has type %s, not uuid",
-										col->name, table->display_name,
-										format_type_with_typemod(col->typid, col->typmod)),
-							   why, fix.data);
+			v = conv_add_violation(violations, CONV_RULE_PRIMARY_KEY_TYPE, table,
+								   conv_about_column(table, col->attnum, "type"),
+								   psprintf("%s.%s", table->display_name, col->name),
+								   psprintf("primary key column \"%s\" of table \"%s\" has type %s, not uuid",
+											col->name, table->display_name,
+											format_type_with_typemod(col->typid, col->typmod)),
+								   why, fix.data);
+			if (conv_profile == CONV_PROFILE_SEQUELIZE)
+				v->advice = psprintf("In Sequelize, declare the key in the model as %s: { type: DataTypes.UUID, "
+									 "defaultValue: DataTypes.UUIDV4, primaryKey: true } (in a migration: "
+									 "type: Sequelize.UUID, defaultValue: Sequelize.literal('gen_random_uuid()')).",
+									 conv_js_key(col->name));
 		}
 		else if (conv_profile != CONV_PROFILE_SEQUELIZE &&
 				 (!col->hasdef || !is_uuid_generator(conv_column_default(table->relid, col->attnum))))
@@ -428,6 +434,10 @@ check_timestamp_column(ConvTable *table, const char *colname, bool junction,
 		if (spelled != NULL && conv_profile == CONV_PROFILE_SEQUELIZE)
 			v->advice = "In Sequelize, set underscored: true in the model's options "
 				"(or define: { underscored: true } in the Sequelize constructor for every model).";
+		else if (conv_profile == CONV_PROFILE_SEQUELIZE)
+			v->advice = psprintf("In Sequelize, keep timestamps: true (the default) with underscored: true "
+								 "in the model's options, and add the column in the migration: "
+								 "%s: { type: Sequelize.DATE, allowNull: false }.", conv_js_key(colname));
 		return;
 	}
 

@@ -110,13 +110,18 @@ test('sync() of the seed models, profile sequelize, mode warn: only the unindexe
       assert.equal(n.rule, 'foreign_key_index');
     }
     const expected = {
-      posts_user_id_fkey: 'CREATE INDEX idx_posts_user_id ON public.posts (user_id)',
-      post_tags_tag_id_fkey: 'CREATE INDEX idx_post_tags_tag_id ON public.post_tags (tag_id)',
+      posts_user_id_fkey: ['CREATE INDEX idx_posts_user_id ON public.posts (user_id)',
+        "await queryInterface.addIndex('posts', ['user_id'], { name: 'idx_posts_user_id', transaction });"],
+      post_tags_tag_id_fkey: ['CREATE INDEX idx_post_tags_tag_id ON public.post_tags (tag_id)',
+        "await queryInterface.addIndex('post_tags', ['tag_id'], { name: 'idx_post_tags_tag_id', transaction });"],
     };
-    for (const [fkey, fix] of Object.entries(expected)) {
+    for (const [fkey, [fix, sequelizeFix]] of Object.entries(expected)) {
       const n = got.find((w) => w.message.includes(`"${fkey}"`));
       assert.ok(n, `a warning about ${fkey}:\n${summary.join('\n')}`);
       assert.ok((n.hint || '').includes(fix), `hint of ${fkey}: ${n.hint}`);
+      // the profile's second HINT line: the same fix in Sequelize's terms
+      assert.ok((n.hint || '').includes(`\nIn Sequelize, add it in the migration, in the transaction that adds the key: ${sequelizeFix}`),
+        `Sequelize line of ${fkey}: ${n.hint}`);
     }
 
     // The report says the same.

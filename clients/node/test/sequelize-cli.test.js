@@ -246,6 +246,10 @@ test('profile sequelize, warn: the findings of a model:generate migration carry 
     assert.ok(run.stderr.includes('pg_conventions WARNING PC004 snake_case_names: column "firstName" of table "public.Users" is not named in snake_case'), show(run));
     assert.ok(run.stderr.includes('  HINT:   ALTER TABLE public."Users" RENAME COLUMN "firstName" TO first_name;\n' +
       '  SEQUELIZE: In Sequelize, set underscored: true in the model\'s options'), show(run));
+    // model:generate's integer key: the Sequelize line says what to declare instead
+    assert.ok(run.stderr.includes('pg_conventions WARNING PC005 primary_key_type: primary key column "id" of table "public.Users" has type integer, not uuid\n'), show(run));
+    assert.ok(run.stderr.includes('  SEQUELIZE: In Sequelize, declare the key in the model as id: { type: DataTypes.UUID, defaultValue: DataTypes.UUIDV4, primaryKey: true } ' +
+      "(in a migration: type: Sequelize.UUID, defaultValue: Sequelize.literal('gen_random_uuid()')).\n"), show(run));
     assert.equal(count(run.stderr, 'pg_conventions WARNING '), (await h.violations(db)).length, show(run));
   });
 });
