@@ -287,6 +287,13 @@ conv_severity_name(const ConvViolation *v)
 	return conv_rule_severity(v->rule);
 }
 
+/* A violation's DETAIL and HINT, as the client gets them (and the log keeps). */
+static char *
+detail_of(const ConvViolation *v)
+{
+	return psprintf("Rule %s: %s", v->rule->id, v->detail);
+}
+
 static char *
 hint_of(const ConvViolation *v)
 {
@@ -296,7 +303,7 @@ hint_of(const ConvViolation *v)
 static void
 emit(int elevel, const ConvViolation *v, int others, const char *statement)
 {
-	char	   *detail = psprintf("Rule %s: %s", v->rule->id, v->detail);
+	char	   *detail = detail_of(v);
 	char	   *hint;
 
 	if (others > 0 && v->rule->check_statement != NULL)
@@ -329,29 +336,25 @@ emit_debt(Oid relid, List *debt, const char *statement)
 {
 	char	   *table = conv_relation_display_name(relid);
 	StringInfoData rules;
+	int			counts[CONV_NUM_RULES] = {0};
 	char	   *message;
 	char	   *detail;
 	char	   *hint;
 	ListCell   *lc;
 
+	foreach(lc, debt)
+		counts[((const ConvViolation *) lfirst(lc))->rule_index]++;
+	/* each rule once, where it first appears, with its count */
 	initStringInfo(&rules);
 	foreach(lc, debt)
 	{
 		const ConvViolation *v = lfirst(lc);
-		int			n = 0;
-		ListCell   *lo;
 
-		/* each rule once, where it first appears, with its count */
-		foreach(lo, debt)
-		{
-			const ConvViolation *o = lfirst(lo);
-
-			if (o->rule == v->rule && foreach_current_index(lo) < foreach_current_index(lc))
-				break;
-			n += o->rule == v->rule;
-		}
-		if (n > 0)
-			appendStringInfo(&rules, "%s%s (%d)", rules.len > 0 ? ", " : "", v->rule->id, n);
+		if (counts[v->rule_index] == 0)
+			continue;
+		appendStringInfo(&rules, "%s%s (%d)", rules.len > 0 ? ", " : "", v->rule->id,
+						 counts[v->rule_index]);
+		counts[v->rule_index] = 0;
 	}
 	message = psprintf(list_length(debt) == 1 ?
 					   "table \"%s\" still has %d violation of the schema conventions that it had before" :
@@ -397,8 +400,7 @@ conv_report_violations(List *violations, const char *statement)
 			first_error = v;
 		else
 			conv_findings_add("error", v->rule->id, v->object, v->message,
-							  psprintf("Rule %s: %s", v->rule->id, v->detail),
-							  hint_of(v), statement);
+							  detail_of(v), hint_of(v), statement);
 	}
 	foreach(lc, debt_tables)
 	{
