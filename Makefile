@@ -3,7 +3,7 @@ EXTENSION   = pg_conventions
 MODULE_big  = pg_conventions
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 DATA        = $(sort $(wildcard pg_conventions--*.sql))
-SCRIPTS     = bin/pg_conventions_ci
+SCRIPTS     = bin/pg_conventions_ci bin/pg_conventions_twin
 PGFILEDESC  = "pg_conventions - schema conventions guard and index reports"
 
 PG_CPPFLAGS = -I$(srcdir)/src

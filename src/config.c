@@ -26,6 +26,7 @@ char	   *conv_updated_at_column = NULL;
 char	   *conv_soft_delete_column = NULL;
 int			conv_low_cardinality_max = 5;
 int			conv_large_table_kb = 10 * 1024;
+int			conv_table_size_source = CONV_SIZE_FILE;
 
 static char *disabled_rules_string = NULL;
 static char *warning_rules_string = NULL;
@@ -75,6 +76,13 @@ conv_rule_name(int rule_index)
 static const struct config_enum_entry profile_options[] = {
 	{"sql", CONV_PROFILE_SQL, false},
 	{"sequelize", CONV_PROFILE_SEQUELIZE, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry size_source_options[] = {
+	{"file", CONV_SIZE_FILE, false},
+	{"statistics", CONV_SIZE_STATISTICS, false},
+	{"larger", CONV_SIZE_LARGER, false},
 	{NULL, 0, false}
 };
 
@@ -313,6 +321,16 @@ conv_define_settings(void)
 							"(its heap, every partition) are judged before they run.",
 							&conv_large_table_kb, 10 * 1024, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("pg_conventions.table_size_source",
+							 "Where a table's size and rows come from: its file, or its statistics (a production twin).",
+							 "file: the table's file, as PostgreSQL plans from it.  statistics: the "
+							 "statistics snapshot conventions.twin_import() took of production, else "
+							 "pg_class's relpages and reltuples; the migration-safety rules, the reports "
+							 "and the planner then see production's sizes on a server with no rows.  "
+							 "larger: whichever of the two is larger.",
+							 &conv_table_size_source, CONV_SIZE_FILE, size_source_options,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 
 	DefineCustomIntVariable("pg_conventions.low_cardinality_max_distinct",
 							"Most distinct values a column may have for a single-column index on it to count as low-cardinality.",

@@ -410,6 +410,9 @@ _PG_init(void)
 
 	/* the advisor's planner hooks: inert unless suggest_indexes() runs */
 	conv_advisor_init();
+	/* the production twin: production's sizes, inert under table_size_source = file */
+	conv_twin_init();
+	conv_twin_planner_init();
 
 	/*
 	 * The hooks only when preloaded.  Loading the library because someone

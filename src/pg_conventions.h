@@ -328,6 +328,42 @@ extern void conv_findings_add(const char *verdict, const char *rule, const char 
 							  const char *message, const char *detail, const char *hint,
 							  const char *statement);
 
+/* ---- the production twin (twin/) ---- */
+
+/* Where a table's size and rows come from (pg_conventions.table_size_source). */
+typedef enum ConvSizeSource
+{
+	CONV_SIZE_FILE,				/* the file, as PostgreSQL itself sees it */
+	CONV_SIZE_STATISTICS,		/* the twin's snapshot, else pg_class */
+	CONV_SIZE_LARGER			/* whichever is larger */
+}			ConvSizeSource;
+
+extern int	conv_table_size_source;
+
+/* Where figures came from: what a message says of them. */
+typedef enum ConvFiguresOrigin
+{
+	CONV_FIGURES_FILE,			/* measured from the file */
+	CONV_FIGURES_PG_CLASS,		/* pg_class's statistics */
+	CONV_FIGURES_SNAPSHOT		/* the twin's snapshot of production's statistics */
+}			ConvFiguresOrigin;
+
+/* A relation's pages, rows and all-visible pages by its statistics. */
+typedef struct ConvRelFigures
+{
+	double		pages;
+	double		tuples;			/* < 0: never vacuumed or analyzed */
+	double		allvisible;
+	ConvFiguresOrigin origin;
+} ConvRelFigures;
+
+/* twin/snapshot.c */
+extern bool conv_statistics_figures(Oid relid, ConvRelFigures *f);
+extern void conv_class_figures(Oid relid, double *pages, double *tuples);
+extern void conv_twin_init(void);
+/* twin/planner.c */
+extern void conv_twin_planner_init(void);
+
 /* ---- touched objects (collector.c) ---- */
 
 /* What a statement means to the guard. */
@@ -638,8 +674,9 @@ typedef struct ConvSafetyTable
 	char	   *sql_name;		/* quoted */
 	int64		bytes;			/* heap, every partition */
 	double		rows;			/* the planner's estimate */
-	bool		measured;		/* false: pg_class's figures (lock not free) */
+	bool		measured;		/* bytes is known: the file, or statistics by choice */
 	bool		counted;		/* rows is more than a guess (vacuumed or analyzed) */
+	ConvFiguresOrigin origin;	/* where bytes and rows came from */
 } ConvSafetyTable;
 
 /* a constraint an ALTER TABLE adds; column set for ADD COLUMN's */

@@ -209,20 +209,19 @@ typedef struct InsertText
 } InsertText;
 
 /*
- * The INSERT and COPY texts of this database in pg_stat_statements, with
- * their rows: what the workload writes (search.c weighs each index's
- * writes against what it saves).
+ * The INSERT and COPY texts of the workload's statements (from, as
+ * workload_source() says), with their rows: what the workload writes
+ * (search.c weighs each index's writes against what it saves).
  */
 static List *
-pg_stat_statements_inserts(const char *schema, MemoryContext outer)
+workload_inserts(const char *from, MemoryContext outer)
 {
 	List	   *result = NIL;
 
-	if (SPI_execute(psprintf("SELECT query, rows FROM %s.pg_stat_statements "
-							 "WHERE dbid = %u AND rows > 0 AND query <> '<insufficient privilege>' "
-							 "AND query ~* '^\\s*(insert|copy)\\M'",
-							 schema, MyDatabaseId), true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_stat_statements");
+	if (SPI_execute(psprintf("SELECT query, rows FROM %s AND rows > 0 "
+							 "AND query ~* '^\\s*(insert|copy)\\M'", from),
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the workload's statements");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -276,36 +275,83 @@ insert_target_call(void *arg)
 }
 
 /*
- * The pg_stat_statements texts of this database, when that extension is
- * here, and its INSERT and COPY texts (*insert_texts).
+ * Does this database hold a production twin's workload (conventions.
+ * twin_statements with rows)?
  */
-static List *
-pg_stat_statements_texts(List **insert_texts)
+static bool
+twin_workload_present(void)
 {
-	List	   *result = NIL;
-	MemoryContext outer = CurrentMemoryContext;
-	StringInfoData sql;
-	char	   *schema;
-	Oid			extoid = get_extension_oid("pg_stat_statements", true);
+	Oid			nsp = get_namespace_oid("conventions", true);
+	bool		present;
 
-	if (!OidIsValid(extoid))
-		return NIL;
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("twin_statements", nsp)))
+		return false;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT 1 FROM conventions.twin_statements LIMIT 1", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read conventions.twin_statements");
+	present = SPI_processed > 0;
+	SPI_finish();
+	return present;
+}
+
+/*
+ * Where the statements of the workload are, as a FROM and WHERE clause
+ * with columns userid, queryid, query, calls and rows; NULL when there are
+ * none.  On a production twin, production's pg_stat_statements brought
+ * by pg_conventions_twin (conventions.twin_statements: the twin's own
+ * pg_stat_statements only knows the migrations rehearsed there); else this
+ * database's in pg_stat_statements, when that extension is here.
+ */
+static char *
+workload_source(bool *pgss)
+{
+	Oid			extoid;
+	char	   *schema;
+
+	*pgss = false;
+	if (twin_workload_present())
+		return pstrdup("(SELECT 0::pg_catalog.oid AS userid, coalesce(queryid, 0) AS queryid, "
+					   "query, calls, rows FROM conventions.twin_statements) s WHERE true");
+	extoid = get_extension_oid("pg_stat_statements", true);
+	if (!OidIsValid(extoid))
+		return NULL;
 	if (SPI_execute(psprintf("SELECT extnamespace::regnamespace::text FROM pg_extension "
 							 "WHERE oid = %u", extoid), true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not find the schema of pg_stat_statements");
 	schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SELECT userid, queryid, query, calls FROM %s.pg_stat_statements "
-					 "WHERE dbid = %u AND toplevel AND query <> '<insufficient privilege>' "
-					 "AND query ~* '^\\s*(select|with|update|delete)\\M' "
-					 "ORDER BY calls DESC LIMIT %d",
-					 schema, MyDatabaseId, MAX_STATEMENTS);
-	if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_stat_statements");
+	*pgss = true;
+	return psprintf("%s.pg_stat_statements WHERE dbid = %u "
+					"AND query <> '<insufficient privilege>'", schema, MyDatabaseId);
+}
+
+/*
+ * The workload's statement texts (workload_source()), and its INSERT and
+ * COPY texts (*insert_texts).
+ */
+static List *
+workload_texts(List **insert_texts)
+{
+	List	   *result = NIL;
+	MemoryContext outer = CurrentMemoryContext;
+	char	   *from;
+	bool		pgss;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	from = workload_source(&pgss);
+	if (from == NULL)
+	{
+		SPI_finish();
+		return NIL;
+	}
+	if (SPI_execute(psprintf("SELECT userid, queryid, query, calls FROM %s%s "
+							 "AND query ~* '^\\s*(select|with|update|delete)\\M' "
+							 "ORDER BY calls DESC LIMIT %d", from, pgss ? " AND toplevel" : "",
+							 MAX_STATEMENTS),
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the workload's statements");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -321,7 +367,7 @@ pg_stat_statements_texts(List **insert_texts)
 		result = lappend(result, s);
 		MemoryContextSwitchTo(old);
 	}
-	*insert_texts = pg_stat_statements_inserts(schema, outer);
+	*insert_texts = workload_inserts(from, outer);
 	SPI_finish();
 	return result;
 }
@@ -391,7 +437,7 @@ pgss_call(void *arg)
 {
 	PgssCall   *c = arg;
 
-	c->texts = pg_stat_statements_texts(&c->insert_texts);
+	c->texts = workload_texts(&c->insert_texts);
 }
 
 static int
@@ -409,6 +455,8 @@ executions_desc_cmp(const ListCell *a, const ListCell *b)
  * The workload: captured statements (their executions scaled by the sample
  * rate, or pg_stat_statements' count of the same query id), and the
  * pg_stat_statements texts the capture does not have, planned generically.
+ * On a production twin, production's statements only: what the twin
+ * itself ran (migrations, tests) is not production's workload.
  */
 static List *
 workload_items(List **texts, List **inserts)
@@ -416,12 +464,14 @@ workload_items(List **texts, List **inserts)
 	List	   *stmts = NIL;
 	List	   *pgss = NIL;
 	List	   *items = NIL;
-	bool		have_pgss = OidIsValid(get_extension_oid("pg_stat_statements", true));
+	bool		twin = twin_workload_present();
+	bool		have_pgss = twin || OidIsValid(get_extension_oid("pg_stat_statements", true));
+	bool		captured = !twin && conv_workload_available();
 	double		scale = conv_capture_sample_rate > 0 ? 1.0 / conv_capture_sample_rate : 1.0;
 	ListCell   *lc;
 	int			n = 0;
 
-	if (!conv_workload_available() && !have_pgss)
+	if (!captured && !have_pgss)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("there is no workload to suggest indexes for"),
@@ -444,7 +494,7 @@ workload_items(List **texts, List **inserts)
 				*inserts = it->inserts;
 		}
 	}
-	if (conv_workload_available())
+	if (captured)
 		foreach(lc, conv_workload_statements(MyDatabaseId))
 		{
 			StatementCall *c = palloc0(sizeof(StatementCall));

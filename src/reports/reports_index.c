@@ -589,8 +589,14 @@ scan_relations(ReportScan *st)
 		e->persistence = cls->relpersistence;
 		e->ispartition = cls->relispartition;
 		e->keeps_indexes = cls->relkind == RELKIND_PARTITIONED_TABLE || cls->relispartition;
-		e->relpages = cls->relpages;
-		e->reltuples = cls->reltuples;
+		{
+			double		pages = cls->relpages;
+			double		tuples = cls->reltuples;
+
+			conv_class_figures(cls->oid, &pages, &tuples);	/* production's, on a twin */
+			e->relpages = (int32) pages;
+			e->reltuples = (float4) tuples;
+		}
 		if (e->keys != NULL)
 			e->relname = arena_strdup(&st->arena, NameStr(cls->relname));
 	}
@@ -773,11 +779,15 @@ table_size(RelEntry *rel, int64 *nrows, bool *rows_known, int64 *size)
 
 			if (cls->relkind != RELKIND_PARTITIONED_TABLE)
 			{
-				pages += cls->relpages;
-				if (cls->reltuples < 0)
+				double		p = cls->relpages;
+				double		t = cls->reltuples;
+
+				conv_class_figures(cls->oid, &p, &t);
+				pages += p;
+				if (t < 0)
 					known = false;
 				else
-					rows += cls->reltuples;
+					rows += t;
 			}
 			ReleaseSysCache(ctup);
 		}
@@ -1161,8 +1171,12 @@ relation_size_estimate(Oid relid)
 
 	if (HeapTupleIsValid(tup))
 	{
-		size = (int64) ((Form_pg_class) GETSTRUCT(tup))->relpages * BLCKSZ;
+		double		pages = ((Form_pg_class) GETSTRUCT(tup))->relpages;
+		double		tuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+
 		ReleaseSysCache(tup);
+		conv_class_figures(relid, &pages, &tuples);
+		size = (int64) pages * BLCKSZ;
 	}
 	return size;
 }

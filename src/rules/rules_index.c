@@ -201,13 +201,16 @@ conv_find_low_cardinality_indexes(ConvTable *table)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
-	float4		reltuples;
+	double		reltuples;
+	double		relpages;
 	HeapTuple	ctup = SearchSysCache1(RELOID, ObjectIdGetDatum(table->relid));
 
 	if (!HeapTupleIsValid(ctup))
 		return NIL;
 	reltuples = ((Form_pg_class) GETSTRUCT(ctup))->reltuples;
+	relpages = ((Form_pg_class) GETSTRUCT(ctup))->relpages;
 	ReleaseSysCache(ctup);
+	conv_class_figures(table->relid, &relpages, &reltuples);	/* production's, on a twin */
 	if (reltuples <= 0)
 		return NIL;
 

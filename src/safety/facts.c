@@ -42,21 +42,41 @@
 #include "utils/syscache.h"
 
 /*
+ * Production's figures of a relation on a twin (table_size_source =
+ * statistics or larger, snapshot.c), added to *t; false to measure the file.
+ * With larger they stand only when above the file's nblocks.
+ */
+static bool
+add_statistics_size(Oid relid, BlockNumber nblocks, ConvSafetyTable *t)
+{
+	ConvRelFigures f;
+
+	if (conv_table_size_source == CONV_SIZE_FILE || !conv_statistics_figures(relid, &f) ||
+		f.tuples < 0 || (conv_table_size_source == CONV_SIZE_LARGER && f.pages <= nblocks))
+		return false;
+	t->bytes += (int64) f.pages * BLCKSZ;
+	t->rows += f.tuples;
+	t->origin = f.origin;
+	return true;
+}
+
+/*
  * One relation with storage: its main fork measured when its lock is free
  * (from the file, not the relcache: opening the relation would rebuild its
  * relcache entry, triggers and all, which a migration that keeps adding
  * foreign keys to one table invalidates every time), else pg_class's
  * figures.  Rows come from pg_class's density, or are a guess (counted
- * false) for a table never vacuumed or analyzed.
+ * false) for a table never vacuumed or analyzed.  On a twin, production's
+ * figures instead (add_statistics_size).
  */
 static void
-add_relation_size(Oid relid, int64 *bytes, double *rows, bool *measured,
-				  bool *counted)
+add_relation_size(Oid relid, ConvSafetyTable *t)
 {
 	bool		locked = ConditionalLockRelationOid(relid, AccessShareLock);
 	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	Form_pg_class cls;
 	BlockNumber nblocks;
+	bool		from_file = false;
 
 	if (!HeapTupleIsValid(tup))
 	{
@@ -75,22 +95,28 @@ add_relation_size(Oid relid, int64 *bytes, double *rows, bool *measured,
 										  MyDatabaseId, cls->relfilenode);
 
 		nblocks = smgrexists(srel, MAIN_FORKNUM) ? smgrnblocks(srel, MAIN_FORKNUM) : 0;
+		from_file = true;
 	}
 	else
-	{
 		nblocks = cls->relpages;
-		*measured = false;
-	}
-	*bytes += (int64) nblocks * BLCKSZ;
-	if (cls->reltuples < 0 || (cls->relpages == 0 && nblocks > 0))
+	if (!add_statistics_size(relid, nblocks, t))
 	{
-		*counted = false;		/* a guess: a hundred bytes a row */
-		*rows += (double) nblocks * BLCKSZ / 100;
+		if (!from_file)
+		{
+			t->measured = false;
+			t->origin = CONV_FIGURES_PG_CLASS;
+		}
+		t->bytes += (int64) nblocks * BLCKSZ;
+		if (cls->reltuples < 0 || (cls->relpages == 0 && nblocks > 0))
+		{
+			t->counted = false; /* a guess: a hundred bytes a row */
+			t->rows += (double) nblocks * BLCKSZ / 100;
+		}
+		else if (cls->relpages > 0)
+			t->rows += cls->reltuples / cls->relpages * nblocks;
+		else
+			t->rows += cls->reltuples;
 	}
-	else if (cls->relpages > 0)
-		*rows += cls->reltuples / cls->relpages * nblocks;
-	else
-		*rows += cls->reltuples;
 	ReleaseSysCache(tup);
 	if (locked)
 		UnlockRelationOid(relid, AccessShareLock);
@@ -163,6 +189,7 @@ table_facts(Oid relid, ConvSafetyTable *out)
 	out->sql_name = conv_qualified_sql_name(out->nspname, out->relname);
 	out->measured = true;
 	out->counted = true;
+	out->origin = CONV_FIGURES_FILE;
 	relkind = get_rel_relkind(relid);
 	if (relkind == RELKIND_PARTITIONED_TABLE)
 	{
@@ -171,11 +198,10 @@ table_facts(Oid relid, ConvSafetyTable *out)
 
 		foreach(lc, all)
 			if (lfirst_oid(lc) != relid)
-				add_relation_size(lfirst_oid(lc), &out->bytes, &out->rows, &out->measured,
-								  &out->counted);
+				add_relation_size(lfirst_oid(lc), out);
 	}
 	else
-		add_relation_size(relid, &out->bytes, &out->rows, &out->measured, &out->counted);
+		add_relation_size(relid, out);
 	return true;
 }
 
@@ -272,18 +298,25 @@ thousands(double value)
 
 /*
  * "35 MB, about 1,000,000 rows"; the size alone for a table never vacuumed
- * or analyzed, whose row count would be a guess.
+ * or analyzed, whose row count would be a guess.  On a twin the figures
+ * say where they came from: "35 MB, about 1,000,000 rows, by the
+ * statistics snapshot".
  */
 char *
 conv_safety_size_text(const ConvSafetyTable *t)
 {
 	char	   *size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
 																		 Int64GetDatum(t->bytes))));
+	const char *source = "";
 
+	if (conv_table_size_source != CONV_SIZE_FILE)
+		source = t->origin == CONV_FIGURES_SNAPSHOT ? ", by the statistics snapshot" :
+			t->origin == CONV_FIGURES_PG_CLASS ? ", by pg_class's statistics" : ", by its file";
 	if (!t->counted)
-		return size;
-	return psprintf("%s, %s%s rows", size, t->measured ? "about " : "by its last statistics ",
-					thousands(t->rows));
+		return psprintf("%s%s", size, source);
+	if (t->origin == CONV_FIGURES_PG_CLASS && conv_table_size_source == CONV_SIZE_FILE)
+		return psprintf("%s, by its last statistics %s rows", size, thousands(t->rows));
+	return psprintf("%s, about %s rows%s", size, thousands(t->rows), source);
 }
 
 /* A lock mode as LOCK TABLE spells it. */
