@@ -218,7 +218,7 @@ run_node_suite() {
   failed=$((failed + ${fail:-0}))
 }
 echo "== Sequelize end-to-end test"
-run_node_suite sequelize test/sequelize/run.sh
+TWIN_BIN=$PG_BIN/pg_conventions_twin run_node_suite sequelize test/sequelize/run.sh
 # The Node package that shows the guard's diagnostics where Sequelize and
 # node-postgres users look (clients/node), through the real sequelize-cli
 echo "== the Node client (clients/node): node-postgres, Sequelize, sequelize-cli"

@@ -12,6 +12,7 @@
 // PGC_KEEP_DATABASES=1 keeps the test databases afterwards, to look at.
 
 const { test, after } = require('node:test');
+const { execFileSync } = require('node:child_process');
 const assert = require('node:assert/strict');
 const { Sequelize, DataTypes } = require('sequelize');
 const {
@@ -26,6 +27,9 @@ const DATABASES = {
   camel: 'pgc_sequelize_camelcase',
   safety: 'pgc_sequelize_migration_safety',
   legacy: 'pgc_sequelize_legacy',
+  production: 'pgc_sequelize_production',
+  twin: 'pgc_sequelize_twin',
+  ci: 'pgc_sequelize_ci',
 };
 const SEED_TABLES = ['post_tags', 'posts', 'profiles', 'tags', 'users'];
 
@@ -386,5 +390,79 @@ test('a migration that indexes a large table, mode enforce: addIndex() is reject
     assert.deepEqual(after.map((r) => r.indexname), ['events_pkey', 'idx_events_user_id']);
   } finally {
     await sequelize.close();
+  }
+});
+
+// The shipped twin command: TWIN_BIN (the test command sets it), else the
+// one installed beside the server's binaries.
+async function twinCommand() {
+  if (process.env.TWIN_BIN) return process.env.TWIN_BIN;
+  const major = await withClient(null, async (c) =>
+    Math.floor(Number((await c.query("SELECT current_setting('server_version_num') AS v")).rows[0].v) / 10000));
+  return `/usr/lib/postgresql/${major}/bin/pg_conventions_twin`;
+}
+
+test('a production twin: addIndex() on a table large only in production is rejected on the twin with the Sequelize HINT, and passes on an empty CI database', async () => {
+  // production: the seed's schema with its indexes and 200,000 posts; no
+  // pg_conventions there (a managed service)
+  for (const name of [DATABASES.production, DATABASES.twin, DATABASES.ci]) {
+    await dropDatabase(name);
+    await withClient(null, (c) => c.query(`CREATE DATABASE ${name}`));
+  }
+  for (const name of [DATABASES.production, DATABASES.ci]) {
+    const { sequelize } = connect(name, { mode: 'off', define: { underscored: true } });
+    try {
+      defineModels(sequelize, { withIndexes: true });
+      await sequelize.sync();
+      if (name === DATABASES.production) {
+        await sequelize.query(`INSERT INTO users (id, email, password_hash, created_at, updated_at)
+          SELECT gen_random_uuid(), 'u' || g || '@example.com', 'x', now(), now() FROM generate_series(1, 1000) g`);
+        await sequelize.query(`INSERT INTO posts (id, title, content, user_id, created_at, updated_at)
+          SELECT gen_random_uuid(), 'post ' || g, repeat('text ', 20), u.id, now(), now()
+            FROM generate_series(1, 200000) g
+            JOIN (SELECT id, row_number() OVER () - 1 AS n FROM users) u ON u.n = g % 1000`);
+        await sequelize.query('VACUUM ANALYZE');
+      }
+    } finally {
+      await sequelize.close();
+    }
+  }
+  const out = execFileSync(await twinCommand(), [`dbname=${DATABASES.production}`, `dbname=${DATABASES.twin}`],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(out, '');
+  const settings = { 'pg_conventions.large_table_size': '1MB' };
+  const migrate = (qi, options) => qi.addIndex('posts', ['title'], { name: 'idx_posts_title', ...options });
+
+  // CI's empty database: nothing to fear, the migration passes
+  const ci = connect(DATABASES.ci, { profile: 'sequelize', mode: 'enforce', settings });
+  try {
+    await migrate(ci.sequelize.getQueryInterface());
+    assert.deepEqual(conventionNotices(ci.notices), []);
+  } finally {
+    await ci.sequelize.close();
+  }
+
+  // the twin: production's 200,000 rows, by its statistics
+  const twin = connect(DATABASES.twin, { profile: 'sequelize', mode: 'enforce', settings });
+  try {
+    assert.equal(await show(twin.sequelize, 'pg_conventions.table_size_source'), 'statistics');
+    const [[rows]] = await twin.sequelize.query('SELECT count(*)::int AS n FROM posts');
+    assert.equal(rows.n, 0);
+    const qi = twin.sequelize.getQueryInterface();
+    await assert.rejects(migrate(qi), (err) => {
+      const e = pgError(err);
+      assert.equal(e.code, 'PC012', describeError(e));
+      assert.equal(ruleOf(e), 'concurrent_index', describeError(e));
+      assert.match(e.detail || '', /about 200,000 rows, by the statistics snapshot/, describeError(e));
+      assert.ok((e.hint || '').includes('queryInterface.addIndex("posts", ["title"]'), describeError(e));
+      assert.ok((e.hint || '').includes('concurrently: true'), describeError(e));
+      return true;
+    });
+    // the fix the HINT gives passes on the twin too
+    await migrate(qi, { concurrently: true });
+    const [idx] = await twin.sequelize.query("SELECT indexname FROM pg_indexes WHERE tablename = 'posts' ORDER BY 1");
+    assert.ok(idx.map((r) => r.indexname).includes('idx_posts_title'));
+  } finally {
+    await twin.sequelize.close();
   }
 });
