@@ -227,6 +227,10 @@ run_node_suite node_client clients/node/test/run.sh
 # XML validated by a real parser, the Markdown summary
 echo "== the CI reports (pg_conventions_ci)"
 CI_BIN=$PG_BIN/pg_conventions_ci run_node_suite ci_reports test/ci/run.sh
+# The README's CI recipe for a production twin, run as written: the twin made
+# by pg_conventions_twin, sequelize-cli's migration judged with production's sizes
+echo "== the production twin's CI recipe (README), with sequelize-cli"
+BIN=$PG_BIN run_node_suite twin_recipe test/twin/recipe.sh
 
 # The migration corpus, judged by squawk (squawk-cli from npm) and by the
 # guard against a real server; fails when the guard's verdict is wrong.
