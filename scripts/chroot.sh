@@ -39,8 +39,15 @@
 #      network namespace has only its own loopback, so the clusters that
 #      pg_virtualenv starts never meet the host's ports, and nothing inside can
 #      reach the network (no apt-get there: add packages with --rebuild and
-#      PGC_CHROOT_EXTRA="pkg1,pkg2").  Everything is unmounted on exit, error
-#      or interrupt, and whatever the command left running is stopped;
+#      PGC_CHROOT_EXTRA="pkg1,pkg2").  Without `ip` (iproute2) to bring that
+#      loopback up, or with PGC_CHROOT_HOST_NET=1, there is no network
+#      namespace: the command shares the host's network, and so reaches a
+#      server the host runs (host=127.0.0.1 port=...; test/twin does).  A
+#      command run so must not start servers on TCP ports the host may use:
+#      pg_virtualenv there would take 5432 and up, as the host's clusters do;
+#      a server on a Unix socket in a private directory (listen_addresses = '')
+#      meets nothing.  Everything is unmounted on exit, error or interrupt, and
+#      whatever the command left running is stopped;
 #   5. copies the chroot's output/ (pg_regress results and diffs, logs) to
 #      $PGC_CHROOT_OUTPUT (default output/chroot-<major>), with the whole console
 #      output in run.log there.
@@ -50,6 +57,7 @@
 #   PGC_CHROOT_CACHE   where the chroots are kept (default /var/cache/pg_conventions)
 #   PGC_CHROOT_OUTPUT  where the logs go (default <repo>/output/chroot-<major>)
 #   PGC_CHROOT_EXTRA   more packages for the chroot, comma-separated (on creation)
+#   PGC_CHROOT_HOST_NET  1: no network namespace, the host's network (step 4)
 set -euo pipefail
 
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -268,14 +276,17 @@ if ! command -v mmdebstrap >/dev/null 2>&1; then
 fi
 
 # Run $2 by bash in the chroot $1, from $BUILD_DIR, in private mount, PID and
-# (where `ip` can bring its loopback up) network namespaces; without
-# namespaces, in the host's (the traps still unmount).  Returns its status.
+# (where `ip` can bring its loopback up, unless PGC_CHROOT_HOST_NET=1) network
+# namespaces; without namespaces, in the host's (the traps still unmount).
+# Returns its status.
 run_inside() {
   local dir=$1 cmd=$2
   local ns=(unshare --mount --propagation private --pid --fork --mount-proc --kill-child)
   export PGC_NETNS=0
   # a network namespace needs `ip` (iproute2) to bring its loopback up
-  if command -v ip >/dev/null 2>&1 && "${ns[@]}" --net -- ip link set lo up 2>/dev/null; then
+  if [ "${PGC_CHROOT_HOST_NET:-0}" = 1 ]; then
+    echo "== PGC_CHROOT_HOST_NET=1: the command shares the host's network (no network namespace)"
+  elif command -v ip >/dev/null 2>&1 && "${ns[@]}" --net -- ip link set lo up 2>/dev/null; then
     ns+=(--net); PGC_NETNS=1
   fi
   mkdir -p "$dir$BUILD_DIR"
@@ -453,6 +464,7 @@ run_regress eventtrigger -o max_prepared_transactions=2
 echo "== TAP tests"
 tapdir=$(mktemp -d)
 cp -r test/tap "$tapdir/"
+mkdir "$tapdir/squawk" && cp -r test/squawk/schema.sql test/squawk/corpus "$tapdir/squawk/"
 chown -R postgres "$tapdir"
 pgxs=$(dirname "$($PG_CONFIG --pgxs)")/..
 if (cd "$tapdir" && runuser -u postgres -- env PATH="/usr/lib/postgresql/$PG_MAJOR/bin:/usr/bin:/bin" \

@@ -27,6 +27,10 @@
 #      made (or found in the cache) in the background while 1-9 run, in two
 #      lanes: the archive's majors (network-bound) and the source builds
 #      (CPU-bound, at nice 10)
+#  11. a production twin across majors (test/twin/cross_major.sh): a
+#      PostgreSQL 15 "production" of its own (initdb, pg_ctl; 127.0.0.1), its
+#      twin made in the 18 chroot by pg_conventions_twin with pg_dump 18
+#      (when PG_MAJORS has 18)
 # Usage: bash scripts/test.sh          (as root, or as a user with sudo)
 #        PG_MAJORS=15 bash scripts/test.sh    (only this machine's 15)
 #        PG_MAJORS="15 14" bash scripts/test.sh   (a subset of 14 15 16 17 18 19)
@@ -314,8 +318,24 @@ wait || true
 archive_pid=
 source_pid=
 
+# A production twin across majors (test/twin/cross_major.sh): a PostgreSQL 15
+# "production" started here by initdb and pg_ctl (no pg_virtualenv), its twin
+# made in the 18 chroot by pg_conventions_twin with pg_dump 18; with 18's chroot
+twin_summary=
+if [[ " $(echo $PG_MAJORS) " == *" 18 "* ]]; then
+  echo "== the production twin across majors: PostgreSQL 15 production, 18 twin"
+  if bash test/twin/cross_major.sh >output/twin_cross_major.log 2>&1; then :; else status=1; fi
+  cat output/twin_cross_major.log
+  counts=$(sed -n 's/^production twin, 15 to 18: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' output/twin_cross_major.log)
+  [ -z "$counts" ] && counts="0 1"    # it did not get as far as its count
+  passed=$((passed + ${counts% *}))
+  failed=$((failed + ${counts#* }))
+  twin_summary="Production twin, PostgreSQL 15 to 18: ${counts% *} passed, ${counts#* } failed"
+fi
+
 echo
-# one line per major, in order, then the total
+# one line per major, in order, then the twin across majors, then the total
 printf '%s' "$summary" | sort -t ' ' -k2,2n
+[ -n "$twin_summary" ] && echo "$twin_summary"
 echo "pg_conventions: $passed passed, $failed failed"
 exit $status
