@@ -186,10 +186,12 @@ echo "== concurrent DDL stress (pgbench)"
 run_one stress test/stress/ddl_pgbench.sh
 
 # TAP: PostgreSQL refuses to run as root, so as root the tests run as the
-# postgres user from a private copy of test/tap.
+# postgres user from a private copy of test/tap (and of the migration corpus,
+# which 006_twin.pl finds beside it, as in the repository).
 echo "== TAP tests"
 tapdir=$(mktemp -d)
 cp -r test/tap "$tapdir/"
+mkdir "$tapdir/squawk" && cp -r test/squawk/schema.sql test/squawk/corpus "$tapdir/squawk/"
 tap_env=(PATH="$PG_BIN:/usr/bin:/bin" PG_REGRESS="$(dirname "$($PG_CONFIG --pgxs)")/../test/regress/pg_regress"
          PERL5LIB="$(dirname "$($PG_CONFIG --pgxs)")/../test/perl" TESTDIR="$tapdir")
 prove_cmd=(prove --timer -v "$tapdir"/tap/*.pl)
