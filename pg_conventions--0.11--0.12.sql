@@ -116,7 +116,7 @@ BEGIN
     DELETE FROM conventions.twin_relations;
     DELETE FROM conventions.twin_columns;
     INSERT INTO conventions.twin_relations
-    SELECT r.schema, r.name, r.kind, r.pages, r.tuples, r.allvisible
+    SELECT r.schema, r.name, r.kind, greatest(r.pages, 0), r.tuples, greatest(r.allvisible, 0)  -- a partitioned table's -1 before 18
       FROM jsonb_to_recordset(coalesce(snapshot -> 'relations', '[]'))
            AS r(schema name, name name, kind "char", pages bigint, tuples real, allvisible bigint);
     GET DIAGNOSTICS n_rel = ROW_COUNT;

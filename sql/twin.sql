@@ -35,6 +35,10 @@ SELECT jsonb_build_object(
                        'null_frac', 0.01, 'avg_width', 8, 'n_distinct', 1000,
                        'most_common_vals', NULL, 'most_common_freqs', NULL,
                        'histogram_bounds', '{1,100,200,300,400,500,600,700,800,900,1000}', 'correlation', 0.01),
+    jsonb_build_object('schema', 'twin', 'table', 'orders', 'column', 'total', 'inherited', false,
+                       'null_frac', 0, 'avg_width', 6, 'n_distinct', 2,
+                       'most_common_vals', '{cheap,dear}', 'most_common_freqs', '{0.5,0.5}',
+                       'histogram_bounds', NULL, 'correlation', NULL),
     jsonb_build_object('schema', 'twin', 'table', 'orders', 'column', 'no_such_column', 'inherited', false,
                        'null_frac', 0, 'avg_width', 4, 'n_distinct', 1,
                        'most_common_vals', NULL, 'most_common_freqs', NULL,
@@ -71,7 +75,8 @@ SELECT * FROM conventions.twin_import(pg_temp.snapshot());
 SELECT source, server_version, taken_at, relations, columns, statements FROM conventions.twin_source;
 SELECT schema_name, relation_name, relkind, relpages, reltuples FROM conventions.twin_relations ORDER BY 1, 2;
 -- the column statistics are pg_statistic's now, for the planner (a column
--- the twin does not have is left out)
+-- the twin does not have is left out, one whose values no longer fit its
+-- type too, with a WARNING)
 SELECT attname, null_frac, n_distinct, most_common_vals, most_common_freqs, histogram_bounds, correlation
   FROM pg_stats WHERE schemaname = 'twin' AND tablename = 'orders' ORDER BY attname;
 

@@ -328,6 +328,10 @@ extern void conv_findings_add(const char *verdict, const char *rule, const char 
 							  const char *message, const char *detail, const char *hint,
 							  const char *statement);
 
+/* ---- one step in a subtransaction (subtransaction.c) ---- */
+
+extern bool conv_try_subtransaction(void (*fn) (void *), void *arg, char **message);
+
 /* ---- the production twin (twin/) ---- */
 
 /* Where a table's size and rows come from (pg_conventions.table_size_source). */

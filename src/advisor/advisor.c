@@ -380,34 +380,13 @@ workload_texts(List **insert_texts)
 static bool
 try_subtransaction(void (*fn) (void *), void *arg, const char *what)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	bool		ok = true;
+	char	   *message;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn(arg);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		ereport(DEBUG1,
-				(errmsg_internal("suggest_indexes() leaves out %s: %s", what, edata->message)));
-		FreeErrorData(edata);
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return ok;
+	if (conv_try_subtransaction(fn, arg, &message))
+		return true;
+	ereport(DEBUG1,
+			(errmsg_internal("suggest_indexes() leaves out %s: %s", what, message)));
+	return false;
 }
 
 typedef struct StatementCall

@@ -98,23 +98,27 @@ read_snapshot(void)
 	Relation	rel;
 	SysScanDesc scan;
 	HeapTuple	tup;
+	HTAB	   *read;
 
-	snapshot_read = true;
 	snapshot = NULL;
 	if (!OidIsValid(relid))
-		return;					/* the extension is not here, or older than 0.12 */
+	{
+		snapshot_read = true;	/* the extension is not here, or older than 0.12 */
+		return;
+	}
 	rel = table_open(relid, AccessShareLock);
 	if (RelationGetDescr(rel)->natts != SNAPSHOT_NATTS)
 	{
 		table_close(rel, AccessShareLock);
+		snapshot_read = true;
 		return;
 	}
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(SnapshotKey);
 	ctl.entrysize = sizeof(SnapshotEntry);
 	ctl.hcxt = TopTransactionContext;
-	snapshot = hash_create("pg_conventions twin snapshot", 256, &ctl,
-						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	read = hash_create("pg_conventions twin snapshot", 256, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
@@ -127,13 +131,16 @@ read_snapshot(void)
 		memset(&key, 0, sizeof(key));
 		namestrcpy(&key.nspname, NameStr(*DatumGetName(values[0])));
 		namestrcpy(&key.relname, NameStr(*DatumGetName(values[1])));
-		e = hash_search(snapshot, &key, HASH_ENTER, NULL);
+		e = hash_search(read, &key, HASH_ENTER, NULL);
 		e->pages = (double) DatumGetInt64(values[3]);
 		e->tuples = (double) DatumGetFloat4(values[4]);
 		e->allvisible = (double) DatumGetInt64(values[5]);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	/* only once whole: an error above leaves the snapshot to be read again */
+	snapshot = read;
+	snapshot_read = true;
 }
 
 /* The snapshot's figures of a relation, by its schema and name. */
@@ -336,6 +343,20 @@ write_column_stats(Relation sd, const ColumnStats *c)
 	heap_freetuple(tup);
 }
 
+typedef struct WriteCall
+{
+	Relation	sd;
+	ColumnStats *c;
+} WriteCall;
+
+static void
+write_column_call(void *arg)
+{
+	WriteCall  *call = arg;
+
+	write_column_stats(call->sd, call->c);
+}
+
 /* Row i of the SPI result as a ColumnStats, in the caller's memory. */
 static void
 read_column_stats(uint64 i, ColumnStats *c)
@@ -369,7 +390,9 @@ read_column_stats(uint64 i, ColumnStats *c)
 /*
  * conventions.twin_restore_column_statistics(): the snapshot's columns of
  * the tables the caller owns (as pg_restore_attribute_stats() asks), into
- * pg_statistic.  Returns how many columns it wrote.
+ * pg_statistic.  Returns how many columns it wrote; a column whose
+ * statistics do not fit the twin's column (its type changed) is left out
+ * with a WARNING.
  */
 PG_FUNCTION_INFO_V1(conventions_twin_restore_column_statistics);
 Datum
@@ -379,6 +402,7 @@ conventions_twin_restore_column_statistics(PG_FUNCTION_ARGS)
 	List	   *columns = NIL;
 	ListCell   *lc;
 	Relation	sd;
+	int			written = 0;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -406,7 +430,22 @@ conventions_twin_restore_column_statistics(PG_FUNCTION_ARGS)
 	SPI_finish();
 	sd = table_open(StatisticRelationId, RowExclusiveLock);
 	foreach(lc, columns)
-		write_column_stats(sd, lfirst(lc));
+	{
+		WriteCall	call = {sd, lfirst(lc)};
+		char	   *message;
+
+		if (conv_try_subtransaction(write_column_call, &call, &message))
+			written++;
+		else
+			ereport(WARNING,
+					(errmsg("could not restore the statistics of column \"%s\" of table \"%s.%s\"",
+							get_attname(call.c->relid, call.c->attnum, false),
+							get_namespace_name(get_rel_namespace(call.c->relid)),
+							get_rel_name(call.c->relid)),
+					 errdetail("%s", message),
+					 errhint("The column's type on the twin may differ from production's; "
+							 "the planner uses its default selectivities for it.")));
+	}
 	table_close(sd, RowExclusiveLock);
-	PG_RETURN_INT32(list_length(columns));
+	PG_RETURN_INT32(written);
 }

@@ -60,9 +60,18 @@ ls -1 "${debs[@]}" | sed 's|.*/|   built |'
 echo "== dpkg -i, then the demo against the packaged library"
 $SUDO dpkg -i "${debs[@]}" >/dev/null
 dpkg -L postgresql-15-pg-conventions | grep -E 'pg_conventions\.(so|control)$' | sed 's/^/   /'
+fail=0
+# the commands ship in the package, beside the server's binaries
+for cmd in pg_conventions_ci pg_conventions_twin; do
+  if dpkg -L postgresql-15-pg-conventions | grep -qx "/usr/lib/postgresql/15/bin/$cmd" &&
+     "/usr/lib/postgresql/15/bin/$cmd" --help >/dev/null; then
+    echo "   /usr/lib/postgresql/15/bin/$cmd"
+  else
+    echo "deb: the package does not ship a working $cmd"; fail=1
+  fi
+done
 out=$(cd "$work/pg-conventions" && pg_virtualenv -v 15 -o shared_preload_libraries=pg_conventions \
         psql -X -v ON_ERROR_STOP=0 -f demo/demo.sql 2>&1)
-fail=0
 for want in 'WARNING:  table "public.audit_log" has no primary key' \
             'ERROR:  ' 'fix_sql'; do
   if ! grep -qF -- "$want" <<<"$out"; then
