@@ -191,6 +191,16 @@ $twin->safe_psql('postgres', 'CREATE DATABASE shop');
 is($rc, 0, 'the twin of the shop is made') or diag($err);
 like($err, qr/conventions: 1 exemptions, 0 baseline rows/, "production's exemption came along");
 is($twin->safe_psql('shop', 'SELECT count(*) FROM orders'), '0', 'the twin has no orders');
+# production's column statistics: pg_dump's on 18 and later, the snapshot's before
+my $major = int($twin->safe_psql('postgres', 'SHOW server_version_num') / 10000);
+like($err, $major >= 18 ? qr/statistics: \S*pg_dump --statistics-only/ : qr/, [1-9]\d* columns written to pg_statistic/,
+	$major >= 18 ? 'the column statistics came by pg_dump --statistics-only'
+	: 'the column statistics came by the snapshot, written to pg_statistic');
+my $column_stats = q{SELECT tablename, attname, null_frac, avg_width, n_distinct, most_common_vals,
+                            most_common_freqs, histogram_bounds, correlation
+                       FROM pg_stats WHERE schemaname = 'public' ORDER BY 1, 2};
+is($twin->safe_psql('shop', $column_stats), $prod->safe_psql('shop', $column_stats),
+	"the twin's pg_stats are production's, column by column");
 
 # ---- 2. the advisor ----
 # Production's capture samples nothing here (capture_sample_rate = 0, as the
@@ -241,9 +251,11 @@ sub compare_plans
 # height is estimated on the twin), an index-only scan (production's
 # all-visible pages), a nested loop over a primary key.  Not a range whose
 # constant falls in the first or last bucket of an indexed column's
-# histogram (o.id < 50): production's planner reads the index's actual end
-# there (get_actual_variable_range), the twin's empty index has none and
-# the histogram's end, sampled, stands: another row estimate.
+# histogram (o.id < 50, the newest rows): there production's planner reads
+# the index's actual end (get_actual_variable_range), which the twin's empty
+# index does not have, so the twin keeps the histogram's sampled end and
+# clamps the estimate to a hundredth of a bucket (100 rows of 1,000,000
+# where production says 50): a limit of any twin without rows.
 my @explained = ((map { $_->(4242) } @workload),
 	q{SELECT * FROM orders WHERE status = 'open'},
 	q{SELECT * FROM orders WHERE id = 123456},
@@ -300,6 +312,8 @@ compare_plans('after --refresh', @explained);
 $prod_missing = $prod->safe_psql('shop', $missing);
 like($prod_missing, qr/\|customers\|1500000\|/, "production's missing_fk_indexes() counts 1,500,000 orders");
 is($twin->safe_psql('shop', $missing), $prod_missing, 'and so does the twin\'s');
+is($twin->safe_psql('shop', $column_stats), $prod->safe_psql('shop', $column_stats),
+	"after --refresh: the twin's pg_stats are production's new ones");
 diag(sprintf('EXPLAIN: the largest difference in cost is %.4f %%', $max_difference));
 
 # ---- 6. errors ----
