@@ -15,6 +15,7 @@
  */
 #include "advisor.h"
 
+#include "access/transam.h"
 #include "access/sysattr.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_am.h"
@@ -390,8 +391,12 @@ adv_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntr
 {
 	if (prev_set_rel_pathlist)
 		prev_set_rel_pathlist(root, rel, rti, rte);
-	/* an extension's own tables are its business, not the schema's */
-	if (discovering && rte->rtekind == RTE_RELATION &&
+	/*
+	 * an extension's own tables are its business, not the schema's; the
+	 * system catalogs (pg_dump's and the tools' queries in
+	 * pg_stat_statements read them) nobody may index
+	 */
+	if (discovering && rte->rtekind == RTE_RELATION && rte->relid >= FirstNormalObjectId &&
 		(rte->relkind == RELKIND_RELATION || rte->relkind == RELKIND_MATVIEW) &&
 		rel->reloptkind == RELOPT_BASEREL &&
 		!OidIsValid(getExtensionOfObject(RelationRelationId, rte->relid)) &&
