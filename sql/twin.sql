@@ -117,6 +117,25 @@ CREATE INDEX idx_orders_total ON twin.orders (total);
 SELECT relpages, reltuples FROM pg_class WHERE oid = 'twin.orders'::regclass;
 CREATE INDEX idx_orders_status_total ON twin.orders (status, total);
 ROLLBACK;
+-- an index a migration makes on the twin is not in production's statistics:
+-- the planner sizes it for production's rows, as the advisor sizes a
+-- candidate, not as the empty file's page
+BEGIN;
+SET LOCAL pg_conventions.mode = off;
+CREATE INDEX idx_orders_total ON twin.orders (total);
+SET LOCAL enable_seqscan = off;
+CREATE FUNCTION pg_temp.plan_cost(query text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+  RETURN (plan -> 0 -> 'Plan' ->> 'Total Cost')::float8;
+END $$;
+-- a full index-only scan of it costs what one of the primary key (in the
+-- snapshot: 2,745 pages) costs, not two thirds of it
+SELECT pg_temp.plan_rows('SELECT sum(total) FROM twin.orders') AS plan,
+       round((pg_temp.plan_cost('SELECT sum(total) FROM twin.orders') /
+              pg_temp.plan_cost('SELECT sum(id) FROM twin.orders'))::numeric, 1) AS cost_to_primary_key;
+ROLLBACK;
 -- larger: the file's size when it is the larger, production's otherwise
 SET pg_conventions.table_size_source = larger;
 SET pg_conventions.mode = enforce;

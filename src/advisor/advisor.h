@@ -147,6 +147,8 @@ extern Oid	adv_btree_opclass(Oid relid, AttrNumber attnum, Oid *type, int32 *typ
 /* hypothetical.c */
 extern void adv_hypothetical_init(void);
 extern void adv_size_candidates(List *cands, List *items, List *inserts);
+extern double adv_existing_index_pages(Oid relid, const IndexOptInfo *info, double tuples,
+									   int *height);
 extern double adv_workload_cost(List *items, List *candidates, List *focus);
 
 /* search.c */

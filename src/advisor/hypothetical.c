@@ -206,6 +206,39 @@ candidate_pages(Candidate *c, double tuples, int *height)
 	return 1 + Max(1.0, leaf_pages * (1.0 + 1.0 / per_page));
 }
 
+/*
+ * An existing B-tree's pages (the metapage too) and height as
+ * candidate_pages() estimates a candidate's, for tuples rows: what a
+ * production twin's planner (twin/planner.c) gives an index made on the
+ * twin itself, which production's statistics do not have.  -1 for what it
+ * cannot size: another access method, an expression or a predicate.
+ */
+double
+adv_existing_index_pages(Oid relid, const IndexOptInfo *info, double tuples, int *height)
+{
+	Candidate	c;
+
+	if (info->relam != BTREE_AM_OID || info->indpred != NIL || info->indexprs != NIL ||
+		info->ncolumns > MAX_INDEX_COLUMNS || info->nkeycolumns > MAX_KEY_COLUMNS)
+		return -1;
+	memset(&c, 0, sizeof(c));
+	c.relid = relid;
+	c.amoid = BTREE_AM_OID;
+	c.nkeys = info->nkeycolumns;
+	c.ncols = info->ncolumns;
+	for (int i = 0; i < c.ncols; i++)
+	{
+		c.cols[i] = info->indexkeys[i];
+		if (i < c.nkeys)
+		{
+			c.collations[i] = info->indexcollations[i];
+			c.families[i] = info->opfamily[i];
+			c.intypes[i] = info->opcintype[i];
+		}
+	}
+	return candidate_pages(&c, tuples, height);
+}
+
 static double
 index_rows(Candidate *c)
 {

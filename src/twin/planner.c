@@ -27,6 +27,8 @@
 #include "catalog/pg_am.h"
 #include "nodes/pathnodes.h"
 
+#include "../advisor/advisor.h"
+
 static conv_rel_info_hook_type prev_rel_info_hook = NULL;
 
 /* The height of a B-tree of these pages and rows, as its fan-out makes it. */
@@ -41,13 +43,40 @@ btree_height(double pages, double tuples)
 	return (int) ceil(log(pages - 1) / log(per_page));
 }
 
+/*
+ * An index the snapshot does not have, on a table it has (one a migration
+ * made on the twin): sized for production's rows as the advisor sizes a
+ * candidate, not as the empty file it is.
+ */
 static void
-twin_index_figures(RelOptInfo *rel, IndexOptInfo *info, bool larger)
+twin_new_index_figures(Oid relid, RelOptInfo *rel, IndexOptInfo *info)
+{
+	int			height;
+	double		pages = adv_existing_index_pages(relid, info, rel->tuples, &height);
+
+	if (pages <= info->pages)
+		return;
+	info->pages = (BlockNumber) pages;
+	info->tuples = rel->tuples;
+	info->tree_height = height;
+}
+
+static void
+twin_index_figures(Oid relid, RelOptInfo *rel, IndexOptInfo *info, bool larger,
+				   bool table_from_snapshot)
 {
 	ConvRelFigures f;
+	bool		known;
 
-	if (info->hypothetical || !conv_statistics_figures(info->indexoid, &f) ||
-		(larger && f.pages <= info->pages))
+	if (info->hypothetical)
+		return;
+	known = conv_statistics_figures(info->indexoid, &f);
+	if (table_from_snapshot && !(known && f.origin == CONV_FIGURES_SNAPSHOT))
+	{
+		twin_new_index_figures(relid, rel, info);
+		return;
+	}
+	if (!known || (larger && f.pages <= info->pages))
 		return;
 	info->pages = (BlockNumber) f.pages;
 	/* as plancat.c: a partial index has its own rows, the others the table's */
@@ -62,6 +91,7 @@ twin_rel_info_hook(CONV_REL_INFO_HOOK_PARAMS)
 	Oid			relid = CONV_REL_INFO_RELID;
 	bool		larger = conv_table_size_source == CONV_SIZE_LARGER;
 	ConvRelFigures f;
+	bool		from_snapshot = false;
 	ListCell   *lc;
 
 	if (prev_rel_info_hook)
@@ -73,9 +103,10 @@ twin_rel_info_hook(CONV_REL_INFO_HOOK_PARAMS)
 		rel->pages = (BlockNumber) f.pages;
 		rel->tuples = f.tuples;
 		rel->allvisfrac = f.pages > 0 ? Min(1.0, f.allvisible / f.pages) : 0;
+		from_snapshot = f.origin == CONV_FIGURES_SNAPSHOT;
 	}
 	foreach(lc, rel->indexlist)
-		twin_index_figures(rel, lfirst(lc), larger);
+		twin_index_figures(relid, rel, lfirst(lc), larger, from_snapshot);
 }
 
 void
