@@ -62,12 +62,14 @@ $SUDO dpkg -i "${debs[@]}" >/dev/null
 dpkg -L postgresql-15-pg-conventions | grep -E 'pg_conventions\.(so|control)$' | sed 's/^/   /'
 fail=0
 # the commands ship in the package, beside the server's binaries
+# (the list first: grep -q ending the pipe early would be dpkg's SIGPIPE under pipefail)
+shipped=$(dpkg -L postgresql-15-pg-conventions)
 for cmd in pg_conventions_ci pg_conventions_twin; do
-  if dpkg -L postgresql-15-pg-conventions | grep -qx "/usr/lib/postgresql/15/bin/$cmd" &&
-     "/usr/lib/postgresql/15/bin/$cmd" --help >/dev/null; then
+  if grep -qx "/usr/lib/postgresql/15/bin/$cmd" <<<"$shipped" &&
+     "/usr/lib/postgresql/15/bin/$cmd" --help >"$work/$cmd.help" 2>&1; then
     echo "   /usr/lib/postgresql/15/bin/$cmd"
   else
-    echo "deb: the package does not ship a working $cmd"; fail=1
+    echo "deb: the package does not ship a working $cmd:"; grep /bin/ <<<"$shipped"; cat "$work/$cmd.help"; fail=1
   fi
 done
 out=$(cd "$work/pg-conventions" && pg_virtualenv -v 15 -o shared_preload_libraries=pg_conventions \

@@ -103,6 +103,31 @@ psql -X -q -c "ALTER DATABASE recipe_ci SET pg_conventions.mode = enforce" >/dev
   --url "postgres://${PGUSER}:${PGPASSWORD}@${PGHOST:-localhost}:${PGPORT:-5432}/recipe_ci") >"$tmp/ci.out" 2>&1
 check "without a twin, the empty CI database lets the same migration pass" test $? = 0
 
+# the command's errors a user meets first: a role that may not read the
+# schema, a pg_dump older than production
+psql -X -q -v ON_ERROR_STOP=1 -c "DROP ROLE IF EXISTS twin_reader" \
+  -c "CREATE ROLE twin_reader LOGIN PASSWORD 'reader'" -c "CREATE DATABASE twin_denied" >/dev/null
+reader="dbname=recipe_production user=twin_reader password=reader host=${PGHOST:-localhost} port=${PGPORT:-5432}"
+"$BIN/pg_conventions_twin" "$reader" "dbname=twin_denied" >"$tmp/denied.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/denied.out"
+check "a role without SELECT on the tables: exit 1" test "$rc" = 1
+check "and the error says what to grant" grep -q '^pg_conventions_twin: error: the source role may not read the whole schema (permission denied for table .*grant pg_read_all_data' "$tmp/denied.out"
+psql -X -q -c "GRANT pg_read_all_data TO twin_reader" >/dev/null
+"$BIN/pg_conventions_twin" -q "$reader" "dbname=twin_denied" >"$tmp/granted.out" 2>&1
+check "with pg_read_all_data the read-only role makes the twin" test $? = 0
+# a pg_dump of an older major: what it answers to --version is all the
+# command asks before it refuses
+printf '#!/bin/sh\n[ "$1" = --version ] && echo "pg_dump (PostgreSQL) 14.13" && exit 0\nexit 1\n' >"$tmp/pg_dump14"
+chmod +x "$tmp/pg_dump14"
+psql -X -q -c "DROP DATABASE twin_denied" -c "CREATE DATABASE twin_denied" >/dev/null
+"$BIN/pg_conventions_twin" --pg-dump="$tmp/pg_dump14" "$PRODUCTION_URL" "dbname=twin_denied" >"$tmp/old.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/old.out"
+check "a pg_dump older than production: exit 1, and what to install" \
+  bash -c "[ $rc = 1 ] && grep -q 'is pg_dump 14, older than the source.s PostgreSQL 15: install postgresql-client-15 or later, or pass --pg-dump' '$tmp/old.out'"
+psql -X -q -c "DROP DATABASE twin_denied" -c "DROP ROLE twin_reader" >/dev/null
+
 psql -X -q -c "DROP DATABASE recipe_ci" -c "DROP DATABASE twin" -c "DROP DATABASE recipe_production" >/dev/null
 echo "# pass $pass"
 echo "# fail $fail"
