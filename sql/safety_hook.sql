@@ -99,6 +99,35 @@ BEGIN;
 ALTER TABLE migh.parted ADD COLUMN z integer;
 UPDATE migh.parted SET z = 1;
 ROLLBACK;
+
+-- ---- rename_or_drop: TRUNCATE of a table that holds data, whatever its
+-- size (no event trigger fires for TRUNCATE: the hook alone sees it) ----
+SET pg_conventions.mode = enforce;
+TRUNCATE migh.orders;
+TRUNCATE TABLE migh.small CASCADE;
+SET pg_conventions.profile = sequelize;
+TRUNCATE migh.small;
+RESET pg_conventions.profile;
+SELECT count(*) AS small_rows FROM migh.small;
+-- not hazards: an empty table, a table this transaction made, the HINT's recipe
+CREATE TABLE migh.empty_one (id bigint PRIMARY KEY);
+VACUUM ANALYZE migh.empty_one;
+TRUNCATE migh.empty_one;
+BEGIN;
+CREATE TABLE migh.scratch (id bigint PRIMARY KEY);
+INSERT INTO migh.scratch VALUES (1), (2);
+TRUNCATE migh.scratch;
+ROLLBACK;
+BEGIN;
+SELECT conventions.safety_assured('no deployed code uses it any more');
+TRUNCATE migh.small;
+ROLLBACK;
+-- under warn: the WARNING, then the statement runs
+SET pg_conventions.mode = warn;
+BEGIN;
+TRUNCATE migh.small;
+SELECT count(*) AS small_rows FROM migh.small;
+ROLLBACK;
 SET pg_conventions.mode = off;
 DROP SCHEMA migh CASCADE;
 RESET pg_conventions.mode;

@@ -171,7 +171,7 @@ extern int	conv_low_cardinality_max;
 	  "no large INSERT, UPDATE or DELETE runs on a table while the transaction holds a lock on it that blocks writes", \
 	  conv_rule_backfill_under_lock) \
 	X(RENAME_OR_DROP, rename_or_drop, '0', '1', '8', \
-	  "columns and tables that hold data are not renamed or dropped while application code may use them", \
+	  "columns and tables that hold data are not renamed, dropped or truncated while application code may use them", \
 	  conv_rule_rename_or_drop) \
 	X(LOCK_TIMEOUT, lock_timeout, '0', '1', '9', \
 	  "a lock that blocks writes on an existing table is requested with lock_timeout set", \

@@ -2,7 +2,8 @@
  *
  * breaking.c
  *		The migration-safety rule rename_or_drop: renaming or dropping a
- *		column or table that application code may still use.
+ *		column or table that application code may still use, and
+ *		truncating a table that holds data.
  *
  * During a deploy the old code runs beside the new: a table or column the
  * old code names must outlive it.  A table that existed before the
@@ -158,6 +159,37 @@ drop_table(const ConvStatementInfo *s, DropStmt *stmt, List **violations)
 	}
 }
 
+/*
+ * TRUNCATE of a table that holds data: its rows are gone for the code that
+ * still reads them (and, with CASCADE, those of every table referencing it,
+ * which PostgreSQL lists as it truncates them).
+ */
+static void
+truncate_tables(const ConvStatementInfo *s, TruncateStmt *stmt, List **violations)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->relations)
+	{
+		ConvSafetyTable t;
+		ConvViolation *v;
+
+		if (!in_use(RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true), &t))
+			continue;
+		v = conv_add_hazard(violations, CONV_RULE_RENAME_OR_DROP, &t, 0, "truncate table",
+							psprintf("truncating table \"%s\" deletes every row of it",
+									 t.display_name),
+							psprintf("\"%s\" holds data (%s), which application code may still read; TRUNCATE cannot be undone once committed, and it waits for an ACCESS EXCLUSIVE lock.",
+									 t.display_name, conv_safety_size_text(&t)),
+							psprintf("-- first make sure no deployed code needs its rows (a copy: CREATE TABLE ... AS TABLE %s); then:\n%s",
+									 t.sql_name,
+									 assured_sql(s, psprintf("TRUNCATE %s%s;", t.sql_name,
+															 stmt->behavior == DROP_CASCADE ? " CASCADE" : ""))));
+		if (conv_profile == CONV_PROFILE_SEQUELIZE)
+			v->advice = pstrdup("In Sequelize: a migration that empties a table (queryInterface.bulkDelete() with { truncate: true }, Model.truncate()) empties production's too; keep the rows until no deployed code reads them.");
+	}
+}
+
 void
 conv_rule_rename_or_drop(const ConvStatementInfo *s, List **violations)
 {
@@ -173,6 +205,8 @@ conv_rule_rename_or_drop(const ConvStatementInfo *s, List **violations)
 	}
 	else if (IsA(s->stmt, DropStmt) && ((DropStmt *) s->stmt)->removeType == OBJECT_TABLE)
 		drop_table(s, (DropStmt *) s->stmt, violations);
+	else if (IsA(s->stmt, TruncateStmt))
+		truncate_tables(s, (TruncateStmt *) s->stmt, violations);
 	else if (IsA(s->stmt, AlterTableStmt))
 	{
 		AlterTableStmt *stmt = (AlterTableStmt *) s->stmt;

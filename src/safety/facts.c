@@ -308,15 +308,19 @@ conv_safety_size_text(const ConvSafetyTable *t)
 	char	   *size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
 																		 Int64GetDatum(t->bytes))));
 	const char *source = "";
+	char	   *rows;
+	const char *unit;
 
 	if (conv_table_size_source != CONV_SIZE_FILE)
 		source = t->origin == CONV_FIGURES_SNAPSHOT ? ", by the statistics snapshot" :
 			t->origin == CONV_FIGURES_PG_CLASS ? ", by pg_class's statistics" : ", by its file";
 	if (!t->counted)
 		return psprintf("%s%s", size, source);
+	rows = thousands(t->rows);
+	unit = strcmp(rows, "1") == 0 ? "row" : "rows";
 	if (t->origin == CONV_FIGURES_PG_CLASS && conv_table_size_source == CONV_SIZE_FILE)
-		return psprintf("%s, by its last statistics %s rows", size, thousands(t->rows));
-	return psprintf("%s, about %s rows%s", size, thousands(t->rows), source);
+		return psprintf("%s, by its last statistics %s %s", size, rows, unit);
+	return psprintf("%s, about %s %s%s", size, rows, unit, source);
 }
 
 /* A lock mode as LOCK TABLE spells it. */
