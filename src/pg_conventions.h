@@ -363,6 +363,7 @@ typedef struct ConvRelFigures
 
 /* twin/snapshot.c */
 extern bool conv_statistics_figures(Oid relid, ConvRelFigures *f);
+extern bool conv_twin_figures(Oid relid, double pages, ConvRelFigures *f);
 extern void conv_class_figures(Oid relid, double *pages, double *tuples);
 extern void conv_twin_init(void);
 /* twin/planner.c */

@@ -51,8 +51,7 @@ add_statistics_size(Oid relid, BlockNumber nblocks, ConvSafetyTable *t)
 {
 	ConvRelFigures f;
 
-	if (conv_table_size_source == CONV_SIZE_FILE || !conv_statistics_figures(relid, &f) ||
-		f.tuples < 0 || (conv_table_size_source == CONV_SIZE_LARGER && f.pages <= nblocks))
+	if (!conv_twin_figures(relid, nblocks, &f))
 		return false;
 	t->bytes += (int64) f.pages * BLCKSZ;
 	t->rows += f.tuples;

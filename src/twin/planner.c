@@ -98,7 +98,7 @@ twin_rel_info_hook(CONV_REL_INFO_HOOK_PARAMS)
 		prev_rel_info_hook(CONV_REL_INFO_HOOK_ARGS);
 	if (conv_table_size_source == CONV_SIZE_FILE || CONV_REL_INFO_INHPARENT || !OidIsValid(relid))
 		return;
-	if (conv_statistics_figures(relid, &f) && f.tuples >= 0 && !(larger && f.pages <= rel->pages))
+	if (conv_twin_figures(relid, rel->pages, &f))
 	{
 		rel->pages = (BlockNumber) f.pages;
 		rel->tuples = f.tuples;

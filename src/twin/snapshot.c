@@ -198,6 +198,20 @@ conv_statistics_figures(Oid relid, ConvRelFigures *f)
 }
 
 /*
+ * Production's figures of a relation when they stand in for the server's
+ * own (pages: from its file, or pg_class's): on a twin, whenever the
+ * statistics know its rows; under larger, only where they are larger.
+ * False outside a twin.  The one decision the safety facts, the reports
+ * and the planner hook share.
+ */
+bool
+conv_twin_figures(Oid relid, double pages, ConvRelFigures *f)
+{
+	return conv_table_size_source != CONV_SIZE_FILE && conv_statistics_figures(relid, f) &&
+		f->tuples >= 0 && !(conv_table_size_source == CONV_SIZE_LARGER && f->pages <= pages);
+}
+
+/*
  * pg_class's pages and rows of a relation (given), replaced by the
  * snapshot's on a twin: what the reports and the table rules read.
  */
@@ -206,8 +220,7 @@ conv_class_figures(Oid relid, double *pages, double *tuples)
 {
 	ConvRelFigures f;
 
-	if (conv_table_size_source == CONV_SIZE_FILE || !snapshot_figures(relid, &f) ||
-		f.tuples < 0 || (conv_table_size_source == CONV_SIZE_LARGER && f.pages <= *pages))
+	if (!conv_twin_figures(relid, *pages, &f))
 		return;
 	*pages = f.pages;
 	*tuples = f.tuples;
