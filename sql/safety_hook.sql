@@ -122,6 +122,30 @@ BEGIN;
 SELECT conventions.safety_assured('no deployed code uses it any more');
 TRUNCATE migh.small;
 ROLLBACK;
+-- CASCADE also empties the tables that reference it: each that holds data
+-- is named, the table that brings it in too, and (with lock_timeout 0) each
+-- one's ACCESS EXCLUSIVE lock, with why it is taken
+SET pg_conventions.mode = off;
+CREATE TABLE migh.empty_parent (id bigint PRIMARY KEY);
+CREATE TABLE migh.child (id bigint PRIMARY KEY, parent_id bigint CONSTRAINT child_parent_id_fkey REFERENCES migh.empty_parent, note text);
+CREATE TABLE migh.grandchild (id bigint PRIMARY KEY, child_id bigint CONSTRAINT grandchild_child_id_fkey REFERENCES migh.child);
+INSERT INTO migh.child VALUES (1, NULL, 'kept with no parent');
+INSERT INTO migh.grandchild VALUES (1, 1);
+SET pg_conventions.mode = enforce;
+TRUNCATE migh.empty_parent CASCADE;
+SET lock_timeout = 0;
+SET pg_conventions.mode = warn;
+BEGIN;
+TRUNCATE migh.empty_parent CASCADE;
+SELECT count(*) AS child_rows FROM migh.child;
+ROLLBACK;
+SET pg_conventions.mode = enforce;
+SET lock_timeout = '5s';
+-- not a hazard: without CASCADE, PostgreSQL refuses it
+TRUNCATE migh.empty_parent;
+SET pg_conventions.mode = off;
+DROP TABLE migh.grandchild, migh.child, migh.empty_parent;
+SET pg_conventions.mode = enforce;
 -- under warn: the WARNING, then the statement runs
 SET pg_conventions.mode = warn;
 BEGIN;

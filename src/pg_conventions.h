@@ -691,8 +691,22 @@ typedef struct ConvAddedConstraint
 	ColumnDef  *column;
 } ConvAddedConstraint;
 
+/* a foreign key between two tables (facts.c conv_foreign_key_links) */
+typedef struct ConvForeignKeyLink
+{
+	Oid			conoid;
+	char	   *conname;
+	Oid			conrelid;		/* the referencing table */
+	Oid			confrelid;		/* the referenced table */
+	Oid			conindid;		/* the referenced side's unique index */
+	int			nkeys;
+	int16		conkey[INDEX_MAX_KEYS]; /* the referencing columns */
+} ConvForeignKeyLink;
+
 /* facts.c */
 extern void conv_safety_facts_begin(void);
+extern List *conv_foreign_key_links(Oid relid, bool referencing);
+extern List *conv_truncate_cascade(List *relids);
 extern AlterTableStmt *conv_large_table_altered(const ConvStatementInfo *s, ConvSafetyTable *t);
 extern List *conv_added_constraints(AlterTableStmt *stmt);
 extern bool conv_safety_table(Oid relid, ConvSafetyTable *out);

@@ -160,34 +160,63 @@ drop_table(const ConvStatementInfo *s, DropStmt *stmt, List **violations)
 }
 
 /*
- * TRUNCATE of a table that holds data: its rows are gone for the code that
- * still reads them (and, with CASCADE, those of every table referencing it,
- * which PostgreSQL lists as it truncates them).
+ * One table TRUNCATE empties: a table it names, or (fk set) one that
+ * CASCADE reaches because it references another.  statement: TRUNCATE's
+ * own, for the recipe.
+ */
+static void
+truncate_table(const ConvStatementInfo *s, Oid relid, const ConvForeignKeyLink *fk,
+			   const char *statement, List **violations)
+{
+	ConvSafetyTable t;
+	ConvViolation *v;
+
+	if (!in_use(relid, &t))
+		return;
+	v = conv_add_hazard(violations, CONV_RULE_RENAME_OR_DROP, &t, 0, "truncate table",
+						fk != NULL ?
+						psprintf("TRUNCATE ... CASCADE also deletes every row of table \"%s\", which references \"%s\"",
+								 t.display_name, conv_relation_display_name(fk->confrelid)) :
+						psprintf("truncating table \"%s\" deletes every row of it",
+								 t.display_name),
+						psprintf("\"%s\" holds data (%s), which application code may still read; TRUNCATE cannot be undone once committed, and it waits for an ACCESS EXCLUSIVE lock.",
+								 t.display_name, conv_safety_size_text(&t)),
+						psprintf("-- first make sure no deployed code needs its rows (a copy: CREATE TABLE ... AS TABLE %s); then:\n%s",
+								 t.sql_name, assured_sql(s, statement)));
+	if (conv_profile == CONV_PROFILE_SEQUELIZE)
+		v->advice = pstrdup("In Sequelize: a migration that empties a table (queryInterface.bulkDelete() with { truncate: true }, Model.truncate()) empties production's too; keep the rows until no deployed code reads them.");
+}
+
+/*
+ * TRUNCATE of tables that hold data: their rows are gone for the code that
+ * still reads them; with CASCADE, those of every table referencing them
+ * too, which PostgreSQL truncates as well.
  */
 static void
 truncate_tables(const ConvStatementInfo *s, TruncateStmt *stmt, List **violations)
 {
 	ListCell   *lc;
+	List	   *named = NIL;
+	StringInfoData sql;
 
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "TRUNCATE ");
 	foreach(lc, stmt->relations)
 	{
-		ConvSafetyTable t;
-		ConvViolation *v;
+		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true);
 
-		if (!in_use(RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true), &t))
-			continue;
-		v = conv_add_hazard(violations, CONV_RULE_RENAME_OR_DROP, &t, 0, "truncate table",
-							psprintf("truncating table \"%s\" deletes every row of it",
-									 t.display_name),
-							psprintf("\"%s\" holds data (%s), which application code may still read; TRUNCATE cannot be undone once committed, and it waits for an ACCESS EXCLUSIVE lock.",
-									 t.display_name, conv_safety_size_text(&t)),
-							psprintf("-- first make sure no deployed code needs its rows (a copy: CREATE TABLE ... AS TABLE %s); then:\n%s",
-									 t.sql_name,
-									 assured_sql(s, psprintf("TRUNCATE %s%s;", t.sql_name,
-															 stmt->behavior == DROP_CASCADE ? " CASCADE" : ""))));
-		if (conv_profile == CONV_PROFILE_SEQUELIZE)
-			v->advice = pstrdup("In Sequelize: a migration that empties a table (queryInterface.bulkDelete() with { truncate: true }, Model.truncate()) empties production's too; keep the rows until no deployed code reads them.");
+		named = lappend_oid(named, relid);
+		appendStringInfo(&sql, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 OidIsValid(relid) ? conv_relation_sql_name(relid) : "?");
 	}
+	appendStringInfo(&sql, "%s;", stmt->behavior == DROP_CASCADE ? " CASCADE" : "");
+	foreach(lc, named)
+		truncate_table(s, lfirst_oid(lc), NULL, sql.data, violations);
+	if (stmt->behavior != DROP_CASCADE)
+		return;
+	foreach(lc, conv_truncate_cascade(named))
+		truncate_table(s, ((ConvForeignKeyLink *) lfirst(lc))->conrelid, lfirst(lc),
+					   sql.data, violations);
 }
 
 void

@@ -23,6 +23,7 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "optimizer/optimizer.h"
@@ -270,26 +271,34 @@ not_null_proven(Oid relid, AttrNumber attnum, Oid typid, int32 typmod, Oid colli
 	return clauses != NIL && predicate_implied_by(list_make1(test), clauses, false);
 }
 
+/* Is the column nullable, with no validated CHECK proving it has no nulls? */
+static bool
+needs_null_scan(Oid relid, const char *colname, AttrNumber *attnum)
+{
+	HeapTuple	tup = SearchSysCacheAttName(relid, colname);
+	Form_pg_attribute att;
+	bool		result;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	att = (Form_pg_attribute) GETSTRUCT(tup);
+	*attnum = att->attnum;
+	result = !att->attnotnull &&
+		!not_null_proven(relid, att->attnum, att->atttypid, att->atttypmod, att->attcollation);
+	ReleaseSysCache(tup);
+	return result;
+}
+
 static void
 set_not_null(const ConvStatementInfo *s, const ConvSafetyTable *t, const char *colname,
 			 List **violations)
 {
-	HeapTuple	tup = SearchSysCacheAttName(t->relid, colname);
-	Form_pg_attribute att;
-	bool		hazard;
 	AttrNumber	attnum;
 	char	   *name;
 	const char *col;
 	ConvViolation *v;
 
-	if (!HeapTupleIsValid(tup))
-		return;
-	att = (Form_pg_attribute) GETSTRUCT(tup);
-	attnum = att->attnum;
-	hazard = !att->attnotnull &&
-		!not_null_proven(t->relid, attnum, att->atttypid, att->atttypmod, att->attcollation);
-	ReleaseSysCache(tup);
-	if (!hazard)
+	if (!needs_null_scan(t->relid, colname, &attnum))
 		return;
 	name = ChooseConstraintName(t->relname, colname, "not_null", get_rel_namespace(t->relid), NIL);
 	col = quote_identifier(colname);
@@ -311,6 +320,108 @@ set_not_null(const ConvStatementInfo *s, const ConvSafetyTable *t, const char *c
 							 t->relname, colname);
 }
 
+/* "column \"a\"", "columns \"a\" and \"b\"", "columns \"a\", \"b\" and \"c\"" */
+static char *
+columns_text(List *names)
+{
+	StringInfoData out;
+	ListCell   *lc;
+
+	initStringInfo(&out);
+	appendStringInfoString(&out, list_length(names) == 1 ? "column " : "columns ");
+	foreach(lc, names)
+	{
+		int			i = foreach_current_index(lc);
+
+		if (i > 0)
+			appendStringInfoString(&out, i == list_length(names) - 1 ? " and " : ", ");
+		appendStringInfo(&out, "\"%s\"", strVal(lfirst(lc)));
+	}
+	return out.data;
+}
+
+/* The column names (String) of ADD PRIMARY KEY: its list, or USING INDEX's. */
+static List *
+primary_key_columns(const ConvSafetyTable *t, Constraint *con)
+{
+	Oid			indexoid;
+	HeapTuple	tup;
+	Form_pg_index index;
+	List	   *names = NIL;
+
+	if (con->indexname == NULL)
+		return con->keys;
+	indexoid = get_relname_relid(con->indexname, get_rel_namespace(t->relid));
+	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	if (!HeapTupleIsValid(tup))
+		return NIL;				/* PostgreSQL reports it */
+	index = (Form_pg_index) GETSTRUCT(tup);
+	if (index->indrelid == t->relid)
+		for (int i = 0; i < index->indnkeyatts; i++)
+			if (index->indkey.values[i] > 0)
+				names = lappend(names, makeString(get_attname(t->relid, index->indkey.values[i], false)));
+	ReleaseSysCache(tup);
+	return names;
+}
+
+/*
+ * ADD PRIMARY KEY (with USING INDEX too, the form the safe recipe for a key
+ * ends with) makes its columns NOT NULL: a nullable column is read in full
+ * under ACCESS EXCLUSIVE, unless a validated CHECK proves it, as for SET
+ * NOT NULL.  One hazard for the key, with one CHECK over its columns.
+ */
+static void
+primary_key(const ConvStatementInfo *s, const ConvSafetyTable *t, Constraint *con,
+			List **violations)
+{
+	List	   *nullable = NIL;
+	AttrNumber	first = InvalidAttrNumber;
+	StringInfoData cond;
+	ListCell   *lc;
+	char	   *check;
+	char	   *key;
+
+	foreach(lc, primary_key_columns(t, con))
+	{
+		AttrNumber	attnum;
+
+		if (!needs_null_scan(t->relid, strVal(lfirst(lc)), &attnum))
+			continue;
+		if (nullable == NIL)
+			first = attnum;
+		nullable = lappend(nullable, lfirst(lc));
+	}
+	if (nullable == NIL)
+		return;
+	initStringInfo(&cond);
+	foreach(lc, nullable)
+		appendStringInfo(&cond, "%s%s IS NOT NULL", foreach_current_index(lc) > 0 ? " AND " : "",
+						 quote_identifier(strVal(lfirst(lc))));
+	check = ChooseConstraintName(t->relname, strVal(linitial(nullable)), "not_null",
+								 get_rel_namespace(t->relid), NIL);
+	key = con->indexname != NULL ?
+		psprintf("%sPRIMARY KEY USING INDEX %s",
+				 con->conname ? psprintf("CONSTRAINT %s ", quote_identifier(con->conname)) : "",
+				 quote_identifier(con->indexname)) :
+		psprintf("%sPRIMARY KEY %s",
+				 con->conname ? psprintf("CONSTRAINT %s ", quote_identifier(con->conname)) : "",
+				 name_list_sql(con->keys));
+	conv_add_hazard(violations, CONV_RULE_NOT_NULL_SCAN, t, first, "primary key",
+					psprintf("ADD PRIMARY KEY makes %s NOT NULL, which scans table \"%s\" while every query on it waits",
+							 columns_text(nullable), t->display_name),
+					psprintf("a key's columns are NOT NULL, and no validated CHECK constraint proves that %s %s no nulls, so PostgreSQL reads all of \"%s\" (%s) under an ACCESS EXCLUSIVE lock.",
+							 columns_text(nullable), list_length(nullable) == 1 ? "has" : "have",
+							 t->display_name, conv_safety_size_text(t)),
+					psprintf("%s\nALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID;\n%s\n"
+							 "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n"
+							 "ALTER TABLE %s ADD %s;\n"
+							 "ALTER TABLE %s DROP CONSTRAINT %s;",
+							 conv_lock_timeout_sql(s), t->sql_name, quote_identifier(check), cond.data,
+							 conv_separate_transaction_note(s),
+							 t->sql_name, quote_identifier(check),
+							 t->sql_name, key, t->sql_name, quote_identifier(check)));
+}
+
 void
 conv_rule_not_null_scan(const ConvStatementInfo *s, List **violations)
 {
@@ -326,5 +437,8 @@ conv_rule_not_null_scan(const ConvStatementInfo *s, List **violations)
 
 		if (cmd->subtype == AT_SetNotNull && cmd->name != NULL)
 			set_not_null(s, &t, cmd->name, violations);
+		else if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint) &&
+				 ((Constraint *) cmd->def)->contype == CONSTR_PRIMARY)
+			primary_key(s, &t, (Constraint *) cmd->def, violations);
 	}
 }

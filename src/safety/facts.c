@@ -24,6 +24,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
@@ -34,6 +35,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/smgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -616,6 +618,92 @@ conv_source_names(const char *source, int location, const char *name)
 	return pg_strncasecmp(source, name, len) == 0 &&
 		!(IS_HIGHBIT_SET(source[len]) || isalnum((unsigned char) source[len]) ||
 		  source[len] == '_' || source[len] == '$');
+}
+
+/* A foreign key's referencing columns, from its pg_constraint row. */
+static void
+read_conkey(HeapTuple tup, TupleDesc desc, ConvForeignKeyLink *link)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, Anum_pg_constraint_conkey, desc, &isnull);
+	ArrayType  *arr;
+
+	link->nkeys = 0;
+	if (isnull)
+		return;
+	arr = DatumGetArrayTypeP(d);
+	link->nkeys = Min(ARR_DIMS(arr)[0], INDEX_MAX_KEYS);
+	memcpy(link->conkey, ARR_DATA_PTR(arr), link->nkeys * sizeof(int16));
+}
+
+/*
+ * The foreign keys between relid and other tables: those it has
+ * (referencing = false: their confrelid is the table it references), or
+ * those other tables have on it (true).  A table's reference to itself is
+ * left out.  The referencing side is found by a scan of pg_constraint, as
+ * PostgreSQL's own heap_truncate_find_FKs() does: only DROP and TRUNCATE
+ * ask.
+ */
+List *
+conv_foreign_key_links(Oid relid, bool referencing)
+{
+	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *links = NIL;
+
+	ScanKeyInit(&key, referencing ? Anum_pg_constraint_confrelid : Anum_pg_constraint_conrelid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, referencing ? InvalidOid : ConstraintRelidTypidNameIndexId,
+							  !referencing, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		ConvForeignKeyLink *link;
+
+		if (con->contype != CONSTRAINT_FOREIGN || con->conrelid == con->confrelid)
+			continue;
+		link = palloc(sizeof(ConvForeignKeyLink));
+		link->conoid = con->oid;
+		link->conname = pstrdup(NameStr(con->conname));
+		link->conrelid = con->conrelid;
+		link->confrelid = con->confrelid;
+		link->conindid = con->conindid;
+		read_conkey(tup, RelationGetDescr(rel), link);
+		links = lappend(links, link);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return links;
+}
+
+/*
+ * The foreign keys by which TRUNCATE ... CASCADE of the tables relids
+ * reaches others, as ExecuteTruncate() follows them: each link's conrelid
+ * is truncated too, because it references its confrelid.  Each table once.
+ */
+List *
+conv_truncate_cascade(List *relids)
+{
+	List	   *seen = list_copy(relids);
+	List	   *links = NIL;
+
+	for (int i = 0; i < list_length(seen); i++)
+	{
+		ListCell   *lc;
+
+		foreach(lc, conv_foreign_key_links(list_nth_oid(seen, i), true))
+		{
+			ConvForeignKeyLink *fk = lfirst(lc);
+
+			if (list_member_oid(seen, fk->conrelid))
+				continue;
+			seen = lappend_oid(seen, fk->conrelid);
+			links = lappend(links, fk);
+		}
+	}
+	return links;
 }
 
 /* Is the option (a DefElem of VACUUM, REINDEX...) in the list, and true? */

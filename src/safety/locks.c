@@ -25,6 +25,7 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "commands/tablecmds.h"
 #include "nodes/parsenodes.h"
 #include "parser/parsetree.h"
@@ -39,11 +40,15 @@ typedef struct LockRequest
 {
 	Oid			relid;
 	LOCKMODE	mode;
+	char	   *why;			/* why a table the statement does not name is locked */
 } LockRequest;
 
-/* Add a request, keeping the strongest mode per table. */
+/*
+ * Add a request, keeping the strongest mode per table (and the reason that
+ * goes with it); why is NULL for a table the statement names.
+ */
 static void
-request(List **requests, Oid relid, LOCKMODE mode)
+request_for(List **requests, Oid relid, LOCKMODE mode, char *why)
 {
 	ListCell   *lc;
 	LockRequest *r;
@@ -55,6 +60,8 @@ request(List **requests, Oid relid, LOCKMODE mode)
 		r = lfirst(lc);
 		if (r->relid == relid)
 		{
+			if (mode > r->mode || (mode == r->mode && why == NULL))
+				r->why = why;
 			r->mode = Max(r->mode, mode);
 			return;
 		}
@@ -62,7 +69,33 @@ request(List **requests, Oid relid, LOCKMODE mode)
 	r = palloc(sizeof(LockRequest));
 	r->relid = relid;
 	r->mode = mode;
+	r->why = why;
 	*requests = lappend(*requests, r);
+}
+
+static void
+request(List **requests, Oid relid, LOCKMODE mode)
+{
+	request_for(requests, relid, mode, NULL);
+}
+
+static char *
+display(Oid relid)
+{
+	return conv_relation_display_name(relid);
+}
+
+/*
+ * Dropping a foreign key drops its triggers on the table it references,
+ * and RemoveTriggerById() takes ACCESS EXCLUSIVE there: the parent every
+ * child row points to, often the busiest table of all.
+ */
+static void
+request_fk_drop(List **requests, const ConvForeignKeyLink *fk, const char *verb)
+{
+	request_for(requests, fk->confrelid, AccessExclusiveLock,
+				psprintf("%s drops the triggers of foreign key \"%s\" of \"%s\" on it",
+						 verb, fk->conname, display(fk->conrelid)));
 }
 
 static Oid
@@ -82,7 +115,52 @@ request_referenced(List **requests, List *constraints)
 		Constraint *con = lfirst(lc);
 
 		if (IsA(con, Constraint) && con->contype == CONSTR_FOREIGN)
-			request(requests, lookup(con->pktable), ShareRowExclusiveLock);
+			request_for(requests, lookup(con->pktable), ShareRowExclusiveLock,
+						pstrdup("the foreign key the statement adds references it, and PostgreSQL adds its triggers there"));
+	}
+}
+
+/*
+ * ALTER TABLE ... DROP CONSTRAINT or DROP COLUMN: a foreign key of the
+ * table it drops (the constraint itself, or one over the column), and with
+ * CASCADE the foreign keys of other tables that go with a key it drops.
+ */
+static void
+request_dropped_keys(List **requests, Oid relid, AlterTableCmd *cmd)
+{
+	ListCell   *lc;
+	Oid			conoid = InvalidOid;
+	AttrNumber	attnum = InvalidAttrNumber;
+
+	if (cmd->name == NULL)
+		return;
+	if (cmd->subtype == AT_DropConstraint)
+		conoid = get_relation_constraint_oid(relid, cmd->name, true);
+	else
+		attnum = get_attnum(relid, cmd->name);
+	if (!OidIsValid(conoid) && attnum == InvalidAttrNumber)
+		return;
+	foreach(lc, conv_foreign_key_links(relid, false))
+	{
+		ConvForeignKeyLink *fk = lfirst(lc);
+		bool		dropped = fk->conoid == conoid;
+
+		for (int i = 0; i < fk->nkeys && !dropped; i++)
+			dropped = attnum != InvalidAttrNumber && fk->conkey[i] == attnum;
+		if (dropped)
+			request_fk_drop(requests, fk, cmd->subtype == AT_DropConstraint ?
+							"dropping the constraint" : "dropping the column");
+	}
+	if (cmd->behavior != DROP_CASCADE || !OidIsValid(conoid))
+		return;
+	foreach(lc, conv_foreign_key_links(relid, true))
+	{
+		ConvForeignKeyLink *fk = lfirst(lc);
+
+		if (fk->conindid == get_constraint_index(conoid))
+			request_for(requests, fk->conrelid, AccessExclusiveLock,
+						psprintf("its foreign key \"%s\" references the key, and CASCADE drops it",
+								 fk->conname));
 	}
 }
 
@@ -102,6 +180,32 @@ alter_table_locks(AlterTableStmt *stmt, List **requests)
 			request_referenced(requests, list_make1(cmd->def));
 		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
 			request_referenced(requests, ((ColumnDef *) cmd->def)->constraints);
+		else if ((cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropColumn) &&
+				 OidIsValid(lookup(stmt->relation)))
+			request_dropped_keys(requests, lookup(stmt->relation), cmd);
+	}
+}
+
+/*
+ * DROP TABLE: the tables it references (their foreign keys' triggers go),
+ * and with CASCADE the tables whose foreign keys reference it.
+ */
+static void
+request_dropped_table(List **requests, Oid relid, DropBehavior behavior)
+{
+	ListCell   *lc;
+
+	foreach(lc, conv_foreign_key_links(relid, false))
+		request_fk_drop(requests, lfirst(lc), "dropping the table");
+	if (behavior != DROP_CASCADE)
+		return;
+	foreach(lc, conv_foreign_key_links(relid, true))
+	{
+		ConvForeignKeyLink *fk = lfirst(lc);
+
+		request_for(requests, fk->conrelid, AccessExclusiveLock,
+					psprintf("its foreign key \"%s\" references \"%s\", and CASCADE drops it",
+							 fk->conname, display(relid)));
 	}
 }
 
@@ -122,6 +226,8 @@ drop_locks(DropStmt *stmt, List **requests)
 					 get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX) ?
 				IndexGetRelation(relid, true) : InvalidOid;
 		request(requests, relid, AccessExclusiveLock);
+		if (OidIsValid(relid) && stmt->removeType == OBJECT_TABLE)
+			request_dropped_table(requests, relid, stmt->behavior);
 	}
 }
 
@@ -161,9 +267,26 @@ statement_locks(Node *stmt)
 			request(&requests, lookup(((CreateTrigStmt *) stmt)->relation), ShareRowExclusiveLock);
 			break;
 		case T_TruncateStmt:
-			foreach(lc, ((TruncateStmt *) stmt)->relations)
-				request(&requests, lookup(lfirst(lc)), AccessExclusiveLock);
-			break;
+			{
+				TruncateStmt *t = (TruncateStmt *) stmt;
+				List	   *named = NIL;
+
+				foreach(lc, t->relations)
+					named = lappend_oid(named, lookup(lfirst(lc)));
+				foreach(lc, named)
+					request(&requests, lfirst_oid(lc), AccessExclusiveLock);
+				if (t->behavior != DROP_CASCADE)
+					break;
+				foreach(lc, conv_truncate_cascade(named))
+				{
+					ConvForeignKeyLink *fk = lfirst(lc);
+
+					request_for(&requests, fk->conrelid, AccessExclusiveLock,
+								psprintf("its foreign key \"%s\" references \"%s\", so TRUNCATE ... CASCADE truncates it too",
+										 fk->conname, display(fk->confrelid)));
+				}
+				break;
+			}
 		case CONV_T_CLUSTER:
 			request(&requests, lookup(CONV_CLUSTER_RELATION(stmt)), AccessExclusiveLock);
 			break;
@@ -222,7 +345,8 @@ conv_rule_lock_timeout(const ConvStatementInfo *s, List **violations)
 		v = conv_add_hazard(violations, CONV_RULE_LOCK_TIMEOUT, &t, 0, "lock",
 							psprintf("%s waits for %s on table \"%s\" with no lock_timeout",
 									 command, conv_lock_phrase(r->mode), t.display_name),
-							psprintf("lock_timeout is 0, so while any transaction holds a conflicting lock on \"%s\" (a long query, a transaction left idle) the statement waits for it, and %s on \"%s\" queues behind the statement.",
+							psprintf("%slock_timeout is 0, so while any transaction holds a conflicting lock on \"%s\" (a long query, a transaction left idle) the statement waits for it, and %s on \"%s\" queues behind the statement.",
+									 r->why ? psprintf("the statement locks \"%s\" because %s. ", t.display_name, r->why) : "",
 									 t.display_name, conv_lock_blocks(r->mode), t.display_name),
 							psprintf("%s  -- before the statement; if it times out, run the migration again later",
 									 conv_lock_timeout_sql(s)));
