@@ -13,3 +13,17 @@ INSERT INTO events SELECT g, g % 1000 + 1, g % 100, 'n' || g % 10, 'k' || g % 5,
 CREATE INDEX idx_events_kind ON events (kind);
 CREATE TABLE archive (id bigint PRIMARY KEY, kind text);
 VACUUM ANALYZE users, events, archive;
+-- locks and keys: user_notes never held a row but references the busy
+-- users; legacy_codes has no primary key yet, only a unique index on a
+-- nullable column; categories is empty, and category_links (rows without a
+-- category) references it
+CREATE TABLE user_notes (id bigint PRIMARY KEY,
+                         user_id bigint CONSTRAINT user_notes_user_id_fkey REFERENCES users);
+CREATE TABLE legacy_codes (code bigint, label text);
+INSERT INTO legacy_codes SELECT g, 'l' || g FROM generate_series(1, 100000) g;
+CREATE UNIQUE INDEX legacy_codes_code_key ON legacy_codes (code);
+CREATE TABLE categories (id bigint PRIMARY KEY);
+CREATE TABLE category_links (id bigint PRIMARY KEY,
+                             category_id bigint CONSTRAINT category_links_category_id_fkey REFERENCES categories);
+INSERT INTO category_links SELECT g, NULL FROM generate_series(1, 100) g;
+VACUUM ANALYZE user_notes, legacy_codes, categories, category_links;
