@@ -120,6 +120,13 @@ SET pg_conventions.mode = enforce;
 ALTER TABLE mig.legacy ADD PRIMARY KEY USING INDEX legacy_code_key;
 ALTER TABLE mig.legacy ADD CONSTRAINT legacy_pkey PRIMARY KEY USING INDEX legacy_region_code_key;
 ALTER TABLE mig.legacy ADD PRIMARY KEY (code);
+-- warn: the WARNING, then the key, after its scan
+SET pg_conventions.mode = warn;
+BEGIN;
+ALTER TABLE mig.legacy ADD PRIMARY KEY USING INDEX legacy_code_key;
+SELECT conname FROM pg_constraint WHERE conrelid = 'mig.legacy'::regclass;
+ROLLBACK;
+SET pg_conventions.mode = enforce;
 -- not hazards: the HINT's recipe, each statement as it says
 ALTER TABLE mig.legacy ADD CONSTRAINT legacy_code_not_null CHECK (code IS NOT NULL) NOT VALID;
 ALTER TABLE mig.legacy VALIDATE CONSTRAINT legacy_code_not_null;
@@ -267,6 +274,15 @@ ROLLBACK;
 BEGIN;
 ALTER TABLE mig.small DROP CONSTRAINT small_pkey CASCADE;
 ROLLBACK;
+SET pg_conventions.mode = enforce;
+-- enforce: a table that never held a row, whose foreign key references a
+-- table that holds data: only the referenced table's lock is a hazard
+SET pg_conventions.mode = off;
+CREATE TABLE mig.notes_new (id bigint PRIMARY KEY, small_id bigint CONSTRAINT notes_new_small_fkey REFERENCES mig.small);
+SET pg_conventions.mode = enforce;
+ALTER TABLE mig.notes_new DROP CONSTRAINT notes_new_small_fkey;
+SET pg_conventions.mode = off;
+DROP TABLE mig.notes_new;
 SET pg_conventions.mode = enforce;
 -- not hazards: with a lock_timeout; the referenced table never held a row
 SET lock_timeout = '5s';
