@@ -349,7 +349,9 @@ typedef enum ConvFiguresOrigin
 {
 	CONV_FIGURES_FILE,			/* measured from the file */
 	CONV_FIGURES_PG_CLASS,		/* pg_class's statistics */
-	CONV_FIGURES_SNAPSHOT		/* the twin's snapshot of production's statistics */
+	CONV_FIGURES_SNAPSHOT,		/* the twin's snapshot of production's statistics */
+	CONV_FIGURES_SHARDS,		/* a Citus table's shards, on their nodes */
+	CONV_FIGURES_SOME_SHARDS	/* the shards on the nodes that answered in time */
 }			ConvFiguresOrigin;
 
 /* A relation's pages, rows and all-visible pages by its statistics. */
@@ -699,6 +701,9 @@ extern bool conv_safety_table(Oid relid, ConvSafetyTable *out);
 extern bool conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out);
 extern bool conv_safety_is_large(const ConvSafetyTable *t);
 extern char *conv_safety_size_text(const ConvSafetyTable *t);
+
+/* citus/citus.c: a Citus table's size, from its shards */
+extern bool conv_citus_shard_sizes(List **relids, ConvSafetyTable *t, ConvFiguresOrigin *origin);
 extern const char *conv_lock_mode_name(LOCKMODE mode);
 extern const char *conv_lock_blocks(LOCKMODE mode);
 extern char *conv_lock_phrase(LOCKMODE mode);

@@ -26,18 +26,24 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "catalog/pg_namespace.h"
+#include "miscadmin.h"
 #include "nodes/readfuncs.h"
+#include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/formatting.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/timeout.h"
 
 /* One of Citus's catalogs, with the attribute the lookup keys on. */
 typedef struct CitusCatalog
@@ -304,4 +310,334 @@ conv_citus_index_scans(Oid relid, const Oid *indexes, int n, int64 *scans)
 	}
 	SPI_finish();
 	return placements;
+}
+
+/* ---- a Citus table's size, from its shards ---- */
+
+/*
+ * How long the guard waits for the nodes that hold a Citus table's shards
+ * before it judges from what the coordinator knows: connecting gives up
+ * after SHARD_CONNECT_TIMEOUT_MS (Citus's citus.node_connection_timeout,
+ * set for the call), and a timer cancels the whole reading after
+ * SHARD_SIZE_TIMEOUT_MS, whatever a node does.
+ */
+#define SHARD_CONNECT_TIMEOUT_MS 1000
+#define SHARD_SIZE_TIMEOUT_MS 2000
+
+/*
+ * One placement per shard (a reference table's shard has one on every
+ * node: one copy is its size), on an active primary node, this node's own
+ * when it has one; grouped by node.  For this node the shards' OIDs, which
+ * are measured here; for the others the query that measures them there
+ * (SHARD_SIZES_SQL on the shards' names).  shardlength is Citus's own
+ * record of a shard's size (kept for append-distributed tables only).
+ */
+static const char *const placements_sql =
+"WITH picked AS ("
+"  SELECT DISTINCT ON (s.shardid) s.logicalrelid, s.shardid, p.shardlength, n.nodeid, n.nodename, n.nodeport,"
+"    n.groupid = coalesce((SELECT g.groupid FROM pg_catalog.pg_dist_local_group g), 0) AS here"
+"  FROM pg_catalog.pg_dist_shard s"
+"  JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid"
+"  JOIN pg_catalog.pg_dist_node n ON n.groupid = p.groupid AND n.isactive AND n.noderole = 'primary'"
+"  WHERE s.logicalrelid = ANY ($1)"
+"  ORDER BY s.shardid, here DESC, n.nodeid) "
+"SELECT here, nodename, nodeport, count(*), coalesce(sum(shardlength), 0),"
+"  array_agg(pg_catalog.to_regclass(pg_catalog.shard_name(logicalrelid, shardid))::oid) FILTER (WHERE here),"
+"  pg_catalog.format($2, pg_catalog.array_agg(pg_catalog.shard_name(logicalrelid, shardid))::text) "
+"FROM picked GROUP BY here, nodeid, nodename, nodeport ORDER BY here DESC, nodeid";
+
+/*
+ * What a node answers for its shards (%L: their names): "<bytes> <rows>
+ * <shards whose rows are a guess> <shards measured from their statistics,
+ * not their files> <shards found>".  As facts.c measures a table: the file
+ * when no other transaction holds or awaits an ACCESS EXCLUSIVE lock on the
+ * shard (and pg_relation_size() then waits at most lock_timeout), else
+ * pg_class's relpages; rows by pg_class's density, a guess of a hundred
+ * bytes a row for a shard never vacuumed or analyzed.
+ */
+#define SHARD_SIZES_SQL \
+"SELECT coalesce(sum(b), 0)::bigint || ' ' || coalesce(sum(CASE WHEN guess THEN b / 100.0 " \
+"  WHEN relpages > 0 THEN reltuples::float8 / relpages * b / bs ELSE reltuples END), 0)::bigint" \
+"  || ' ' || count(*) FILTER (WHERE guess) || ' ' || count(*) FILTER (WHERE NOT free) || ' ' || count(*) " \
+"FROM (SELECT c.relpages, c.reltuples, x.free, x.b, x.bs, c.reltuples < 0 OR (c.relpages = 0 AND x.b > 0) AS guess" \
+"  FROM pg_catalog.unnest(%L::text[]) AS n(name)" \
+"  JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(n.name)" \
+"  CROSS JOIN LATERAL (SELECT f.free, pg_catalog.current_setting('block_size')::bigint AS bs," \
+"    CASE WHEN f.free AND pg_catalog.set_config('lock_timeout', '200', true) IS NOT NULL" \
+"      THEN pg_catalog.pg_relation_size(c.oid)" \
+"      ELSE c.relpages::bigint * pg_catalog.current_setting('block_size')::bigint END AS b" \
+"    FROM (SELECT c.oid NOT IN (SELECT l.relation FROM pg_catalog.pg_locks l" \
+"      WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'" \
+"        AND l.pid <> pg_catalog.pg_backend_pid() AND l.database = (SELECT d.oid" \
+"          FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())) AS free) f) x) s"
+
+/* What the reading found, filled inside its subtransaction. */
+typedef struct ShardSizes
+{
+	List	   *relids;			/* the Citus tables (a partitioned one's partitions) */
+	ConvSafetyTable *t;			/* the other nodes' shards' figures are added here */
+	MemoryContext cxt;			/* the caller's */
+	List	   *local;			/* this node's shards, to measure here */
+	int			answered;		/* nodes that answered, this one included */
+	int			silent;			/* nodes that did not */
+} ShardSizes;
+
+/* A node other than this one, and what it is asked. */
+typedef struct ShardNode
+{
+	char	   *name;
+	int			port;
+	int			shards;
+	int64		length;			/* their shardlength, for when it does not answer */
+	char	   *command;		/* SHARD_SIZES_SQL on their names */
+} ShardNode;
+
+/* One node's answer (SHARD_SIZES_SQL) added to the figures; false if unreadable. */
+static bool
+add_node_answer(const char *answer, ConvSafetyTable *t, int expected)
+{
+	long long	bytes;
+	long long	rows;
+	int			guessed;
+	int			estimated;
+	int			found;
+
+	if (answer == NULL ||
+		sscanf(answer, "%lld %lld %d %d %d", &bytes, &rows, &guessed, &estimated, &found) != 5)
+		return false;
+	t->bytes += bytes;
+	t->rows += rows;
+	if (guessed > 0)
+		t->counted = false;
+	if (estimated > 0 || found < expected)
+		t->measured = false;
+	return true;
+}
+
+/*
+ * The nodes other than this one, asked at once with Citus's
+ * master_run_on_worker() (a new connection to each, in parallel, closed
+ * after); a node's shardlength stands in when it does not answer.
+ */
+static void
+ask_nodes(ShardSizes *sz, List *nodes)
+{
+	static const char *sql =
+		"SELECT success, result FROM pg_catalog.master_run_on_worker($1, $2, $3, true)";
+	Oid			argtypes[3] = {TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID};
+	Datum		args[3];
+	int			n = list_length(nodes);
+	Datum	   *names = palloc(n * sizeof(Datum));
+	Datum	   *ports = palloc(n * sizeof(Datum));
+	Datum	   *commands = palloc(n * sizeof(Datum));
+
+	for (int i = 0; i < n; i++)
+	{
+		ShardNode  *node = list_nth(nodes, i);
+
+		names[i] = CStringGetTextDatum(node->name);
+		ports[i] = Int32GetDatum(node->port);
+		commands[i] = CStringGetTextDatum(node->command);
+	}
+	args[0] = PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(ports, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	args[2] = PointerGetDatum(construct_array(commands, n, TEXTOID, -1, false, TYPALIGN_INT));
+	if (SPI_execute_with_args(sql, 3, argtypes, args, NULL, false, 0) != SPI_OK_SELECT ||
+		SPI_processed != (uint64) n)
+		elog(ERROR, "could not ask the nodes for the shards' sizes");
+	for (int i = 0; i < n; i++)
+	{
+		ShardNode  *node = list_nth(nodes, i);
+		bool		isnull;
+		bool		success = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc, 1, &isnull));
+		char	   *answer = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+
+		if (!isnull && success && add_node_answer(answer, sz->t, node->shards))
+			sz->answered++;
+		else
+		{
+			sz->silent++;
+			sz->t->bytes += node->length;
+			ereport(DEBUG1,
+					(errmsg_internal("no size of the shards of \"%s\" from %s:%d: %s",
+									 sz->t->display_name, node->name, node->port,
+									 answer ? answer : "no answer")));
+		}
+	}
+}
+
+/*
+ * In a subtransaction: the placements, this node's shards kept for the
+ * caller, the other nodes asked.  Citus's connection timeout is set for
+ * the call only.
+ */
+static void
+read_shard_sizes(void *arg)
+{
+	ShardSizes *sz = arg;
+	Oid			argtypes[2] = {REGCLASSARRAYOID, TEXTOID};
+	Datum		args[2];
+	Datum	   *elems = palloc(list_length(sz->relids) * sizeof(Datum));
+	List	   *nodes = NIL;
+	int			nest = NewGUCNestLevel();
+
+	for (int i = 0; i < list_length(sz->relids); i++)
+		elems[i] = ObjectIdGetDatum(list_nth_oid(sz->relids, i));
+	args[0] = PointerGetDatum(construct_array(elems, list_length(sz->relids), REGCLASSOID,
+											  sizeof(Oid), true, TYPALIGN_INT));
+	args[1] = CStringGetTextDatum(SHARD_SIZES_SQL);
+	(void) set_config_option("citus.node_connection_timeout",
+							 CppAsString2(SHARD_CONNECT_TIMEOUT_MS), PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(placements_sql, 2, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the shards' placements");
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		if (DatumGetBool(SPI_getbinval(tup, desc, 1, &isnull)))
+		{
+			MemoryContext spi = MemoryContextSwitchTo(sz->cxt);
+			Datum	   *shards;
+			bool	   *nulls;
+			int			nshards;
+
+			deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tup, desc, 6, &isnull)),
+							  OIDOID, sizeof(Oid), true, TYPALIGN_INT, &shards, &nulls, &nshards);
+			for (int i = 0; i < nshards; i++)
+				if (!nulls[i])
+					sz->local = lappend_oid(sz->local, DatumGetObjectId(shards[i]));
+			MemoryContextSwitchTo(spi);
+			sz->answered++;
+		}
+		else
+		{
+			ShardNode  *node = palloc(sizeof(ShardNode));
+
+			node->name = SPI_getvalue(tup, desc, 2);
+			node->port = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+			node->shards = (int) DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+			node->length = DatumGetInt64(DirectFunctionCall1(numeric_int8,
+															 SPI_getbinval(tup, desc, 5, &isnull)));
+			node->command = SPI_getvalue(tup, desc, 7);
+			nodes = lappend(nodes, node);
+		}
+	}
+	if (nodes != NIL)
+		ask_nodes(sz, nodes);
+	SPI_finish();
+	AtEOXact_GUC(false, nest);
+}
+
+static volatile sig_atomic_t cancel_is_ours = false;
+static int	bound_timeout = -1;	/* its TimeoutId, once registered */
+
+/*
+ * SHARD_SIZE_TIMEOUT_MS have passed: cancel the reading, as
+ * statement_timeout cancels a statement (a cancel already pending is the
+ * user's, and stays theirs).
+ */
+static void
+shard_sizes_timeout(void)
+{
+	if (!QueryCancelPending)
+	{
+		cancel_is_ours = true;
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
+	SetLatch(MyLatch);
+}
+
+/*
+ * read_shard_sizes() under the bound, in a subtransaction: on an error the
+ * reading is undone and the figures are what it had added.  The user's
+ * cancel or statement_timeout is not swallowed: raised again.  True when
+ * it completed.
+ */
+static bool
+read_shard_sizes_bounded(ShardSizes *sz)
+{
+	ResourceOwner owner = CurrentResourceOwner;
+	bool		ok = true;
+
+	if (bound_timeout < 0)
+		bound_timeout = RegisterTimeout(USER_TIMEOUT, shard_sizes_timeout);
+	cancel_is_ours = false;
+	enable_timeout_after((TimeoutId) bound_timeout, SHARD_SIZE_TIMEOUT_MS);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(sz->cxt);
+	PG_TRY();
+	{
+		read_shard_sizes(sz);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(sz->cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(sz->cxt);
+		CurrentResourceOwner = owner;
+		disable_timeout((TimeoutId) bound_timeout, false);
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !cancel_is_ours)
+			ReThrowError(edata);
+		ereport(DEBUG1,
+				(errmsg_internal("no size of the shards of \"%s\": %s",
+								 sz->t->display_name, edata->message)));
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(sz->cxt);
+	CurrentResourceOwner = owner;
+	disable_timeout((TimeoutId) bound_timeout, false);
+	/* the bound passed after the last check for interrupts: nothing to cancel now */
+	if (cancel_is_ours && QueryCancelPending)
+		QueryCancelPending = false;
+	return ok;
+}
+
+/*
+ * A Citus table's size on the coordinator, from its shards: one placement
+ * of each (a reference table counts once), this node's measured by the
+ * caller from their files (*local replaces *relids), the others' read on
+ * their nodes (SHARD_SIZES_SQL), within the bound.  The figures are added
+ * to *t, and *origin says whether every node answered.  False, *t and
+ * *relids untouched, for a table that is not Citus's, on a worker, or when
+ * no node with its shards answered: the coordinator's shell is then all
+ * the guard knows.  Only the rules that ask a size come here, once per
+ * table and statement (conv_safety_table()).
+ */
+bool
+conv_citus_shard_sizes(List **relids, ConvSafetyTable *t, ConvFiguresOrigin *origin)
+{
+	ShardSizes	sz;
+	ConvSafetyTable found = *t;
+	char		method;
+	AttrNumber	distcol;
+
+	if (*relids == NIL || !conv_citus_present() ||
+		!conv_citus_table(linitial_oid(*relids), &method, &distcol) ||
+		!conv_citus_is_coordinator())
+		return false;
+	memset(&sz, 0, sizeof(sz));
+	sz.relids = *relids;
+	sz.t = &found;
+	sz.cxt = CurrentMemoryContext;
+	if (!read_shard_sizes_bounded(&sz) || sz.answered == 0)
+		return false;
+	*t = found;
+	*relids = sz.local;
+	*origin = sz.silent > 0 ? CONV_FIGURES_SOME_SHARDS : CONV_FIGURES_SHARDS;
+	if (sz.silent > 0)
+		t->measured = false;
+	return true;
 }
