@@ -469,8 +469,8 @@ ask_nodes(ShardSizes *sz, List *nodes)
 
 /*
  * In a subtransaction: the placements, this node's shards kept for the
- * caller, the other nodes asked.  Citus's connection timeout is set for
- * the call only.
+ * caller, the other nodes asked.  Citus's connection timeout, and
+ * client_min_messages, are set for the call only.
  */
 static void
 read_shard_sizes(void *arg)
@@ -489,6 +489,9 @@ read_shard_sizes(void *arg)
 	args[1] = CStringGetTextDatum(SHARD_SIZES_SQL);
 	(void) set_config_option("citus.node_connection_timeout",
 							 CppAsString2(SHARD_CONNECT_TIMEOUT_MS), PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* Citus's warnings of a node it cannot reach are for the log, not the client */
+	(void) set_config_option("client_min_messages", "error", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -589,7 +592,11 @@ read_shard_sizes_bounded(ShardSizes *sz)
 		CurrentResourceOwner = owner;
 		disable_timeout((TimeoutId) bound_timeout, false);
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !cancel_is_ours)
+		{
+			edata->context = psprintf("reading the size of table \"%s\" from its shards",
+									  sz->t->display_name);
 			ReThrowError(edata);
+		}
 		ereport(DEBUG1,
 				(errmsg_internal("no size of the shards of \"%s\": %s",
 								 sz->t->display_name, edata->message)));

@@ -193,6 +193,31 @@ like($err, qr/DETAIL:  Rule concurrent_index: .*by the shards that answered in t
 	'a worker that never answers: judged from the other one');
 cmp_ok($elapsed, '<', 20, 'within the bound');
 
+# a worker whose catalog another transaction holds locked: a new
+# connection to it waits, and Citus's connection timeout, set for the
+# reading, gives up; its warning goes to the log, not to the client
+my $catalog_locker = $w2->background_psql('postgres');
+$catalog_locker->query_safe('BEGIN; LOCK TABLE pg_catalog.pg_class IN ACCESS EXCLUSIVE MODE;');
+my $coord_log = -s $coord->logfile;
+$start = time;
+($ret, $out, $err) = $coord->psql('postgres', "SET pg_conventions.mode = enforce; $build",
+	timeout => 60);
+$elapsed = time - $start;
+is_deeply([ $err =~ /(?:ERROR|WARNING):  (.*)/g ], [$blocks],
+	'a worker that cannot take a connection: judged from the other one, no other message');
+like($err, qr/by the shards that answered in time\)/, 'and the size says so');
+cmp_ok($elapsed, '<', 20, 'within the bound');
+like(slurp_file($coord->logfile, $coord_log), qr/WARNING:  could not establish connection after 1000 ms/,
+	'Citus\'s warning is in the log');
+# the user's statement_timeout, passing while the guard reads, is theirs
+($ret, $out, $err) = $coord->psql('postgres',
+	"SET statement_timeout = '300ms'; SET pg_conventions.mode = enforce; $build",
+	timeout => 60);
+like($err, qr/ERROR:  canceling statement due to statement timeout\nCONTEXT:  reading the size of table "public\.events" from its shards/,
+	'the user\'s statement_timeout during the reading cancels the statement');
+$catalog_locker->query_safe('ROLLBACK');
+$catalog_locker->quit;
+
 ($ret, $out, $err) = $coord->psql('postgres', $recipe);
 is($ret, 0, 'both workers back: the recipe runs');
 ($ret, $out, $err) = $coord->psql('postgres', "SET pg_conventions.mode = enforce; $build");
