@@ -48,7 +48,8 @@
  *	  search.c				configurations, benefit per byte, the budget, rows
  *	citus/					scale-out on Citus
  *	  citus.c				what Citus's metadata says of a relation (shard,
- *							distributed or reference table) and of this node
+ *							distributed or reference table) and of this node;
+ *							a Citus table's size, read from its shards
  *	workload/				what the server executes: one capture, two readers
  *	  workload.c			the capture (executor hooks, shared memory, client
  *							periods sampled whole), for the advisor

@@ -14,10 +14,17 @@
  *
  * The answers come from Citus's catalogs in pg_catalog (pg_dist_partition,
  * pg_dist_shard, pg_dist_local_group), read like any catalog, so nothing
- * here links to or calls into citus.so, and a server without Citus pays one
- * syscache lookup to learn that it has none.  They are complete when a
- * transaction commits (Citus writes a worker's metadata after its shards,
- * within the same transaction), which is when the table rules judge.
+ * here links to citus.so, and a server without Citus pays one syscache
+ * lookup to learn that it has none.  They are complete when a transaction
+ * commits (Citus writes a worker's metadata after its shards, within the
+ * same transaction), which is when the table rules judge.
+ *
+ * What only the shards' nodes know (their indexes' scans, for a report;
+ * their sizes, for a size-based safety rule) is asked through Citus's SQL
+ * functions, on the coordinator, when a report or a rule needs it.  The
+ * coordinator's shell of a distributed table is empty: its size is its
+ * shards', one placement each, read within a bound (SHARD_SIZE_TIMEOUT_MS)
+ * after which the guard judges from what the coordinator knows.
  *
  *-------------------------------------------------------------------------
  */
@@ -256,6 +263,17 @@ conv_citus_not_judged_here(Oid relid)
 	return conv_citus_table(relid, &method, &distcol) && !conv_citus_is_coordinator();
 }
 
+/* SPI connected and the query run, its rows in SPI_tuptable; what: for the error. */
+static void
+spi_select(const char *sql, int nargs, Oid *argtypes, Datum *args, bool read_only,
+		   const char *what)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(sql, nargs, argtypes, args, NULL, read_only, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read %s", what);
+}
+
 /*
  * How often each of these indexes of a Citus table was scanned, summed over
  * the table's shard placements (the coordinator's shell is never scanned:
@@ -290,10 +308,7 @@ conv_citus_index_scans(Oid relid, const Oid *indexes, int n, int64 *scans)
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = PointerGetDatum(construct_array(elems, n, REGCLASSOID, sizeof(Oid), true,
 											  TYPALIGN_INT));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(sql, 2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the shards' index statistics");
+	spi_select(sql, 2, argtypes, args, true, "the shards' index statistics");
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[row];
@@ -493,10 +508,7 @@ read_shard_sizes(void *arg)
 	/* Citus's warnings of a node it cannot reach are for the log, not the client */
 	(void) set_config_option("client_min_messages", "error", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(placements_sql, 2, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the shards' placements");
+	spi_select(placements_sql, 2, argtypes, args, false, "the shards' placements");
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[row];

@@ -49,15 +49,8 @@ my $events_size = $coord->safe_psql('postgres',
 	q{SELECT pg_size_pretty(sum(result::bigint)) FROM run_command_on_shards('events',
 	  'SELECT pg_relation_size(''%s'')')});
 my %offset;
-sub mark_logs { $offset{ $_->name } = -s $_->logfile for @nodes; }
-
-sub guard_messages
-{
-	my ($node) = @_;
-	my $log = slurp_file($node->logfile, $offset{ $node->name } // 0);
-	my @m = $log =~ /(?:WARNING|ERROR):  (.*)\n[^\n]*DETAIL:  Rule /g;
-	return @m;
-}
+sub mark_logs { %offset = log_offsets(@nodes); }
+sub guard_messages { my ($node) = @_; return guard_messages_since($node, $offset{ $node->name }); }
 
 sub details { my ($err) = @_; return $err =~ /DETAIL:  (Rule .*)/g; }
 
@@ -228,17 +221,10 @@ $_->stop for @nodes;
 
 # ---- the event triggers (no preload) ----
 
-my $triggers = q{
-CREATE EXTENSION pg_conventions;
-CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
-  EXECUTE FUNCTION conventions.guard_event_trigger();
-CREATE EVENT TRIGGER pg_conventions_guard_start ON ddl_command_start
-  EXECUTE FUNCTION conventions.guard_event_trigger();
-};
 my ($ecoord, $eworker) = citus_cluster('sizes_et', [],
 	"pg_conventions.large_table_size = '1MB'\nautovacuum = off\nlock_timeout = '5s'\n",
 	qw(coordinator worker));
-$ecoord->safe_psql('postgres', $triggers);
+$ecoord->safe_psql('postgres', $TRIGGERS);
 $ecoord->safe_psql('postgres', $setup . 'ANALYZE events;');
 $events_size = $ecoord->safe_psql('postgres',
 	q{SELECT pg_size_pretty(sum(result::bigint)) FROM run_command_on_shards('events',
