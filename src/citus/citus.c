@@ -40,6 +40,10 @@
 #include "catalog/pg_namespace.h"
 #include "miscadmin.h"
 #include "nodes/readfuncs.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/formatting.h"
@@ -50,7 +54,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
-#include "utils/timeout.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 /* One of Citus's catalogs, with the attribute the lookup keys on. */
 typedef struct CitusCatalog
@@ -333,8 +338,8 @@ conv_citus_index_scans(Oid relid, const Oid *indexes, int n, int64 *scans)
  * How long the guard waits for the nodes that hold a Citus table's shards
  * before it judges from what the coordinator knows: connecting gives up
  * after SHARD_CONNECT_TIMEOUT_MS (Citus's citus.node_connection_timeout,
- * set for the call), and a timer cancels the whole reading after
- * SHARD_SIZE_TIMEOUT_MS, whatever a node does.
+ * in the background worker that asks them), and the backend stops waiting
+ * for that worker after SHARD_SIZE_TIMEOUT_MS, whatever a node does.
  */
 #define SHARD_CONNECT_TIMEOUT_MS 1000
 #define SHARD_SIZE_TIMEOUT_MS 2000
@@ -407,6 +412,184 @@ typedef struct ShardNode
 	char	   *command;		/* SHARD_SIZES_SQL on their names */
 } ShardNode;
 
+/*
+ * What the background worker that asks the nodes shares with the backend
+ * that waits for it: the nodes, then their names and commands (offsets
+ * into the text after the last node); the answers, complete once done.
+ */
+#define ANSWER_LEN 128
+
+typedef struct SizesNode
+{
+	int			port;
+	Size		name;
+	Size		command;
+	bool		success;
+	char		answer[ANSWER_LEN];
+} SizesNode;
+
+typedef struct SizesShared
+{
+	Oid			dbid;
+	Oid			userid;
+	int			n;
+	bool		done;
+	SizesNode	nodes[FLEXIBLE_ARRAY_MEMBER];
+} SizesShared;
+
+PGDLLEXPORT void conv_citus_sizes_main(Datum main_arg);
+
+/*
+ * The background worker: in its own session (the database and role of the
+ * backend that started it), master_run_on_worker() asks every node at once
+ * (a new connection to each, in parallel, closed after), connecting within
+ * SHARD_CONNECT_TIMEOUT_MS (Citus's citus.node_connection_timeout).  Its
+ * connections are its own: when the backend stops waiting and terminates
+ * it, no half-read connection is left in the backend's Citus session for
+ * the statement to meet; Citus's warnings of a node it cannot reach go to
+ * the server's log.
+ */
+void
+conv_citus_sizes_main(Datum main_arg)
+{
+	static const char *sql =
+		"SELECT success, result FROM pg_catalog.master_run_on_worker($1, $2, $3, true)";
+	Oid			argtypes[3] = {TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID};
+	Datum		args[3];
+	dsm_segment *seg;
+	SizesShared *sh;
+	char	   *text;
+	Datum	   *names;
+	Datum	   *ports;
+	Datum	   *commands;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		proc_exit(0);
+	sh = dsm_segment_address(seg);
+	text = (char *) &sh->nodes[sh->n];
+	BackgroundWorkerInitializeConnectionByOid(sh->dbid, sh->userid, 0);
+	StartTransactionCommand();
+	(void) set_config_option("citus.node_connection_timeout",
+							 CppAsString2(SHARD_CONNECT_TIMEOUT_MS), PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SET, true, 0, false);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	names = palloc(sh->n * sizeof(Datum));
+	ports = palloc(sh->n * sizeof(Datum));
+	commands = palloc(sh->n * sizeof(Datum));
+	for (int i = 0; i < sh->n; i++)
+	{
+		names[i] = CStringGetTextDatum(text + sh->nodes[i].name);
+		ports[i] = Int32GetDatum(sh->nodes[i].port);
+		commands[i] = CStringGetTextDatum(text + sh->nodes[i].command);
+	}
+	args[0] = PointerGetDatum(construct_array(names, sh->n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(ports, sh->n, INT4OID, sizeof(int32), true,
+											  TYPALIGN_INT));
+	args[2] = PointerGetDatum(construct_array(commands, sh->n, TEXTOID, -1, false, TYPALIGN_INT));
+	spi_select(sql, 3, argtypes, args, false, "the nodes' answers");
+	for (int i = 0; i < sh->n && i < (int) SPI_processed; i++)
+	{
+		bool		isnull;
+		char	   *answer = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+
+		sh->nodes[i].success = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc, 1, &isnull)) &&
+			!isnull;
+		strlcpy(sh->nodes[i].answer, answer ? answer : "", ANSWER_LEN);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pg_write_barrier();
+	sh->done = true;
+	dsm_detach(seg);
+	proc_exit(0);
+}
+
+/*
+ * Wait for the background worker to stop, at most SHARD_SIZE_TIMEOUT_MS;
+ * terminated when it has not.  True when it stopped.  The user's cancel or
+ * statement_timeout still cancels the statement (and terminates it).
+ */
+static bool
+wait_for_worker(BackgroundWorkerHandle *handle)
+{
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   SHARD_SIZE_TIMEOUT_MS);
+	bool		stopped = false;
+
+	PG_TRY();
+	{
+		for (;;)
+		{
+			pid_t		pid;
+			BgwHandleStatus status = GetBackgroundWorkerPid(handle, &pid);
+			long		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+
+			if (status == BGWH_STOPPED || status == BGWH_POSTMASTER_DIED)
+			{
+				stopped = status == BGWH_STOPPED;
+				break;
+			}
+			if (remaining <= 0)
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 remaining, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	PG_CATCH();
+	{
+		TerminateBackgroundWorker(handle);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	if (!stopped)
+		TerminateBackgroundWorker(handle);
+	return stopped;
+}
+
+/* The nodes, and where their names and commands go, in a new segment. */
+static dsm_segment *
+share_nodes(List *nodes)
+{
+	Size		size = offsetof(SizesShared, nodes) + list_length(nodes) * sizeof(SizesNode);
+	Size		at = 0;
+	dsm_segment *seg;
+	SizesShared *sh;
+	ListCell   *lc;
+
+	foreach(lc, nodes)
+		size += strlen(((ShardNode *) lfirst(lc))->name) + 1 +
+			strlen(((ShardNode *) lfirst(lc))->command) + 1;
+	seg = dsm_create(size, 0);
+	sh = dsm_segment_address(seg);
+	memset(sh, 0, offsetof(SizesShared, nodes));
+	sh->dbid = MyDatabaseId;
+	sh->userid = GetUserId();
+	sh->n = list_length(nodes);
+	foreach(lc, nodes)
+	{
+		ShardNode  *node = lfirst(lc);
+		SizesNode  *out = &sh->nodes[foreach_current_index(lc)];
+		char	   *text = (char *) &sh->nodes[sh->n];
+
+		memset(out, 0, sizeof(*out));
+		out->port = node->port;
+		out->name = at;
+		strcpy(text + at, node->name);
+		at += strlen(node->name) + 1;
+		out->command = at;
+		strcpy(text + at, node->command);
+		at += strlen(node->command) + 1;
+	}
+	return seg;
+}
+
 /* One node's answer (SHARD_SIZES_SQL) added to the figures; false if unreadable. */
 static bool
 add_node_answer(const char *answer, ConvSafetyTable *t, int expected)
@@ -417,8 +600,7 @@ add_node_answer(const char *answer, ConvSafetyTable *t, int expected)
 	int			estimated;
 	int			found;
 
-	if (answer == NULL ||
-		sscanf(answer, "%lld %lld %d %d %d", &bytes, &rows, &guessed, &estimated, &found) != 5)
+	if (sscanf(answer, "%lld %lld %d %d %d", &bytes, &rows, &guessed, &estimated, &found) != 5)
 		return false;
 	t->bytes += bytes;
 	t->rows += rows;
@@ -430,45 +612,42 @@ add_node_answer(const char *answer, ConvSafetyTable *t, int expected)
 }
 
 /*
- * The nodes other than this one, asked at once with Citus's
- * master_run_on_worker() (a new connection to each, in parallel, closed
- * after); a node's shardlength stands in when it does not answer.
+ * The nodes other than this one, asked by a background worker
+ * (conv_citus_sizes_main) for at most SHARD_SIZE_TIMEOUT_MS; a node's
+ * shardlength stands in when it does not answer.
  */
 static void
 ask_nodes(ShardSizes *sz, List *nodes)
 {
-	static const char *sql =
-		"SELECT success, result FROM pg_catalog.master_run_on_worker($1, $2, $3, true)";
-	Oid			argtypes[3] = {TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID};
-	Datum		args[3];
-	int			n = list_length(nodes);
-	Datum	   *names = palloc(n * sizeof(Datum));
-	Datum	   *ports = palloc(n * sizeof(Datum));
-	Datum	   *commands = palloc(n * sizeof(Datum));
+	dsm_segment *seg = share_nodes(nodes);
+	SizesShared *sh = dsm_segment_address(seg);
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	const char *why = NULL;
 
-	for (int i = 0; i < n; i++)
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "pg_conventions", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "conv_citus_sizes_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_conventions shard sizes for PID %d", MyProcPid);
+	strlcpy(worker.bgw_type, "pg_conventions shard sizes", BGW_MAXLEN);
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	worker.bgw_notify_pid = MyProcPid;
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		why = "no background worker slot is free (max_worker_processes)";
+	else if (!wait_for_worker(handle))
+		why = "no answer within " CppAsString2(SHARD_SIZE_TIMEOUT_MS) " ms";
+	else if (!sh->done)
+		why = "the background worker that asks them failed (see the server log)";
+	pg_read_barrier();
+	for (int i = 0; i < sh->n; i++)
 	{
 		ShardNode  *node = list_nth(nodes, i);
 
-		names[i] = CStringGetTextDatum(node->name);
-		ports[i] = Int32GetDatum(node->port);
-		commands[i] = CStringGetTextDatum(node->command);
-	}
-	args[0] = PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
-	args[1] = PointerGetDatum(construct_array(ports, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
-	args[2] = PointerGetDatum(construct_array(commands, n, TEXTOID, -1, false, TYPALIGN_INT));
-	if (SPI_execute_with_args(sql, 3, argtypes, args, NULL, false, 0) != SPI_OK_SELECT ||
-		SPI_processed != (uint64) n)
-		elog(ERROR, "could not ask the nodes for the shards' sizes");
-	for (int i = 0; i < n; i++)
-	{
-		ShardNode  *node = list_nth(nodes, i);
-		bool		isnull;
-		bool		success = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
-														 SPI_tuptable->tupdesc, 1, &isnull));
-		char	   *answer = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-
-		if (!isnull && success && add_node_answer(answer, sz->t, node->shards))
+		if (why == NULL && sh->nodes[i].success &&
+			add_node_answer(sh->nodes[i].answer, sz->t, node->shards))
 			sz->answered++;
 		else
 		{
@@ -477,15 +656,15 @@ ask_nodes(ShardSizes *sz, List *nodes)
 			ereport(DEBUG1,
 					(errmsg_internal("no size of the shards of \"%s\" from %s:%d: %s",
 									 sz->t->display_name, node->name, node->port,
-									 answer ? answer : "no answer")));
+									 why ? why : sh->nodes[i].answer)));
 		}
 	}
+	dsm_detach(seg);
 }
 
 /*
  * In a subtransaction: the placements, this node's shards kept for the
- * caller, the other nodes asked.  Citus's connection timeout, and
- * client_min_messages, are set for the call only.
+ * caller, the other nodes asked.
  */
 static void
 read_shard_sizes(void *arg)
@@ -495,19 +674,12 @@ read_shard_sizes(void *arg)
 	Datum		args[2];
 	Datum	   *elems = palloc(list_length(sz->relids) * sizeof(Datum));
 	List	   *nodes = NIL;
-	int			nest = NewGUCNestLevel();
 
 	for (int i = 0; i < list_length(sz->relids); i++)
 		elems[i] = ObjectIdGetDatum(list_nth_oid(sz->relids, i));
 	args[0] = PointerGetDatum(construct_array(elems, list_length(sz->relids), REGCLASSOID,
 											  sizeof(Oid), true, TYPALIGN_INT));
 	args[1] = CStringGetTextDatum(SHARD_SIZES_SQL);
-	(void) set_config_option("citus.node_connection_timeout",
-							 CppAsString2(SHARD_CONNECT_TIMEOUT_MS), PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	/* Citus's warnings of a node it cannot reach are for the log, not the client */
-	(void) set_config_option("client_min_messages", "error", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
 	spi_select(placements_sql, 2, argtypes, args, false, "the shards' placements");
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
@@ -546,45 +718,20 @@ read_shard_sizes(void *arg)
 	if (nodes != NIL)
 		ask_nodes(sz, nodes);
 	SPI_finish();
-	AtEOXact_GUC(false, nest);
-}
-
-static volatile sig_atomic_t cancel_is_ours = false;
-static int	bound_timeout = -1;	/* its TimeoutId, once registered */
-
-/*
- * SHARD_SIZE_TIMEOUT_MS have passed: cancel the reading, as
- * statement_timeout cancels a statement (a cancel already pending is the
- * user's, and stays theirs).
- */
-static void
-shard_sizes_timeout(void)
-{
-	if (!QueryCancelPending)
-	{
-		cancel_is_ours = true;
-		QueryCancelPending = true;
-		InterruptPending = true;
-	}
-	SetLatch(MyLatch);
 }
 
 /*
- * read_shard_sizes() under the bound, in a subtransaction: on an error the
- * reading is undone and the figures are what it had added.  The user's
- * cancel or statement_timeout is not swallowed: raised again.  True when
- * it completed.
+ * read_shard_sizes() in a subtransaction: on an error the reading is
+ * undone and the figures are what it had added, except that the user's
+ * cancel or statement_timeout, arriving while the guard waits, cancels the
+ * statement.  True when it completed.
  */
 static bool
-read_shard_sizes_bounded(ShardSizes *sz)
+read_shard_sizes_safely(ShardSizes *sz)
 {
 	ResourceOwner owner = CurrentResourceOwner;
 	bool		ok = true;
 
-	if (bound_timeout < 0)
-		bound_timeout = RegisterTimeout(USER_TIMEOUT, shard_sizes_timeout);
-	cancel_is_ours = false;
-	enable_timeout_after((TimeoutId) bound_timeout, SHARD_SIZE_TIMEOUT_MS);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(sz->cxt);
 	PG_TRY();
@@ -602,8 +749,7 @@ read_shard_sizes_bounded(ShardSizes *sz)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(sz->cxt);
 		CurrentResourceOwner = owner;
-		disable_timeout((TimeoutId) bound_timeout, false);
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !cancel_is_ours)
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 		{
 			edata->context = psprintf("reading the size of table \"%s\" from its shards",
 									  sz->t->display_name);
@@ -617,10 +763,6 @@ read_shard_sizes_bounded(ShardSizes *sz)
 	PG_END_TRY();
 	MemoryContextSwitchTo(sz->cxt);
 	CurrentResourceOwner = owner;
-	disable_timeout((TimeoutId) bound_timeout, false);
-	/* the bound passed after the last check for interrupts: nothing to cancel now */
-	if (cancel_is_ours && QueryCancelPending)
-		QueryCancelPending = false;
 	return ok;
 }
 
@@ -651,7 +793,7 @@ conv_citus_shard_sizes(List **relids, ConvSafetyTable *t, ConvFiguresOrigin *ori
 	sz.relids = *relids;
 	sz.t = &found;
 	sz.cxt = CurrentMemoryContext;
-	if (!read_shard_sizes_bounded(&sz) || sz.answered == 0)
+	if (!read_shard_sizes_safely(&sz) || sz.answered == 0)
 		return false;
 	*t = found;
 	*relids = sz.local;

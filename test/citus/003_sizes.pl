@@ -211,6 +211,25 @@ like($err, qr/ERROR:  canceling statement due to statement timeout\nCONTEXT:  re
 $catalog_locker->query_safe('ROLLBACK');
 $catalog_locker->quit;
 
+# a worker that takes the connection and never answers the query (another
+# transaction holds the view it reads locked): the guard stops waiting for
+# the background worker that asks, and judges from the coordinator's shell;
+# the statement then goes on to Citus, on connections of its own
+my $view_locker = $w2->background_psql('postgres');
+$view_locker->query_safe('BEGIN; LOCK TABLE pg_catalog.pg_locks IN ACCESS EXCLUSIVE MODE;');
+$start = time;
+($ret, $out, $err) = $coord->psql('postgres', "SET client_min_messages = debug1; $build",
+	timeout => 60);
+$elapsed = time - $start;
+like($err, qr/DEBUG:  no size of the shards of "public\.events" from 127\.0\.0\.1:\d+: no answer within 2000 ms/,
+	'a worker that never answers the query: the guard stops waiting');
+unlike($err, qr/DETAIL:  Rule/, 'and judges from the coordinator\'s shell');
+is($ret, 0, 'the statement goes on, and Citus builds the index');
+cmp_ok($elapsed, '<', 20, 'no hang');
+$view_locker->query_safe('ROLLBACK');
+$view_locker->quit;
+$coord->safe_psql('postgres', 'DROP INDEX idx_events_kind');
+
 ($ret, $out, $err) = $coord->psql('postgres', $recipe);
 is($ret, 0, 'both workers back: the recipe runs');
 ($ret, $out, $err) = $coord->psql('postgres', "SET pg_conventions.mode = enforce; $build");
