@@ -6,9 +6,11 @@
 # and a large reference table, once, on the coordinator (warn and enforce),
 # its recipe passing, a small table and CONCURRENTLY silent, table_rewrite
 # and not_null_scan reached the same way; a shard locked on a worker not
-# waited for; a worker stopped, or not answering at all, leaving the
-# statement judged from what answered (or from the coordinator's shell)
-# without a hang; and the same verdicts through the event triggers.
+# waited for; a worker stopped, frozen, unable to take a connection, or
+# taking it and never answering, leaving the statement judged from what
+# answered (or from the coordinator's shell) without a hang, and the user's
+# statement_timeout still theirs; and the same verdicts through the event
+# triggers.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
