@@ -703,8 +703,6 @@ extern bool conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out);
 extern bool conv_safety_is_large(const ConvSafetyTable *t);
 extern char *conv_safety_size_text(const ConvSafetyTable *t);
 
-/* citus/citus.c: a Citus table's size, from its shards */
-extern bool conv_citus_shard_sizes(List **relids, ConvSafetyTable *t, ConvFiguresOrigin *origin);
 extern const char *conv_lock_mode_name(LOCKMODE mode);
 extern const char *conv_lock_blocks(LOCKMODE mode);
 extern char *conv_lock_phrase(LOCKMODE mode);
@@ -723,6 +721,9 @@ extern bool conv_option_true(List *options, const char *name);
 extern Oid	conv_table_being_rewritten(Oid new_heap);
 extern const char *conv_serial_type(TypeName *type);
 extern char *conv_type_name_sql(TypeName *type_name);
+
+/* citus/citus.c: a Citus table's size, from its shards */
+extern bool conv_citus_shard_sizes(List **relids, ConvSafetyTable *t, ConvFiguresOrigin *origin);
 
 /* safety.c: the entry points and the sink */
 extern void conv_check_statement_safety(Node *parsetree, const char *source,
