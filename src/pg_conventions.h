@@ -702,7 +702,6 @@ extern bool conv_safety_table(Oid relid, ConvSafetyTable *out);
 extern bool conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out);
 extern bool conv_safety_is_large(const ConvSafetyTable *t);
 extern char *conv_safety_size_text(const ConvSafetyTable *t);
-
 extern const char *conv_lock_mode_name(LOCKMODE mode);
 extern const char *conv_lock_blocks(LOCKMODE mode);
 extern char *conv_lock_phrase(LOCKMODE mode);
