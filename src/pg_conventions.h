@@ -48,7 +48,8 @@
  *	  search.c				configurations, benefit per byte, the budget, rows
  *	citus/					scale-out on Citus
  *	  citus.c				what Citus's metadata says of a relation (shard,
- *							distributed or reference table) and of this node
+ *							distributed or reference table) and of this node;
+ *							a Citus table's size, read from its shards
  *	workload/				what the server executes: one capture, two readers
  *	  workload.c			the capture (executor hooks, shared memory, client
  *							periods sampled whole), for the advisor
@@ -349,7 +350,9 @@ typedef enum ConvFiguresOrigin
 {
 	CONV_FIGURES_FILE,			/* measured from the file */
 	CONV_FIGURES_PG_CLASS,		/* pg_class's statistics */
-	CONV_FIGURES_SNAPSHOT		/* the twin's snapshot of production's statistics */
+	CONV_FIGURES_SNAPSHOT,		/* the twin's snapshot of production's statistics */
+	CONV_FIGURES_SHARDS,		/* a Citus table's shards, on their nodes */
+	CONV_FIGURES_SOME_SHARDS	/* the shards on the nodes that answered in time */
 }			ConvFiguresOrigin;
 
 /* A relation's pages, rows and all-visible pages by its statistics. */
@@ -731,6 +734,9 @@ extern bool conv_option_true(List *options, const char *name);
 extern Oid	conv_table_being_rewritten(Oid new_heap);
 extern const char *conv_serial_type(TypeName *type);
 extern char *conv_type_name_sql(TypeName *type_name);
+
+/* citus/citus.c: a Citus table's size, from its shards */
+extern bool conv_citus_shard_sizes(List **relids, ConvSafetyTable *t, ConvFiguresOrigin *origin);
 
 /* safety.c: the entry points and the sink */
 extern void conv_check_statement_safety(Node *parsetree, const char *source,

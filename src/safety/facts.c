@@ -176,6 +176,10 @@ static bool
 table_facts(Oid relid, ConvSafetyTable *out)
 {
 	char		relkind;
+	List	   *rels = NIL;
+	ListCell   *lc;
+	bool		citus;
+	ConvFiguresOrigin origin;
 
 	memset(out, 0, sizeof(*out));
 	if (!OidIsValid(relid) || !conv_table_in_scope(relid) ||
@@ -194,15 +198,18 @@ table_facts(Oid relid, ConvSafetyTable *out)
 	relkind = get_rel_relkind(relid);
 	if (relkind == RELKIND_PARTITIONED_TABLE)
 	{
-		List	   *all = find_all_inheritors(relid, NoLock, NULL);
-		ListCell   *lc;
-
-		foreach(lc, all)
+		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
 			if (lfirst_oid(lc) != relid)
-				add_relation_size(lfirst_oid(lc), out);
+				rels = lappend_oid(rels, lfirst_oid(lc));
 	}
 	else
-		add_relation_size(relid, out);
+		rels = list_make1_oid(relid);
+	/* a Citus table: its shards, those of this node measured here */
+	citus = conv_citus_shard_sizes(&rels, out, &origin);
+	foreach(lc, rels)
+		add_relation_size(lfirst_oid(lc), out);
+	if (citus)
+		out->origin = origin;
 	return true;
 }
 
@@ -301,7 +308,10 @@ thousands(double value)
  * "35 MB, about 1,000,000 rows"; the size alone for a table never vacuumed
  * or analyzed, whose row count would be a guess.  On a twin the figures
  * say where they came from: "35 MB, about 1,000,000 rows, by the
- * statistics snapshot".
+ * statistics snapshot".  A Citus table's, read from its shards on their
+ * nodes, say so too: "by its shards" (or, when some node did not answer in
+ * time, "by the shards that answered in time": the figures are then at
+ * least the table's).
  */
 char *
 conv_safety_size_text(const ConvSafetyTable *t)
@@ -312,7 +322,10 @@ conv_safety_size_text(const ConvSafetyTable *t)
 	char	   *rows;
 	const char *unit;
 
-	if (conv_table_size_source != CONV_SIZE_FILE)
+	if (t->origin == CONV_FIGURES_SHARDS || t->origin == CONV_FIGURES_SOME_SHARDS)
+		source = t->origin == CONV_FIGURES_SHARDS ? ", by its shards" :
+			", by the shards that answered in time";
+	else if (conv_table_size_source != CONV_SIZE_FILE)
 		source = t->origin == CONV_FIGURES_SNAPSHOT ? ", by the statistics snapshot" :
 			t->origin == CONV_FIGURES_PG_CLASS ? ", by pg_class's statistics" : ", by its file";
 	if (!t->counted)

@@ -30,15 +30,8 @@ is( $w1->safe_psql(
 
 # Where each node's log is now, and the guard's messages written since.
 my %offset;
-sub mark_logs { $offset{ $_->name } = -s $_->logfile for @nodes; }
-
-sub guard_messages
-{
-	my ($node) = @_;
-	my $log = slurp_file($node->logfile, $offset{ $node->name } // 0);
-	my @m = $log =~ /(?:WARNING|ERROR):  (.*)\n[^\n]*DETAIL:  Rule /g;
-	return sort @m;
-}
+sub mark_logs { %offset = log_offsets(@nodes); }
+sub guard_messages { my ($node) = @_; return guard_messages_since($node, $offset{ $node->name }); }
 
 # ---- one verdict per logical table, the plain server's messages ----
 

@@ -11,17 +11,10 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use CitusCluster;
 
-my $triggers = q{
-CREATE EXTENSION pg_conventions;
-CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
-  EXECUTE FUNCTION conventions.guard_event_trigger();
-CREATE EVENT TRIGGER pg_conventions_guard_start ON ddl_command_start
-  EXECUTE FUNCTION conventions.guard_event_trigger();
-};
 my ($coord, $worker) = citus_cluster('et', [], '', qw(coordinator worker));
 my $plain = plain_node('et_plain', [], '');
-$plain->safe_psql('postgres', $triggers);
-$coord->safe_psql('postgres', $triggers);
+$plain->safe_psql('postgres', $TRIGGERS);
+$coord->safe_psql('postgres', $TRIGGERS);
 
 sub worker_messages
 {

@@ -8,8 +8,9 @@ use strict;
 use warnings;
 use Exporter 'import';
 use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils ();
 
-our @EXPORT = qw(citus_cluster plain_node messages_of $TABLES $DISTRIBUTE $SEED_TABLES $SEED_DISTRIBUTE
+our @EXPORT = qw(citus_cluster plain_node messages_of log_offsets guard_messages_since $TRIGGERS $TABLES $DISTRIBUTE $SEED_TABLES $SEED_DISTRIBUTE
   $BAD_DISTRIBUTED $SHOW_SHARDS);
 
 my $common = "listen_addresses = '127.0.0.1'\n"
@@ -63,6 +64,30 @@ sub messages_of
 	my ($stderr) = @_;
 	return sort($stderr =~ /(?:WARNING|ERROR):  (.*)\n\s*DETAIL:  Rule /g);
 }
+
+# Where each node's log ends now, by node name.
+sub log_offsets
+{
+	return map { ($_->name => -s $_->logfile) } @_;
+}
+
+# The guard's messages in a node's log since that offset, sorted.
+sub guard_messages_since
+{
+	my ($node, $offset) = @_;
+	my $log = PostgreSQL::Test::Utils::slurp_file($node->logfile, $offset // 0);
+	my @m = $log =~ /(?:WARNING|ERROR):  (.*)\n[^\n]*DETAIL:  Rule /g;
+	return sort @m;
+}
+
+# The guard's event triggers, for a server where the library is not preloaded.
+our $TRIGGERS = q{
+CREATE EXTENSION pg_conventions;
+CREATE EVENT TRIGGER pg_conventions_guard ON ddl_command_end
+  EXECUTE FUNCTION conventions.guard_event_trigger();
+CREATE EVENT TRIGGER pg_conventions_guard_start ON ddl_command_start
+  EXECUTE FUNCTION conventions.guard_event_trigger();
+};
 
 # The seed's migration: users a reference table, posts distributed by its
 # key, tags a local table; each has something to say.
