@@ -37,7 +37,10 @@ CREATE UNIQUE INDEX idx_accounts_region_partial ON wf.accounts (region) WHERE id
 
 -- ---- NULLs under NOT NULL ----
 ALTER TABLE wf.accounts ALTER COLUMN region SET NOT NULL;
-ALTER TABLE wf.accounts ADD PRIMARY KEY (region);  -- NULLs and duplicates: the first, and one more
+CREATE TABLE wf.signups (email text, region text);
+INSERT INTO wf.signups VALUES ('a@x', 'eu'), ('a@x', 'eu'), (NULL, 'us'), ('b@x', 'us');
+ALTER TABLE wf.signups ADD PRIMARY KEY (email);  -- NULLs and duplicates: the first, and one more
+ALTER TABLE wf.accounts ADD PRIMARY KEY (region);  -- a second primary key: refused at once, not judged
 SELECT * FROM wf.accounts WHERE region IS NULL;
 UPDATE wf.accounts SET region = 'us' WHERE region IS NULL;
 ALTER TABLE wf.accounts ALTER COLUMN region SET NOT NULL;

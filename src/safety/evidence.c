@@ -40,6 +40,7 @@
 #include "parser/parse_relation.h"
 #include "storage/lmgr.h"
 #include "storage/latch.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -124,14 +125,14 @@ conv_evidence_scope(const ConvSafetyTable *t, const char *alias, ConvRowScope *o
 {
 	if (conv_evidence_sample_rows <= 0 || t->origin == CONV_FIGURES_SNAPSHOT)
 		return false;
-	out->exact = t->counted && t->rows <= conv_evidence_sample_rows;
+	/* rows are a guess for a table never vacuumed or analyzed: good enough here */
+	out->exact = t->rows <= conv_evidence_sample_rows;
 	out->percent = 100;
 	if (out->exact)
 		out->from_sql = psprintf("%s AS %s", t->sql_name, alias);
 	else
 	{
-		out->percent = t->counted && t->rows > 0 ?
-			Min(100.0, 100.0 * conv_evidence_sample_rows / t->rows) : 100.0;
+		out->percent = 100.0 * conv_evidence_sample_rows / t->rows;
 		out->from_sql = psprintf("%s AS %s TABLESAMPLE SYSTEM (%.4g) REPEATABLE (0)",
 								 t->sql_name, alias, out->percent);
 	}

@@ -594,6 +594,8 @@ added_constraint(Judged *j, Constraint *con)
 		case CONSTR_UNIQUE:
 			if (con->indexname != NULL || con->keys == NIL)
 				return;			/* USING INDEX: the index exists */
+			if (con->contype == CONSTR_PRIMARY && primary_key_names(j->t.relid) != NIL)
+				return;			/* a second one: refused before any scan */
 			j->what = con->contype == CONSTR_PRIMARY ? "ADD PRIMARY KEY" : "ADD UNIQUE";
 			if (con->contype == CONSTR_PRIMARY)
 				foreach(lc, con->keys)
