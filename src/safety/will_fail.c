@@ -93,6 +93,34 @@ values_text(char **values, int n)
 	return n == 1 ? out.data : psprintf("(%s)", out.data);
 }
 
+/*
+ * The rows (all of the table, or its sample, aliased alias) for which the
+ * condition holds: "<where read> found <N> <what>.", or NULL; *none when
+ * every row was read and none holds it, so the statistics (older) have
+ * nothing to add.  other_relid: a second table the condition reads.
+ */
+static char *
+rows_found(Judged *j, const char *alias, const char *condition, Oid other_relid,
+		   const char *what, bool *none)
+{
+	ConvRowScope scope;
+	List	   *rows = NIL;
+	double		found;
+
+	*none = false;
+	if (!conv_evidence_scope(&j->t, alias, &scope))
+		return NULL;
+	(void) conv_evidence_query(psprintf("SELECT count(*) FILTER (WHERE %s), count(*) FROM %s",
+										condition, scope.from_sql),
+							   j->t.relid, other_relid, 0, &rows);
+	found = count_of(rows, 0);
+	*none = found == 0 && scope.exact;
+	if (found <= 0)
+		return NULL;
+	return psprintf("%s found %s %s.", conv_evidence_scope_text(&j->t, &scope, count_of(rows, 1)),
+					conv_thousands(found), what);
+}
+
 /* ---- NULLs under NOT NULL ---- */
 
 static void
@@ -100,29 +128,16 @@ nulls_found(Judged *j, AttrNumber attnum)
 {
 	char	   *column = get_attname(j->t.relid, attnum, false);
 	const char *qcolumn = quote_identifier(column);
-	ConvRowScope scope;
 	ConvColumnStats cs;
-	char	   *detail = NULL;
+	char	   *detail;
+	bool		none;
 
 	if (column_not_null(j->t.relid, attnum))
 		return;
-	if (conv_evidence_scope(&j->t, "t", &scope))
-	{
-		List	   *rows = NIL;
-		double		nulls;
-
-		(void) conv_evidence_query(psprintf("SELECT count(*) FILTER (WHERE %s IS NULL), count(*) FROM %s",
-											qcolumn, scope.from_sql),
-								   j->t.relid, InvalidOid, 0, &rows);
-		nulls = count_of(rows, 0);
-
-		if (nulls > 0)
-			detail = psprintf("%s found %s with NULL in column \"%s\".",
-							  conv_evidence_scope_text(&j->t, &scope, count_of(rows, 1)),
-							  conv_thousands(nulls), column);
-		else if (nulls == 0 && scope.exact)
-			return;				/* every row read: the statistics are older */
-	}
+	detail = rows_found(j, "t", psprintf("%s IS NULL", qcolumn), InvalidOid,
+						psprintf("with NULL in column \"%s\"", column), &none);
+	if (none)
+		return;
 	if (detail == NULL && conv_column_stats(&j->t, attnum, &cs) &&
 		conv_stats_trusted(&cs, cs.null_frac, 1))
 		detail = psprintf("%s says %s of its rows are NULL in column \"%s\" (about %s of %s).",
@@ -325,25 +340,12 @@ check_false_in_stats(Judged *j, AttrNumber attnum, const char *expr_sql)
 static void
 check_violated(Judged *j, const char *expr_sql, AttrNumber attnum, const char *aspect)
 {
-	ConvRowScope scope;
-	char	   *detail = NULL;
+	bool		none;
+	char	   *detail = rows_found(j, "t", psprintf("NOT (%s)", expr_sql), InvalidOid,
+									psprintf("for which CHECK (%s) is false", expr_sql), &none);
 
-	if (conv_evidence_scope(&j->t, "t", &scope))
-	{
-		List	   *rows = NIL;
-		double		bad;
-
-		(void) conv_evidence_query(psprintf("SELECT count(*) FILTER (WHERE NOT (%s)), count(*) FROM %s",
-											expr_sql, scope.from_sql),
-								   j->t.relid, InvalidOid, 0, &rows);
-		bad = count_of(rows, 0);
-		if (bad > 0)
-			detail = psprintf("%s found %s for which CHECK (%s) is false.",
-							  conv_evidence_scope_text(&j->t, &scope, count_of(rows, 1)),
-							  conv_thousands(bad), expr_sql);
-		else if (bad == 0 && scope.exact)
-			return;
-	}
+	if (none)
+		return;
 	if (detail == NULL)
 		detail = check_false_in_stats(j, attnum, expr_sql);
 	if (detail == NULL)
@@ -450,31 +452,27 @@ orphan_sql(List *names, Oid refrelid, List *refnames)
 static void
 orphans_found(Judged *j, List *names, Oid refrelid, List *refnames, const char *aspect)
 {
-	ConvRowScope scope;
-	List	   *rows = NIL;
 	char	   *cond;
-	double		bad;
+	char	   *detail;
+	bool		none;
 	char	   *column_list;
 	char	   *not_null;
 
 	if (refnames == NIL)
 		refnames = primary_key_names(refrelid);
 	if (!OidIsValid(refrelid) || list_length(refnames) != list_length(names) ||
-		names == NIL || row_security(refrelid) || !conv_evidence_scope(&j->t, "c", &scope))
+		names == NIL || row_security(refrelid))
 		return;
 	cond = orphan_sql(names, refrelid, refnames);
-	(void) conv_evidence_query(psprintf("SELECT count(*) FILTER (WHERE %s), count(*) FROM %s",
-										cond, scope.from_sql),
-							   j->t.relid, refrelid, 0, &rows);
-	bad = count_of(rows, 0);
-	if (bad <= 0)
+	detail = rows_found(j, "c", cond, refrelid,
+						psprintf("without a matching row in \"%s\"", conv_relation_display_name(refrelid)),
+						&none);
+	if (detail == NULL)
 		return;
 	key_sql(names, &column_list, &not_null);
 	hazard(j, 0, aspect,
 		   psprintf("rows have no matching row in \"%s\"", conv_relation_display_name(refrelid)),
-		   psprintf("%s found %s without a matching row in \"%s\".",
-					conv_evidence_scope_text(&j->t, &scope, count_of(rows, 1)),
-					conv_thousands(bad), conv_relation_display_name(refrelid)),
+		   detail,
 		   psprintf("-- the rows without a match; delete them, fix them or set %s to NULL first:\nSELECT c.* FROM %s AS c WHERE %s;",
 					column_list, j->t.sql_name, cond));
 }
