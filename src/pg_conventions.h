@@ -773,7 +773,7 @@ extern char *conv_percent_text(double frac);
 extern ConvCastFailure *conv_cast_failure(const ConvSafetyTable *t, Node *using_expr,
 										  AttrNumber attnum, Oid typid, int32 typmod,
 										  const char *rows_sql, const ConvColumnStats *cs,
-										  bool *ran);
+										  double *read);
 
 /* safety.c: the entry points and the sink */
 extern void conv_check_statement_safety(Node *parsetree, const char *source,

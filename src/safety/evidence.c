@@ -16,7 +16,9 @@
  * ours (the user's, statement_timeout) goes on as the error it is.
  *
  * Statistics are pg_stats, trusted only when pg_stat_all_tables says fewer
- * rows have changed since the last ANALYZE than the rows they are about;
+ * rows have changed since the last ANALYZE than the rows they are about
+ * (with this backend's changes not yet counted there, pg_stat_xact_*: a
+ * backfill earlier in the migration);
  * on a production twin (table_size_source = statistics) the snapshot of
  * production's pg_stats (conventions.twin_columns), there being no rows.
  *
@@ -232,8 +234,9 @@ stats_sql(const ConvSafetyTable *t, AttrNumber attnum, bool snapshot)
 						quote_literal_cstr(t->nspname), quote_literal_cstr(t->relname), column, inherited);
 	return psprintf("SELECT s.null_frac, v.val, v.freq, "
 					"to_char(greatest(a.last_analyze, a.last_autoanalyze) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), "
-					"a.n_mod_since_analyze, c.reltuples "
+					"a.n_mod_since_analyze + x.n_tup_ins + x.n_tup_upd + x.n_tup_del, c.reltuples "
 					"FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_stat_all_tables a ON a.relid = %u "
+					"JOIN pg_catalog.pg_stat_xact_all_tables x ON x.relid = a.relid "
 					"JOIN pg_catalog.pg_class c ON c.oid = %u "
 					"LEFT JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, freq) ON true "
 					"WHERE s.schemaname = %s AND s.tablename = %s AND s.attname = %s AND s.inherited = %s",
@@ -334,6 +337,7 @@ typedef struct CastProbe
 	AttrNumber *keys;
 	HeapTuple	failed;			/* the row being cast when it failed */
 	TupleDesc	failed_desc;
+	double		read;			/* rows the query returned */
 } CastProbe;
 
 /* Vars of the table to Vars of the query's columns (keys, in order). */
@@ -464,6 +468,7 @@ cast_probe(void *arg)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute(sql, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "evidence query failed: %s", sql);
+	p->read = SPI_processed;
 	state = ExecInitExpr(expr, NULL);
 	econtext = CreateStandaloneExprContext();
 	slot = MakeSingleTupleTableSlot(SPI_tuptable->tupdesc, &TTSOpsHeapTuple);
@@ -495,20 +500,20 @@ cast_probe(void *arg)
 /*
  * The first value ALTER COLUMN ... TYPE cannot cast: in the rows of
  * rows_sql (a FROM item), or when it is NULL in the most common values of
- * *cs that still stand.  NULL when every value casts (*ran true), or the
- * check could not run; only a data error is a failure (a value out of
- * range, of the wrong form, too long, rejected by a domain).
+ * *cs.  NULL when every value casts (*read: how many were cast), or the
+ * check could not run (*read < 0); only a data error is a failure (a value
+ * out of range, of the wrong form, too long, rejected by a domain).
  */
 ConvCastFailure *
 conv_cast_failure(const ConvSafetyTable *t, Node *using_expr, AttrNumber attnum,
 				  Oid typid, int32 typmod, const char *rows_sql,
-				  const ConvColumnStats *cs, bool *ran)
+				  const ConvColumnStats *cs, double *read)
 {
 	CastProbe	p;
 	ErrorData  *edata;
 	ConvCastFailure *f;
 
-	*ran = false;
+	*read = -1;
 	memset(&p, 0, sizeof(p));
 	p.t = t;
 	p.using_expr = using_expr;
@@ -523,17 +528,17 @@ conv_cast_failure(const ConvSafetyTable *t, Node *using_expr, AttrNumber attnum,
 		Oid			out;
 		bool		varlena;
 
-		for (int i = 0; i < cs->nmcv; i++)
-			if (conv_stats_trusted(cs, cs->freqs[i], 1))
-				values = accumArrayResult(values, CStringGetTextDatum(cs->mcv[i]), false,
-										  TEXTOID, CurrentMemoryContext);
-		if (values == NULL)
+		if (cs->nmcv == 0)
 			return NULL;
+		for (int i = 0; i < cs->nmcv; i++)
+			values = accumArrayResult(values, CStringGetTextDatum(cs->mcv[i]), false,
+									  TEXTOID, CurrentMemoryContext);
 		getTypeOutputInfo(TEXTARRAYOID, &out, &varlena);
 		p.mcv_array = OidOutputFunctionCall(out, makeArrayResult(values, CurrentMemoryContext));
 	}
 	edata = run_bounded(cast_probe, &p);
-	*ran = edata == NULL;
+	if (edata == NULL)
+		*read = p.read;
 	if (edata == NULL || p.failed == NULL ||
 		(ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
 		 ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION))

@@ -46,6 +46,48 @@ typedef struct Judged
 	List	  **violations;
 } Judged;
 
+/* What reading the rows showed: how many were read (-1: none could be), all of them? */
+typedef struct Seen
+{
+	double		read;
+	bool		exact;
+} Seen;
+
+/*
+ * May the statistics speak after the rows were read?  Not when every row
+ * was read (they are older), nor when the sample should have met, at
+ * least three times, what they say a fraction frac of the rows hold: it
+ * did not, so they no longer stand (a backfill, a dedupe since ANALYZE).
+ */
+static bool
+stats_may_speak(const Seen *seen, double frac)
+{
+	if (seen->read < 0)
+		return true;
+	return !seen->exact && frac * seen->read < 3;
+}
+
+/*
+ * The statistics' most common values that say something: seen at least
+ * rows_needed times, still there (conv_stats_trusted), not contradicted by
+ * the rows read.  False when none is left.
+ */
+static bool
+keep_standing_values(ConvColumnStats *cs, double rows_needed, const Seen *seen)
+{
+	int			n = 0;
+
+	for (int i = 0; i < cs->nmcv; i++)
+		if (conv_stats_trusted(cs, cs->freqs[i], rows_needed) &&
+			stats_may_speak(seen, cs->freqs[i]))
+		{
+			cs->mcv[n] = cs->mcv[i];
+			cs->freqs[n++] = cs->freqs[i];
+		}
+	cs->nmcv = n;
+	return n > 0;
+}
+
 static void
 hazard(Judged *j, AttrNumber attnum, const char *aspect, const char *why,
 	   const char *detail, const char *hint)
@@ -95,29 +137,30 @@ values_text(char **values, int n)
 
 /*
  * The rows (all of the table, or its sample, aliased alias) for which the
- * condition holds: "<where read> found <N> <what>.", or NULL; *none when
- * every row was read and none holds it, so the statistics (older) have
- * nothing to add.  other_relid: a second table the condition reads.
+ * condition holds: "<where read> found <N> <what>.", or NULL; *seen says
+ * what was read.  other_relid: a second table the condition reads.
  */
 static char *
 rows_found(Judged *j, const char *alias, const char *condition, Oid other_relid,
-		   const char *what, bool *none)
+		   const char *what, Seen *seen)
 {
 	ConvRowScope scope;
 	List	   *rows = NIL;
 	double		found;
 
-	*none = false;
+	seen->read = -1;
+	seen->exact = false;
 	if (!conv_evidence_scope(&j->t, alias, &scope))
 		return NULL;
 	(void) conv_evidence_query(psprintf("SELECT count(*) FILTER (WHERE %s), count(*) FROM %s",
 										condition, scope.from_sql),
 							   j->t.relid, other_relid, 0, &rows);
 	found = count_of(rows, 0);
-	*none = found == 0 && scope.exact;
+	seen->read = count_of(rows, 1);
+	seen->exact = scope.exact;
 	if (found <= 0)
 		return NULL;
-	return psprintf("%s found %s %s.", conv_evidence_scope_text(&j->t, &scope, count_of(rows, 1)),
+	return psprintf("%s found %s %s.", conv_evidence_scope_text(&j->t, &scope, seen->read),
 					conv_thousands(found), what);
 }
 
@@ -130,16 +173,14 @@ nulls_found(Judged *j, AttrNumber attnum)
 	const char *qcolumn = quote_identifier(column);
 	ConvColumnStats cs;
 	char	   *detail;
-	bool		none;
+	Seen		seen;
 
 	if (column_not_null(j->t.relid, attnum))
 		return;
 	detail = rows_found(j, "t", psprintf("%s IS NULL", qcolumn), InvalidOid,
-						psprintf("with NULL in column \"%s\"", column), &none);
-	if (none)
-		return;
+						psprintf("with NULL in column \"%s\"", column), &seen);
 	if (detail == NULL && conv_column_stats(&j->t, attnum, &cs) &&
-		conv_stats_trusted(&cs, cs.null_frac, 1))
+		conv_stats_trusted(&cs, cs.null_frac, 1) && stats_may_speak(&seen, cs.null_frac))
 		detail = psprintf("%s says %s of its rows are NULL in column \"%s\" (about %s of %s).",
 						  conv_stats_source_text(&cs), conv_percent_text(cs.null_frac), column,
 						  conv_thousands(Max(1, cs.null_frac * cs.reltuples)),
@@ -191,48 +232,46 @@ key_sql(List *names, char **list, char **not_null)
 
 /* The most frequent duplicate in the rows, as "value in N rows", or NULL. */
 static char *
-duplicate_in_rows(Judged *j, List *names, const char *cols, const char *filter, bool *none)
+duplicate_in_rows(Judged *j, List *names, const char *cols, const char *filter, Seen *seen)
 {
 	ConvRowScope scope;
 	List	   *rows;
 	char	  **row;
 	int			n = list_length(names);
 
-	*none = false;
-	if (!conv_evidence_scope(&j->t, "t", &scope))
-		return NULL;
-	if (!conv_evidence_query(psprintf("SELECT %s, n, total FROM (SELECT %s, count(*) AS n, sum(count(*)) OVER () AS total "
-									  "FROM %s GROUP BY %s) g WHERE n > 1%s%s ORDER BY n DESC, %s LIMIT 1",
+	seen->read = -1;
+	seen->exact = false;
+	if (!conv_evidence_scope(&j->t, "t", &scope) ||
+		!conv_evidence_query(psprintf("SELECT %s, n, total FROM (SELECT %s, count(*) AS n, sum(count(*)) OVER () AS total "
+									  "FROM %s GROUP BY %s) g%s%s ORDER BY n DESC, %s LIMIT 1",
 									  cols, cols, scope.from_sql, cols,
-									  filter ? " AND " : "", filter ? filter : "", cols),
+									  filter ? " WHERE " : "", filter ? filter : "", cols),
 							 j->t.relid, InvalidOid, 0, &rows))
 		return NULL;
+	seen->exact = scope.exact;
+	seen->read = 0;
 	if (rows == NIL)
-	{
-		*none = scope.exact;	/* every row read: the statistics are older */
 		return NULL;
-	}
 	row = linitial(rows);
+	seen->read = strtod(row[n + 1], NULL);
+	if (strtod(row[n], NULL) < 2)
+		return NULL;
 	return psprintf("%s found value %s in %s rows.",
-					conv_evidence_scope_text(&j->t, &scope, strtod(row[n + 1], NULL)),
+					conv_evidence_scope_text(&j->t, &scope, seen->read),
 					values_text(row, n), conv_thousands(strtod(row[n], NULL)));
 }
 
 /* A most common value of the one column, seen at least twice and still there. */
 static char *
-duplicate_in_stats(Judged *j, AttrNumber attnum)
+duplicate_in_stats(Judged *j, AttrNumber attnum, const Seen *seen)
 {
 	ConvColumnStats cs;
 
-	if (!conv_column_stats(&j->t, attnum, &cs))
+	if (!conv_column_stats(&j->t, attnum, &cs) || !keep_standing_values(&cs, 2, seen))
 		return NULL;
-	for (int i = 0; i < cs.nmcv; i++)
-		if (conv_stats_trusted(&cs, cs.freqs[i], 2))
-			return psprintf("%s says value %s appears in about %s of its rows (about %s).",
-							conv_stats_source_text(&cs), quote_literal_cstr(cs.mcv[i]),
-							conv_percent_text(cs.freqs[i]),
-							conv_thousands(cs.freqs[i] * cs.reltuples));
-	return NULL;
+	return psprintf("%s says value %s appears in about %s of its rows (about %s).",
+					conv_stats_source_text(&cs), quote_literal_cstr(cs.mcv[0]),
+					conv_percent_text(cs.freqs[0]), conv_thousands(cs.freqs[0] * cs.reltuples));
 }
 
 /*
@@ -246,7 +285,7 @@ duplicates_found(Judged *j, List *names, bool nulls_not_distinct)
 	char	   *cols;
 	char	   *not_null;
 	char	   *detail;
-	bool		none;
+	Seen		seen;
 	AttrNumber	attnum = list_length(names) == 1 ?
 		get_attnum(j->t.relid, linitial(names)) : InvalidAttrNumber;
 	ListCell   *lc;
@@ -255,9 +294,9 @@ duplicates_found(Judged *j, List *names, bool nulls_not_distinct)
 		if (get_attnum(j->t.relid, lfirst(lc)) == InvalidAttrNumber)
 			return;				/* a column the statement adds */
 	key_sql(names, &cols, &not_null);
-	detail = duplicate_in_rows(j, names, cols, nulls_not_distinct ? NULL : not_null, &none);
-	if (detail == NULL && !none && attnum != InvalidAttrNumber)
-		detail = duplicate_in_stats(j, attnum);
+	detail = duplicate_in_rows(j, names, cols, nulls_not_distinct ? NULL : not_null, &seen);
+	if (detail == NULL && attnum != InvalidAttrNumber)
+		detail = duplicate_in_stats(j, attnum, &seen);
 	if (detail == NULL)
 		return;
 	hazard(j, attnum, "unique",
@@ -296,7 +335,7 @@ one_column_walker(Node *node, char **name)
 
 /* A most common value of the column for which the CHECK is false, or NULL. */
 static char *
-check_false_in_stats(Judged *j, AttrNumber attnum, const char *expr_sql)
+check_false_in_stats(Judged *j, AttrNumber attnum, const char *expr_sql, const Seen *seen)
 {
 	ConvColumnStats cs;
 	StringInfoData values;
@@ -307,15 +346,13 @@ check_false_in_stats(Judged *j, AttrNumber attnum, const char *expr_sql)
 	int32		typmod;
 	Oid			collid;
 
-	if (attnum == InvalidAttrNumber || !conv_column_stats(&j->t, attnum, &cs))
+	if (attnum == InvalidAttrNumber || !conv_column_stats(&j->t, attnum, &cs) ||
+		!keep_standing_values(&cs, 1, seen))
 		return NULL;
 	initStringInfo(&values);
 	for (int i = 0; i < cs.nmcv; i++)
-		if (conv_stats_trusted(&cs, cs.freqs[i], 1))
-			appendStringInfo(&values, "%s(%s, %d)", values.len > 0 ? ", " : "",
-							 quote_literal_cstr(cs.mcv[i]), i);
-	if (values.len == 0)
-		return NULL;
+		appendStringInfo(&values, "%s(%s, %d)", i > 0 ? ", " : "",
+						 quote_literal_cstr(cs.mcv[i]), i);
 	get_atttypetypmodcoll(j->t.relid, attnum, &typid, &typmod, &collid);
 	type = format_type_with_typemod(typid, typmod);
 	column = quote_identifier(get_attname(j->t.relid, attnum, false));
@@ -340,14 +377,12 @@ check_false_in_stats(Judged *j, AttrNumber attnum, const char *expr_sql)
 static void
 check_violated(Judged *j, const char *expr_sql, AttrNumber attnum, const char *aspect)
 {
-	bool		none;
+	Seen		seen;
 	char	   *detail = rows_found(j, "t", psprintf("NOT (%s)", expr_sql), InvalidOid,
-									psprintf("for which CHECK (%s) is false", expr_sql), &none);
+									psprintf("for which CHECK (%s) is false", expr_sql), &seen);
 
-	if (none)
-		return;
 	if (detail == NULL)
-		detail = check_false_in_stats(j, attnum, expr_sql);
+		detail = check_false_in_stats(j, attnum, expr_sql, &seen);
 	if (detail == NULL)
 		return;
 	hazard(j, attnum, aspect, "rows violate the CHECK constraint", detail,
@@ -454,7 +489,7 @@ orphans_found(Judged *j, List *names, Oid refrelid, List *refnames, const char *
 {
 	char	   *cond;
 	char	   *detail;
-	bool		none;
+	Seen		seen;
 	char	   *column_list;
 	char	   *not_null;
 
@@ -466,7 +501,7 @@ orphans_found(Judged *j, List *names, Oid refrelid, List *refnames, const char *
 	cond = orphan_sql(names, refrelid, refnames);
 	detail = rows_found(j, "c", cond, refrelid,
 						psprintf("without a matching row in \"%s\"", conv_relation_display_name(refrelid)),
-						&none);
+						&seen);
 	if (detail == NULL)
 		return;
 	key_sql(names, &column_list, &not_null);
@@ -508,7 +543,8 @@ cast_fails(Judged *j, AlterTableCmd *cmd)
 	ConvColumnStats cs;
 	ConvCastFailure *f = NULL;
 	char	   *detail = NULL;
-	bool		ran = false;
+	Seen		seen = {-1, false};
+	double		stats_read;
 	int32		typmod;
 	Type		typ;
 	Oid			typid;
@@ -519,17 +555,22 @@ cast_fails(Judged *j, AlterTableCmd *cmd)
 		return;
 	typid = typeTypeId(typ);
 	ReleaseSysCache(typ);
-	if (conv_evidence_scope(&j->t, "t", &scope) &&
-		(f = conv_cast_failure(&j->t, def->raw_default, attnum, typid, typmod, scope.from_sql,
-							   NULL, &ran)) != NULL)
+	if (conv_evidence_scope(&j->t, "t", &scope))
+	{
+		seen.exact = scope.exact;
+		f = conv_cast_failure(&j->t, def->raw_default, attnum, typid, typmod, scope.from_sql,
+							  NULL, &seen.read);
+	}
+	if (f != NULL)
 		detail = psprintf("%s found %s, which fails: %s.",
 						  conv_evidence_scope_text(&j->t, &scope, -1),
 						  f->nkeys == 1 ? psprintf("value %s", values_text(f->values, 1)) :
 						  psprintf("a row with %s", failure_condition_sql(j->t.relid, f)),
 						  f->error);
-	else if (!(ran && scope.exact) && conv_column_stats(&j->t, attnum, &cs) &&
+	else if (conv_column_stats(&j->t, attnum, &cs) &&
+			 keep_standing_values(&cs, 1, &seen) &&
 			 (f = conv_cast_failure(&j->t, def->raw_default, attnum, typid, typmod, NULL,
-									&cs, &ran)) != NULL)
+									&cs, &stats_read)) != NULL)
 		detail = psprintf("%s says value %s is among its most common values; it fails: %s.",
 						  conv_stats_source_text(&cs), values_text(f->values, 1), f->error);
 	if (detail == NULL)
