@@ -35,6 +35,21 @@ CREATE UNIQUE INDEX CONCURRENTLY idx_accounts_email ON wf.accounts (email);
 CREATE UNIQUE INDEX idx_accounts_region_lower ON wf.accounts (lower(region));
 CREATE UNIQUE INDEX idx_accounts_region_partial ON wf.accounts (region) WHERE id > 1;
 
+-- an inheritance parent's index holds its own rows, a partitioned table's
+-- its partitions'
+SET pg_conventions.mode = off;
+CREATE TABLE wf.log (id bigint, code text);
+CREATE TABLE wf.log_old () INHERITS (wf.log);
+INSERT INTO wf.log VALUES (1, 'a');
+INSERT INTO wf.log_old VALUES (1, 'a'), (2, 'a');
+CREATE TABLE wf.parted (id bigint, code text) PARTITION BY LIST (code);
+CREATE TABLE wf.parted_a PARTITION OF wf.parted FOR VALUES IN ('a');
+INSERT INTO wf.parted VALUES (1, 'a'), (1, 'a');
+SET pg_conventions.mode = enforce;
+CREATE UNIQUE INDEX idx_log_id ON wf.log (id);
+CREATE UNIQUE INDEX idx_parted_id_code ON wf.parted (id, code);
+CREATE UNIQUE INDEX idx_parted_only_id_code ON ONLY wf.parted (id, code);  -- builds nothing now
+
 -- ---- NULLs under NOT NULL ----
 ALTER TABLE wf.accounts ALTER COLUMN region SET NOT NULL;
 CREATE TABLE wf.signups (email text, region text);

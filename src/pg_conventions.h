@@ -759,7 +759,7 @@ typedef struct ConvCastFailure
 	char	  **values;			/* their text in the row that failed */
 } ConvCastFailure;
 
-extern bool conv_evidence_scope(const ConvSafetyTable *t, const char *alias,
+extern bool conv_evidence_scope(const ConvSafetyTable *t, bool only, const char *alias,
 								ConvRowScope *out);
 extern char *conv_evidence_scope_text(const ConvSafetyTable *t, const ConvRowScope *scope,
 									  double rows_read);

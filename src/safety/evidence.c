@@ -119,24 +119,27 @@ lock_at_once(Oid relid)
 
 /*
  * Where the rows come from: all of them when the table has at most
- * evidence_sample_rows, else a sample of about that many.  False when no
- * row can be read: a twin has none, evidence_sample_rows = 0 reads none.
+ * evidence_sample_rows, else a sample of about that many; only the table's
+ * own, not its inheritance children's, if only.  False when no row can be
+ * read: a twin has none, evidence_sample_rows = 0 reads none.
  */
 bool
-conv_evidence_scope(const ConvSafetyTable *t, const char *alias, ConvRowScope *out)
+conv_evidence_scope(const ConvSafetyTable *t, bool only, const char *alias, ConvRowScope *out)
 {
+	const char *name = only ? psprintf("ONLY %s", t->sql_name) : t->sql_name;
+
 	if (conv_evidence_sample_rows <= 0 || t->origin == CONV_FIGURES_SNAPSHOT)
 		return false;
 	/* rows are a guess for a table never vacuumed or analyzed: good enough here */
 	out->exact = t->rows <= conv_evidence_sample_rows;
 	out->percent = 100;
 	if (out->exact)
-		out->from_sql = psprintf("%s AS %s", t->sql_name, alias);
+		out->from_sql = psprintf("%s AS %s", name, alias);
 	else
 	{
 		out->percent = 100.0 * conv_evidence_sample_rows / t->rows;
 		out->from_sql = psprintf("%s AS %s TABLESAMPLE SYSTEM (%.4g) REPEATABLE (0)",
-								 t->sql_name, alias, out->percent);
+								 name, alias, out->percent);
 	}
 	return true;
 }

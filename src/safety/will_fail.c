@@ -43,6 +43,7 @@ typedef struct Judged
 	const ConvStatementInfo *s;
 	ConvSafetyTable t;
 	const char *what;			/* "CREATE UNIQUE INDEX", "SET NOT NULL", ... */
+	bool		only;			/* the table's own rows, not its children's */
 	List	  **violations;
 } Judged;
 
@@ -150,7 +151,7 @@ rows_found(Judged *j, const char *alias, const char *condition, Oid other_relid,
 
 	seen->read = -1;
 	seen->exact = false;
-	if (!conv_evidence_scope(&j->t, alias, &scope))
+	if (!conv_evidence_scope(&j->t, j->only, alias, &scope))
 		return NULL;
 	(void) conv_evidence_query(psprintf("SELECT count(*) FILTER (WHERE %s), count(*) FROM %s",
 										condition, scope.from_sql),
@@ -241,7 +242,7 @@ duplicate_in_rows(Judged *j, List *names, const char *cols, const char *filter, 
 
 	seen->read = -1;
 	seen->exact = false;
-	if (!conv_evidence_scope(&j->t, "t", &scope) ||
+	if (!conv_evidence_scope(&j->t, j->only, "t", &scope) ||
 		!conv_evidence_query(psprintf("SELECT %s, n, total FROM (SELECT %s, count(*) AS n, sum(count(*)) OVER () AS total "
 									  "FROM %s GROUP BY %s) g%s%s ORDER BY n DESC, %s LIMIT 1",
 									  cols, cols, scope.from_sql, cols,
@@ -499,6 +500,8 @@ orphans_found(Judged *j, List *names, Oid refrelid, List *refnames, const char *
 		names == NIL || row_security(refrelid))
 		return;
 	cond = orphan_sql(names, refrelid, refnames);
+	/* a plain inheritance parent's foreign key is its own; a partitioned table's, its partitions' */
+	j->only = get_rel_relkind(j->t.relid) != RELKIND_PARTITIONED_TABLE;
 	detail = rows_found(j, "c", cond, refrelid,
 						psprintf("without a matching row in \"%s\"", conv_relation_display_name(refrelid)),
 						&seen);
@@ -555,7 +558,7 @@ cast_fails(Judged *j, AlterTableCmd *cmd)
 		return;
 	typid = typeTypeId(typ);
 	ReleaseSysCache(typ);
-	if (conv_evidence_scope(&j->t, "t", &scope))
+	if (conv_evidence_scope(&j->t, j->only, "t", &scope))
 	{
 		seen.exact = scope.exact;
 		f = conv_cast_failure(&j->t, def->raw_default, attnum, typid, typmod, scope.from_sql,
@@ -594,6 +597,10 @@ unique_index(Judged *j, IndexStmt *stmt)
 
 	if (!stmt->unique || stmt->whereClause != NULL ||
 		!conv_safety_table_named(stmt->relation, &j->t))
+		return;
+	/* an index is its table's own, or its partitions' too (not with ON ONLY: built later) */
+	j->only = get_rel_relkind(j->t.relid) != RELKIND_PARTITIONED_TABLE;
+	if (!j->only && !stmt->relation->inh)
 		return;
 	foreach(lc, stmt->indexParams)
 	{
@@ -636,6 +643,8 @@ added_constraint(Judged *j, Constraint *con)
 			if (con->contype == CONSTR_PRIMARY && primary_key_names(j->t.relid) != NIL)
 				return;			/* a second one: refused before any scan */
 			j->what = con->contype == CONSTR_PRIMARY ? "ADD PRIMARY KEY" : "ADD UNIQUE";
+			/* its index: the table's own, or its partitions' too */
+			j->only = get_rel_relkind(j->t.relid) != RELKIND_PARTITIONED_TABLE;
 			if (con->contype == CONSTR_PRIMARY)
 				foreach(lc, con->keys)
 				{
@@ -768,6 +777,7 @@ altered_table(Judged *j, AlterTableStmt *stmt)
 	{
 		AlterTableCmd *cmd = lfirst(lc);
 
+		j->only = !stmt->relation->inh;
 		switch (cmd->subtype)
 		{
 			case AT_AddConstraint:
