@@ -185,6 +185,13 @@ extern void conv_init_materialized_srf(FunctionCallInfo fcinfo);
 /* A foreign key on a partitioned table can be added NOT VALID since 18. */
 #define CONV_NOT_VALID_FK_ON_PARTITIONED (PG_VERSION_NUM >= 180000)
 
+/* UNIQUE NULLS NOT DISTINCT (an index, a constraint) since 15. */
+#if PG_VERSION_NUM >= 150000
+#define CONV_NULLS_NOT_DISTINCT(node) ((node)->nulls_not_distinct)
+#else
+#define CONV_NULLS_NOT_DISTINCT(node) false
+#endif
+
 /* Generated columns can be VIRTUAL since 18, which rewrites nothing. */
 #if PG_VERSION_NUM >= 180000
 #define CONV_GENERATED_STORED(con) ((con)->generated_kind == ATTRIBUTE_GENERATED_STORED)

@@ -322,6 +322,20 @@ conv_define_settings(void)
 							&conv_large_table_kb, 10 * 1024, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 
+	DefineCustomIntVariable("pg_conventions.evidence_sample_rows",
+							"Rows the will_fail rule reads of a table before a statement that may fail on them.",
+							"All of a table with at most this many rows, else a TABLESAMPLE SYSTEM sample "
+							"of about this many.  0 reads no rows: only pg_stats is evidence then.",
+							&conv_evidence_sample_rows, 10000, 0, INT_MAX,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pg_conventions.evidence_timeout",
+							"Longest the will_fail rule reads a table's rows or statistics before a statement.",
+							"When the reading takes longer it is cancelled, and the rule says nothing.  "
+							"0: no limit.",
+							&conv_evidence_timeout_ms, 200, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+
 	DefineCustomEnumVariable("pg_conventions.table_size_source",
 							 "Where a table's size and rows come from: its file, or its statistics (a production twin).",
 							 "file: the table's file, as PostgreSQL plans from it.  statistics: the "

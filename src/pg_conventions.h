@@ -176,7 +176,10 @@ extern int	conv_low_cardinality_max;
 	  conv_rule_rename_or_drop) \
 	X(LOCK_TIMEOUT, lock_timeout, '0', '1', '9', \
 	  "a lock that blocks writes on an existing table is requested with lock_timeout set", \
-	  conv_rule_lock_timeout)
+	  conv_rule_lock_timeout) \
+	X(WILL_FAIL, will_fail, '0', '2', '0', \
+	  "no statement is started that the table's rows or statistics show will fail at the end of its scan (duplicates under a new unique key, NULLs under NOT NULL, rows a CHECK or foreign key rejects, values a type change cannot cast)", \
+	  conv_rule_will_fail)
 
 #define CONV_RULE_ENUM(name, id, s1, s2, s3, description, check) CONV_RULE_##name,
 typedef enum ConvRuleId
@@ -734,6 +737,60 @@ extern bool conv_option_true(List *options, const char *name);
 extern Oid	conv_table_being_rewritten(Oid new_heap);
 extern const char *conv_serial_type(TypeName *type);
 extern char *conv_type_name_sql(TypeName *type_name);
+extern char *conv_thousands(double value);
+
+/*
+ * evidence.c: what a table's rows (all of them, or a bounded sample) and
+ * its column statistics show, read before a statement runs.
+ */
+extern int	conv_evidence_sample_rows;
+extern int	conv_evidence_timeout_ms;
+
+/* where rows are read from: all of the table, or a TABLESAMPLE SYSTEM sample */
+typedef struct ConvRowScope
+{
+	bool		exact;			/* every row */
+	double		percent;		/* of its pages, when sampled */
+	char	   *from_sql;		/* FROM clause item, with the alias */
+} ConvRowScope;
+
+/* one column's statistics: pg_stats, or on a twin the snapshot's */
+typedef struct ConvColumnStats
+{
+	bool		snapshot;		/* the twin's snapshot of production */
+	double		null_frac;
+	double		reltuples;		/* the table's rows when they were taken */
+	double		n_mod;			/* rows changed since ANALYZE; < 0: unknown */
+	char	   *taken;			/* when: the last ANALYZE, the snapshot */
+	int			nmcv;
+	char	  **mcv;			/* most common values, as text */
+	double	   *freqs;
+} ConvColumnStats;
+
+/* a value a type change cannot cast, found in a row or in the statistics */
+typedef struct ConvCastFailure
+{
+	char	   *error;			/* PostgreSQL's message */
+	int			nkeys;			/* columns the value comes from */
+	AttrNumber *keys;
+	char	  **values;			/* their text in the row that failed */
+} ConvCastFailure;
+
+extern bool conv_evidence_scope(const ConvSafetyTable *t, bool only, const char *alias,
+								ConvRowScope *out);
+extern char *conv_evidence_scope_text(const ConvSafetyTable *t, const ConvRowScope *scope,
+									  double rows_read);
+extern bool conv_evidence_query(const char *sql, Oid relid, Oid other_relid, int limit,
+								List **rows);
+extern bool conv_column_stats(const ConvSafetyTable *t, AttrNumber attnum,
+							  ConvColumnStats *out);
+extern bool conv_stats_trusted(const ConvColumnStats *cs, double frac, double rows_needed);
+extern char *conv_stats_source_text(const ConvColumnStats *cs);
+extern char *conv_percent_text(double frac);
+extern ConvCastFailure *conv_cast_failure(const ConvSafetyTable *t, Node *using_expr,
+										  AttrNumber attnum, Oid typid, int32 typmod,
+										  const char *rows_sql, const ConvColumnStats *cs,
+										  double *read);
 
 /* citus/citus.c: a Citus table's size, from its shards */
 extern bool conv_citus_shard_sizes(List **relids, ConvSafetyTable *t, ConvFiguresOrigin *origin);
@@ -760,6 +817,7 @@ extern void conv_rule_table_rewrite(const ConvStatementInfo *stmt, List **violat
 extern void conv_rule_backfill_under_lock(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_rename_or_drop(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_lock_timeout(const ConvStatementInfo *stmt, List **violations);
+extern void conv_rule_will_fail(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_table_rewrite_seen(Oid relid, List **violations);
 extern void conv_safety_rewrites_forget(void);
 extern void conv_safety_rewrite_starting(Oid relid);

@@ -8,7 +8,7 @@ export interface Diagnostic {
   /** True when the statement failed with it (mode enforce), false for a notice. */
   error: boolean;
   /**
-   * The SQLSTATE: PC001 to PC019 for a violation of a rule; PC000 for the one
+   * The SQLSTATE: PC001 to PC020 for a violation of a rule; PC000 for the one
    * WARNING per table that counts the violations it had before (old debt).
    */
   code: string;

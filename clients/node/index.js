@@ -52,6 +52,7 @@ const RULES_BY_CODE = {
   PC017: 'backfill_under_lock',
   PC018: 'rename_or_drop',
   PC019: 'lock_timeout',
+  PC020: 'will_fail',
 };
 
 // A guard diagnostic: SQLSTATE class PC (implementation-defined, taken by

@@ -285,8 +285,9 @@ conv_safety_is_large(const ConvSafetyTable *t)
 	return t->bytes >= (int64) conv_large_table_kb * 1024;
 }
 
-static char *
-thousands(double value)
+/* "1,000,000" */
+char *
+conv_thousands(double value)
 {
 	char		digits[64];
 	StringInfoData out;
@@ -330,7 +331,7 @@ conv_safety_size_text(const ConvSafetyTable *t)
 			t->origin == CONV_FIGURES_PG_CLASS ? ", by pg_class's statistics" : ", by its file";
 	if (!t->counted)
 		return psprintf("%s%s", size, source);
-	rows = thousands(t->rows);
+	rows = conv_thousands(t->rows);
 	unit = strcmp(rows, "1") == 0 ? "row" : "rows";
 	if (t->origin == CONV_FIGURES_PG_CLASS && conv_table_size_source == CONV_SIZE_FILE)
 		return psprintf("%s, by its last statistics %s %s", size, rows, unit);

@@ -126,11 +126,17 @@ judge(const ConvStatementInfo *info)
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	conv_safety_facts_begin();
+	/*
+	 * will_fail first: a statement that cannot succeed is what enforce's
+	 * ERROR names, before how long it would have blocked others.
+	 */
+	if (!conv_rule_disabled(CONV_RULE_WILL_FAIL))
+		conv_rule_at(CONV_RULE_WILL_FAIL)->check_statement(info, &violations);
 	for (int i = CONV_NUM_TABLE_RULES; i < CONV_NUM_RULES; i++)
 	{
 		const ConvRule *rule = conv_rule_at(i);
 
-		if (!conv_rule_disabled(i))
+		if (i != CONV_RULE_WILL_FAIL && !conv_rule_disabled(i))
 			rule->check_statement(info, &violations);
 	}
 	report(violations, info);

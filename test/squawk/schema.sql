@@ -27,3 +27,17 @@ CREATE TABLE category_links (id bigint PRIMARY KEY,
                              category_id bigint CONSTRAINT category_links_category_id_fkey REFERENCES categories);
 INSERT INTO category_links SELECT g, NULL FROM generate_series(1, 100) g;
 VACUUM ANALYZE user_notes, legacy_codes, categories, category_links;
+-- will_fail
+-- Small tables whose rows make some statements fail at the end of their
+-- scan: members has duplicate and NULL emails and a code that is
+-- no number; charges has a negative amount and orphans
+CREATE TABLE members (id bigint PRIMARY KEY, email text, code text, plan varchar(20));
+INSERT INTO members
+SELECT g, CASE WHEN g % 100 = 0 THEN NULL ELSE 'a' || g % 900 || '@example.com' END,
+       CASE WHEN g = 77 THEN 'n/a' ELSE g::text END, 'plan' || g % 3
+  FROM generate_series(1, 1000) g;
+CREATE TABLE charges (id bigint PRIMARY KEY, account_id bigint, amount numeric(10,2));
+INSERT INTO charges SELECT g, CASE WHEN g % 250 = 0 THEN 5000 + g ELSE g % 1000 + 1 END,
+       CASE WHEN g = 42 THEN -10 ELSE g % 500 END
+  FROM generate_series(1, 2000) g;
+VACUUM ANALYZE members, charges;
