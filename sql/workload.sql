@@ -59,6 +59,17 @@ CREATE FUNCTION active_count() RETURNS bigint LANGUAGE plpgsql AS
 SELECT active_count();
 EXPLAIN SELECT * FROM users WHERE email = 'x';
 INSERT INTO posts (user_id, title, created_at) VALUES (1, 'new', '2027-01-01');
+-- nor what a utility statement runs: a DO block's query, CREATE TABLE AS's,
+-- the extension's own sql_drop trigger (its DELETEs on conventions.exemptions
+-- and conventions.baseline), the rows will_fail reads before CREATE UNIQUE INDEX
+DO $$BEGIN PERFORM count(*) FROM users WHERE status = 'inactive'; END$$;
+CREATE TABLE posts_copy AS SELECT * FROM posts WHERE user_id = 7;
+DROP TABLE posts_copy;
+BEGIN;
+SET LOCAL client_min_messages = error;
+SET LOCAL pg_conventions.mode = warn;
+CREATE UNIQUE INDEX posts_title_key ON posts (title);
+ROLLBACK;
 \o
 SELECT query, params, calls, search_path FROM conventions.workload()
  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())

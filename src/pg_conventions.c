@@ -193,13 +193,13 @@ guard_exempt_now(void)
 }
 
 /*
- * ProcessUtility hook: classify the statement, and keep that classification
- * in force while it executes so the object-access hook knows whether to
- * record what it sees.  Statements that commit internally (CONCURRENTLY) are
+ * The guard's part of the ProcessUtility hook: classify the statement, and
+ * keep that classification in force while it executes so the object-access
+ * hook knows whether to record what it sees.  Statements that commit internally (CONCURRENTLY) are
  * judged before they run instead; see collector.c.
  */
 static void
-conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
+guard_utility(CONV_UTILITY_ARGS_DECL)
 {
 	ConvStatementKind saved = current_statement;
 	ConvStatementKind kind = CONV_STMT_IGNORE;
@@ -272,6 +272,32 @@ conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
 		conv_record_after_concurrent(pstmt->utilityStmt);
 	}
 	conv_remember_unchanged(pstmt->utilityStmt);
+}
+
+/*
+ * ProcessUtility hook: the guard (guard_utility), with the statement and
+ * everything it runs nested for the workload capture (workload.c), so that
+ * neither the guard's own queries nor an event trigger's are taken for the
+ * application's.
+ */
+static void
+conv_ProcessUtility(CONV_UTILITY_ARGS_DECL)
+{
+	if (conv_workload_runs_client_query(pstmt->utilityStmt))
+	{
+		guard_utility(CONV_UTILITY_ARGS);
+		return;
+	}
+	conv_workload_nest(1);
+	PG_TRY();
+	{
+		guard_utility(CONV_UTILITY_ARGS);
+	}
+	PG_FINALLY();
+	{
+		conv_workload_nest(-1);
+	}
+	PG_END_TRY();
 }
 
 /*

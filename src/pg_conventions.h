@@ -227,6 +227,8 @@ typedef struct ConvStatement
 
 extern double conv_capture_sample_rate;
 extern void conv_workload_init(void);
+extern void conv_workload_nest(int delta);
+extern bool conv_workload_runs_client_query(Node *utility);
 extern bool conv_workload_available(void);
 extern List *conv_workload_statements(Oid dbid);
 extern void conv_workload_require(void);

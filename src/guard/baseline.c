@@ -37,9 +37,19 @@ conv_load_baseline(void)
 		PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pg_conventions: SPI_connect failed");
-	if (SPI_execute("SELECT table_name::pg_catalog.oid, rule, subject, recorded_at "
-					"FROM conventions.baseline", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "pg_conventions: reading conventions.baseline failed");
+	/* the guard's own query, not the application's: nested for the capture */
+	conv_workload_nest(1);
+	PG_TRY();
+	{
+		if (SPI_execute("SELECT table_name::pg_catalog.oid, rule, subject, recorded_at "
+						"FROM conventions.baseline", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "pg_conventions: reading conventions.baseline failed");
+	}
+	PG_FINALLY();
+	{
+		conv_workload_nest(-1);
+	}
+	PG_END_TRY();
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];

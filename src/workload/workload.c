@@ -139,6 +139,26 @@ static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
  */
 static int	nesting_level = 0;
 
+/*
+ * What a utility statement runs inside it is nested too (the guard's own
+ * queries before it, an event trigger's, a DO block's, CREATE TABLE AS's),
+ * as pg_stat_statements counts it; the ProcessUtility hook calls this around
+ * every utility statement except those that run a client's query as their
+ * own (EXECUTE, DECLARE, FETCH).
+ */
+void
+conv_workload_nest(int delta)
+{
+	nesting_level += delta;
+}
+
+bool
+conv_workload_runs_client_query(Node *utility)
+{
+	return IsA(utility, ExecuteStmt) || IsA(utility, DeclareCursorStmt) ||
+		IsA(utility, FetchStmt) || IsA(utility, ClosePortalStmt);
+}
+
 static Size
 workload_shmem_size(void)
 {
