@@ -511,6 +511,7 @@ typedef struct ConvConstraint
 
 extern ConvTable *conv_table_load(Oid relid);
 extern bool conv_table_in_scope(Oid relid);
+extern bool conv_relation_in_scope(Oid relid, bool matviews);
 extern Oid	conv_table_of_relation(Oid relid);
 extern ConvColumn *conv_table_column(ConvTable *table, const char *name);
 extern ConvColumn *conv_table_column_at(ConvTable *table, AttrNumber attnum);
@@ -682,6 +683,7 @@ typedef struct ConvSafetyTable
 	bool		measured;		/* bytes is known: the file, or statistics by choice */
 	bool		counted;		/* rows is more than a guess (vacuumed or analyzed) */
 	ConvFiguresOrigin origin;	/* where bytes and rows came from */
+	char		relkind;		/* r, p, or m (conv_safety_matview only) */
 } ConvSafetyTable;
 
 /* a constraint an ALTER TABLE adds; column set for ADD COLUMN's */
@@ -697,6 +699,7 @@ extern AlterTableStmt *conv_large_table_altered(const ConvStatementInfo *s, Conv
 extern List *conv_added_constraints(AlterTableStmt *stmt);
 extern bool conv_safety_table(Oid relid, ConvSafetyTable *out);
 extern bool conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out);
+extern bool conv_safety_matview(Oid relid, ConvSafetyTable *out);
 extern bool conv_safety_is_large(const ConvSafetyTable *t);
 extern char *conv_safety_size_text(const ConvSafetyTable *t);
 extern const char *conv_lock_mode_name(LOCKMODE mode);
@@ -735,6 +738,17 @@ extern char *conv_separate_transaction_note(const ConvStatementInfo *stmt);
 extern void conv_rule_concurrent_index(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_constraint_index(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_constraint_validation(const ConvStatementInfo *stmt, List **violations);
+/* constraints.c: PostgreSQL's proofs that a scan can be skipped */
+extern List *conv_validated_checks(Oid relid);
+extern bool conv_constraints_imply(Oid relid, List *clauses);
+/* partitions.c: ATTACH and DETACH PARTITION, CREATE INDEX on a partitioned table */
+extern void conv_attach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
+										  List **violations);
+extern void conv_detach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
+										  List **violations);
+extern char *conv_index_name_addition(List *elems);
+extern char *conv_partitioned_index_recipe(const ConvStatementInfo *s, IndexStmt *stmt,
+										   Oid relid, const char *text);
 extern void conv_rule_not_null_scan(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_table_rewrite(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_backfill_under_lock(const ConvStatementInfo *stmt, List **violations);

@@ -23,6 +23,8 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "optimizer/optimizer.h"
@@ -30,6 +32,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "miscadmin.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -198,13 +201,154 @@ validate_under_lock(const ConvStatementInfo *s, const ConvSafetyTable *t, const 
 							 t->sql_name, quote_identifier(name)));
 }
 
+/* ---- ALTER DOMAIN ... ADD CONSTRAINT ---- */
+
+/* One relation with columns of a domain (or of a domain over it). */
+typedef struct DomainUse
+{
+	Oid			relid;
+	List	   *columns;		/* of String */
+} DomainUse;
+
+/*
+ * The relations whose rows ALTER DOMAIN reads: PostgreSQL's
+ * get_rels_with_domain() follows pg_depend from the domain to the columns
+ * of tables and materialized views, through the domains over it.  (A
+ * container type of the domain stored in a column makes it fail instead.)
+ */
+static void
+domain_uses(Oid domainoid, List **uses)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	check_stack_depth();
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(domainoid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		char		relkind;
+		char	   *column;
+		DomainUse  *use = NULL;
+		ListCell   *lc;
+
+		if (dep->classid == TypeRelationId && get_typtype(dep->objid) == TYPTYPE_DOMAIN)
+			domain_uses(dep->objid, uses);
+		if (dep->classid != RelationRelationId || dep->objsubid <= 0)
+			continue;
+		relkind = get_rel_relkind(dep->objid);
+		column = get_attname(dep->objid, dep->objsubid, true);
+		if ((relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW) || column == NULL ||
+			get_atttype(dep->objid, dep->objsubid) != domainoid)
+			continue;
+		foreach(lc, *uses)
+			if (((DomainUse *) lfirst(lc))->relid == dep->objid)
+				use = lfirst(lc);
+		if (use == NULL)
+		{
+			use = palloc0(sizeof(DomainUse));
+			use->relid = dep->objid;
+			*uses = lappend(*uses, use);
+		}
+		use->columns = lappend(use->columns, makeString(column));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/* "a", "b" */
+static char *
+quoted_names(List *names)
+{
+	StringInfoData out;
+	ListCell   *lc;
+
+	initStringInfo(&out);
+	foreach(lc, names)
+		appendStringInfo(&out, "%s\"%s\"", foreach_current_index(lc) > 0 ? ", " : "",
+						 strVal(lfirst(lc)));
+	return out.data;
+}
+
+/* ALTER DOMAIN ADD CONSTRAINT ... CHECK, validated: every row of every large user is read. */
+static void
+domain_constraint(const ConvStatementInfo *s, AlterDomainStmt *stmt, List **violations)
+{
+	Constraint *con = (Constraint *) stmt->def;
+	Oid			domainoid;
+	HeapTuple	tup;
+	Oid			nspid;
+	char	   *typname;
+	List	   *uses = NIL;
+	ListCell   *lc;
+	char	   *domain_sql;
+	char	   *name;
+	char	   *body;
+
+	if (stmt->subtype != 'C' || con == NULL || !IsA(con, Constraint) ||
+		con->contype != CONSTR_CHECK || con->skip_validation ||
+		!OidIsValid(domainoid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true)) ||
+		!HeapTupleIsValid(tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(domainoid))))
+		return;
+	nspid = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	typname = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tup))->typname));
+	if (((Form_pg_type) GETSTRUCT(tup))->typtype != TYPTYPE_DOMAIN)
+		uses = NIL;
+	else
+		domain_uses(domainoid, &uses);
+	ReleaseSysCache(tup);
+	domain_sql = quote_qualified_identifier(get_namespace_name(nspid), typname);
+	name = con->conname ? con->conname : ChooseConstraintName(typname, NULL, "check", nspid, NIL);
+	body = check_sql(s, con);
+	foreach(lc, uses)
+	{
+		DomainUse  *use = lfirst(lc);
+		ConvSafetyTable t;
+		ConvViolation *v;
+
+		if ((!conv_safety_table(use->relid, &t) && !conv_safety_matview(use->relid, &t)) ||
+			!conv_safety_is_large(&t))
+			continue;
+		v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, &t, 0, name,
+							psprintf("adding CHECK constraint \"%s\" to domain \"%s\" scans table \"%s\" while writes to it wait",
+									 name, format_type_be(domainoid), t.display_name),
+							psprintf("PostgreSQL checks every value of %s %s of \"%s\" (%s) under a SHARE lock on \"%s\": every INSERT, UPDATE and DELETE waits.",
+									 list_length(use->columns) > 1 ? "columns" : "column",
+									 quoted_names(use->columns), t.display_name,
+									 conv_safety_size_text(&t), t.display_name),
+							psprintf("ALTER DOMAIN %s ADD CONSTRAINT %s %s NOT VALID;\n%s\n"
+									 "ALTER DOMAIN %s VALIDATE CONSTRAINT %s;\n"
+									 "-- (NOT VALID checks new values at once; VALIDATE reads the tables again: before PostgreSQL 18 under the same SHARE lock, so run it in a quiet window; from 18 on under SHARE UPDATE EXCLUSIVE, which lets writes go on)",
+									 domain_sql, quote_identifier(name),
+									 body ? body : "CHECK (<the same condition>)",
+									 conv_separate_transaction_note(s), domain_sql,
+									 quote_identifier(name)));
+		if (conv_profile == CONV_PROFILE_SEQUELIZE)
+			v->advice = pstrdup("In Sequelize: run the ADD CONSTRAINT ... NOT VALID with queryInterface.sequelize.query() in one migration, and VALIDATE CONSTRAINT in the next.");
+	}
+}
+
 void
 conv_rule_constraint_validation(const ConvStatementInfo *s, List **violations)
 {
 	ConvSafetyTable t;
-	AlterTableStmt *stmt = conv_large_table_altered(s, &t);
+	AlterTableStmt *stmt;
 	ListCell   *lc;
 
+	if (IsA(s->stmt, AlterDomainStmt))
+	{
+		domain_constraint(s, (AlterDomainStmt *) s->stmt, violations);
+		return;
+	}
+	if (IsA(s->stmt, AlterTableStmt))
+		conv_attach_partition_hazards(s, (AlterTableStmt *) s->stmt, violations);
+	stmt = conv_large_table_altered(s, &t);
 	if (stmt == NULL)
 		return;
 	foreach(lc, conv_added_constraints(stmt))
@@ -227,19 +371,19 @@ conv_rule_constraint_validation(const ConvStatementInfo *s, List **violations)
 /* ---- not_null_scan ---- */
 
 /*
- * Do the table's validated CHECK constraints prove the column is never
- * null?  PostgreSQL's own test (NotNullImpliedByRelConstraints), from the
+ * The validated CHECK constraints of a relation, const-simplified and
+ * canonicalized as PostgreSQL prepares them for a proof
+ * (ConstraintImpliedByRelConstraint), in implicit-AND form; from the
  * catalog rather than the relcache, since we hold no lock on the table.
  */
-static bool
-not_null_proven(Oid relid, AttrNumber attnum, Oid typid, int32 typmod, Oid collid)
+List *
+conv_validated_checks(Oid relid)
 {
 	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	List	   *clauses = NIL;
-	NullTest   *test = makeNode(NullTest);
 
 	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(relid));
@@ -262,12 +406,62 @@ not_null_proven(Oid relid, AttrNumber attnum, Oid typid, int32 typmod, Oid colli
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return clauses;
+}
+
+/* column IS NOT NULL, of relation 1 */
+static NullTest *
+is_not_null(AttrNumber attnum, Oid typid, int32 typmod, Oid collid)
+{
+	NullTest   *test = makeNode(NullTest);
 
 	test->arg = (Expr *) makeVar(1, attnum, typid, typmod, collid, 0);
 	test->nulltesttype = IS_NOT_NULL;
 	test->argisrow = false;
 	test->location = -1;
-	return clauses != NIL && predicate_implied_by(list_make1(test), clauses, false);
+	return test;
+}
+
+/*
+ * Do the relation's NOT NULL columns and validated CHECK constraints imply
+ * these clauses (implicit AND, Vars of relation 1)?  PostgreSQL's test
+ * before it scans a table it attaches as a partition
+ * (PartConstraintImpliedByRelConstraint): weak implication.
+ */
+bool
+conv_constraints_imply(Oid relid, List *clauses)
+{
+	List	   *known = NIL;
+	HeapTuple	tup;
+
+	for (AttrNumber attnum = 1;
+		 HeapTupleIsValid(tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+												Int16GetDatum(attnum)));
+		 attnum++)
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
+
+		if (att->attnotnull && !att->attisdropped)
+			known = lappend(known, is_not_null(attnum, att->atttypid, att->atttypmod,
+											   att->attcollation));
+		ReleaseSysCache(tup);
+	}
+	known = list_concat(known, conv_validated_checks(relid));
+	return known != NIL && predicate_implied_by(clauses, known, true);
+}
+
+/*
+ * Do the table's validated CHECK constraints prove the column is never
+ * null?  PostgreSQL's own test (NotNullImpliedByRelConstraints).
+ */
+static bool
+not_null_proven(Oid relid, AttrNumber attnum, Oid typid, int32 typmod, Oid collid)
+{
+	List	   *clauses = conv_validated_checks(relid);
+
+	return clauses != NIL &&
+		predicate_implied_by(list_make1(is_not_null(attnum, typid, typmod, collid)),
+							 clauses, false);
 }
 
 static void

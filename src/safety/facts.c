@@ -128,7 +128,7 @@ add_relation_size(Oid relid, ConvSafetyTable *t)
  */
 typedef struct CachedFacts
 {
-	bool		judged;			/* what conv_safety_table() returned */
+	bool		judged;			/* what safety_relation() returned */
 	ConvSafetyTable facts;
 } CachedFacts;
 
@@ -141,14 +141,30 @@ conv_safety_facts_begin(void)
 }
 
 static bool table_facts(Oid relid, ConvSafetyTable *out);
+static bool safety_relation(Oid relid, ConvSafetyTable *out);
 
 /*
  * The facts about one table, or false when the safety rules have nothing to
  * say about it: not a table in scope, or created in this transaction (no
- * one else can see it, so no one waits for it).
+ * one else can see it, so no one waits for it).  A materialized view is
+ * not a table here: only the rules about REFRESH ask for one
+ * (conv_safety_matview).
  */
 bool
 conv_safety_table(Oid relid, ConvSafetyTable *out)
+{
+	return safety_relation(relid, out) && out->relkind != RELKIND_MATVIEW;
+}
+
+/* The facts about a materialized view, judged like a table; false as above. */
+bool
+conv_safety_matview(Oid relid, ConvSafetyTable *out)
+{
+	return safety_relation(relid, out) && out->relkind == RELKIND_MATVIEW;
+}
+
+static bool
+safety_relation(Oid relid, ConvSafetyTable *out)
 {
 	ListCell   *lc;
 	CachedFacts *c;
@@ -176,7 +192,7 @@ table_facts(Oid relid, ConvSafetyTable *out)
 	char		relkind;
 
 	memset(out, 0, sizeof(*out));
-	if (!OidIsValid(relid) || !conv_table_in_scope(relid) ||
+	if (!OidIsValid(relid) || !conv_relation_in_scope(relid, true) ||
 		conv_created_in_current_xact(relid))
 		return false;
 	out->relid = relid;
@@ -190,6 +206,7 @@ table_facts(Oid relid, ConvSafetyTable *out)
 	out->counted = true;
 	out->origin = CONV_FIGURES_FILE;
 	relkind = get_rel_relkind(relid);
+	out->relkind = relkind;
 	if (relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		List	   *all = find_all_inheritors(relid, NoLock, NULL);

@@ -190,9 +190,11 @@ conv_check_statement_safety(Node *parsetree, const char *source, int location,
 		case T_CreateTrigStmt:
 		case T_TruncateStmt:
 		case T_AlterObjectSchemaStmt:
+		case T_RefreshMatViewStmt:
+		case T_AlterDomainStmt:
 			break;
 		default:
-			return;				/* nothing that locks an existing table */
+			return;				/* nothing that locks an existing table or view */
 	}
 	conv_safety_rewrites_forget();
 	info.stmt = parsetree;
