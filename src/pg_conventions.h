@@ -733,6 +733,8 @@ extern ConvViolation *conv_add_hazard(List **violations, int rule_index,
 									  const char *detail, const char *fix_sql);
 extern char *conv_lock_timeout_sql(const ConvStatementInfo *stmt);
 extern char *conv_separate_transaction_note(const ConvStatementInfo *stmt);
+extern char *conv_quiet_window_sql(const ConvStatementInfo *stmt, const char *reason,
+								   const char *statement);
 
 /* the rules, one function each */
 extern void conv_rule_concurrent_index(const ConvStatementInfo *stmt, List **violations);

@@ -207,7 +207,7 @@ validate_under_lock(const ConvStatementInfo *s, const ConvSafetyTable *t, const 
 typedef struct DomainUse
 {
 	Oid			relid;
-	List	   *columns;		/* of String */
+	List	   *attnums;		/* int, ascending */
 } DomainUse;
 
 /*
@@ -234,7 +234,6 @@ domain_uses(Oid domainoid, List **uses)
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
 		char		relkind;
-		char	   *column;
 		DomainUse  *use = NULL;
 		ListCell   *lc;
 
@@ -243,8 +242,8 @@ domain_uses(Oid domainoid, List **uses)
 		if (dep->classid != RelationRelationId || dep->objsubid <= 0)
 			continue;
 		relkind = get_rel_relkind(dep->objid);
-		column = get_attname(dep->objid, dep->objsubid, true);
-		if ((relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW) || column == NULL ||
+		if ((relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW) ||
+			get_attname(dep->objid, dep->objsubid, true) == NULL ||
 			get_atttype(dep->objid, dep->objsubid) != domainoid)
 			continue;
 		foreach(lc, *uses)
@@ -256,23 +255,25 @@ domain_uses(Oid domainoid, List **uses)
 			use->relid = dep->objid;
 			*uses = lappend(*uses, use);
 		}
-		use->columns = lappend(use->columns, makeString(column));
+		use->attnums = list_append_unique_int(use->attnums, dep->objsubid);
+		list_sort(use->attnums, list_int_cmp);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 }
 
-/* "a", "b" */
+/* column "a", columns "a", "b" */
 static char *
-quoted_names(List *names)
+columns_text(Oid relid, List *attnums)
 {
 	StringInfoData out;
 	ListCell   *lc;
 
 	initStringInfo(&out);
-	foreach(lc, names)
+	appendStringInfoString(&out, list_length(attnums) > 1 ? "columns " : "column ");
+	foreach(lc, attnums)
 		appendStringInfo(&out, "%s\"%s\"", foreach_current_index(lc) > 0 ? ", " : "",
-						 strVal(lfirst(lc)));
+						 get_attname(relid, lfirst_int(lc), false));
 	return out.data;
 }
 
@@ -317,10 +318,10 @@ domain_constraint(const ConvStatementInfo *s, AlterDomainStmt *stmt, List **viol
 			continue;
 		v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, &t, 0, name,
 							psprintf("adding CHECK constraint \"%s\" to domain \"%s\" scans table \"%s\" while writes to it wait",
-									 name, format_type_be(domainoid), t.display_name),
-							psprintf("PostgreSQL checks every value of %s %s of \"%s\" (%s) under a SHARE lock on \"%s\": every INSERT, UPDATE and DELETE waits.",
-									 list_length(use->columns) > 1 ? "columns" : "column",
-									 quoted_names(use->columns), t.display_name,
+									 name, psprintf("%s.%s", get_namespace_name(nspid), typname),
+									 t.display_name),
+							psprintf("PostgreSQL checks every value of %s of \"%s\" (%s) under a SHARE lock on \"%s\": every INSERT, UPDATE and DELETE waits.",
+									 columns_text(use->relid, use->attnums), t.display_name,
 									 conv_safety_size_text(&t), t.display_name),
 							psprintf("ALTER DOMAIN %s ADD CONSTRAINT %s %s NOT VALID;\n%s\n"
 									 "ALTER DOMAIN %s VALIDATE CONSTRAINT %s;\n"

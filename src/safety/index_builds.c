@@ -109,6 +109,9 @@ build_index(const ConvStatementInfo *s, IndexStmt *stmt, List **violations)
 	if (stmt->concurrent || !conv_safety_table_named(stmt->relation, &t) ||
 		!conv_safety_is_large(&t))
 		return;
+	/* ON ONLY a partitioned table: an invalid index at once, nothing built */
+	if (t.relkind == RELKIND_PARTITIONED_TABLE && !stmt->relation->inh)
+		return;
 	text = statement_naming(s, stmt->relation);
 	if (t.relkind == RELKIND_PARTITIONED_TABLE)
 	{
@@ -415,12 +418,11 @@ exclusion_constraint(const ConvStatementInfo *s, const ConvSafetyTable *t, Const
 					   quote_identifier(name), t->sql_name, cols, conv_lock_timeout_sql(s),
 					   t->sql_name, quote_identifier(name), quote_identifier(name));
 	else
-		fix = psprintf("-- there is no online form: run it when \"%s\" is quiet, with a bound on the wait for its lock%s\n"
-					   "%s%s\nSELECT conventions.safety_assured('exclusion constraint %s built in a quiet window');\n%s;%s",
-					   t->display_name, s->in_transaction_block ? " (it holds the lock until COMMIT)" : "",
-					   s->in_transaction_block ? "" : "BEGIN;\n", conv_lock_timeout_sql(s),
-					   name, text ? text : "<the same ALTER TABLE>",
-					   s->in_transaction_block ? "" : "\nCOMMIT;");
+		fix = psprintf("-- there is no online form: run it when \"%s\" is quiet, with a bound on the wait for its lock\n%s",
+					   t->display_name,
+					   conv_quiet_window_sql(s, psprintf("exclusion constraint %s of %s, built in a quiet window",
+														 name, t->display_name),
+											 text ? psprintf("%s;", text) : "<the same ALTER TABLE>;"));
 	v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_INDEX, t, 0, name,
 						psprintf("ADD CONSTRAINT ... EXCLUDE builds its index under an ACCESS EXCLUSIVE lock on table \"%s\"",
 								 t->display_name),

@@ -24,6 +24,7 @@
 
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "commands/tablecmds.h"
 #include "nodes/parsenodes.h"
@@ -102,6 +103,14 @@ alter_table_locks(AlterTableStmt *stmt, List **requests)
 			request_referenced(requests, list_make1(cmd->def));
 		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
 			request_referenced(requests, ((ColumnDef *) cmd->def)->constraints);
+		else if ((cmd->subtype == AT_AttachPartition || cmd->subtype == AT_DetachPartition) &&
+				 IsA(cmd->def, PartitionCmd) && !CONV_DETACH_CONCURRENT((PartitionCmd *) cmd->def))
+		{
+			/* the partition, and the default partition, whose constraint changes */
+			request(requests, lookup(((PartitionCmd *) cmd->def)->name), AccessExclusiveLock);
+			request(requests, get_default_partition_oid(lookup(stmt->relation)),
+					AccessExclusiveLock);
+		}
 	}
 }
 

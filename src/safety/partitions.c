@@ -28,6 +28,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
@@ -37,7 +38,10 @@
 #include "parser/scanner.h"
 #include "partitioning/partbounds.h"
 #include "storage/lmgr.h"
+#include "nodes/nodeFuncs.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
@@ -103,14 +107,58 @@ scan_needed(Relation from, Oid relid, List *constraint)
 	return needed;
 }
 
+/*
+ * The partitioned table's OID that satisfies_hash_partition() takes, as
+ * 'schema.table'::regclass::oid: the same constant once simplified, and SQL
+ * that still holds after a dump and restore.
+ */
+static Node *
+hash_parent_by_name(Node *node, void *context)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == F_SATISFIES_HASH_PARTITION &&
+		((FuncExpr *) node)->args != NIL && IsA(linitial(((FuncExpr *) node)->args), Const))
+	{
+		FuncExpr   *f = (FuncExpr *) copyObject(node);
+		Const	   *oid = linitial(f->args);
+
+		oid->consttype = REGCLASSOID;
+		linitial(f->args) = makeRelabelType((Expr *) oid, OIDOID, -1, InvalidOid,
+											COERCE_EXPLICIT_CAST);
+		return (Node *) f;
+	}
+	return expression_tree_mutator(node, hash_parent_by_name, context);
+}
+
+/*
+ * An expression or bound as SQL that means the same in any session, as
+ * pg_dump writes it: names qualified (search_path is pg_catalog alone
+ * meanwhile), dates in ISO.
+ */
+static char *
+deparse_anywhere(Node *node, List *context)
+{
+	int			nestlevel = NewGUCNestLevel();
+	char	   *sql;
+
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("datestyle", "ISO", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	sql = deparse_expression(node, context, false, false);
+	AtEOXact_GUC(true, nestlevel);
+	return sql;
+}
+
 /* The expression, as SQL in the words of this relation. */
 static char *
 constraint_sql(Relation rel, List *constraint)
 {
-	return deparse_expression((Node *) make_ands_explicit(constraint),
-							  deparse_context_for(RelationGetRelationName(rel),
-												  RelationGetRelid(rel)),
-							  false, false);
+	constraint = (List *) hash_parent_by_name((Node *) constraint, NULL);
+	return deparse_anywhere((Node *) make_ands_explicit(constraint),
+							deparse_context_for(RelationGetRelationName(rel),
+												RelationGetRelid(rel)));
 }
 
 /* ADD CHECK (...) NOT VALID; VALIDATE; the ATTACH; DROP the CHECK. */
@@ -251,7 +299,7 @@ attach_partition(const ConvStatementInfo *s, const char *source, Relation parent
 	attach_sql = psprintf("ALTER TABLE %s ATTACH PARTITION %s %s;",
 						  conv_relation_sql_name(RelationGetRelid(parent)),
 						  conv_relation_sql_name(RelationGetRelid(attached)),
-						  deparse_expression((Node *) bound, NIL, false, false));
+						  deparse_anywhere((Node *) bound, NIL));
 	bound_quals = CONV_QUAL_FROM_PARTBOUND(attached, parent, bound);
 	constraint = list_concat(list_copy(bound_quals), RelationGetPartitionQual(parent));
 	if (constraint != NIL)
@@ -323,10 +371,12 @@ conv_detach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
 		default_oid = get_default_partition_oid(t.relid);
 		if (OidIsValid(default_oid))
 			fix = psprintf("-- DETACH ... CONCURRENTLY is not allowed while \"%s\" has a default partition (\"%s\"):\n"
-						   "-- bound the wait for the lock, and run it again later if it times out\n"
-						   "%s\nALTER TABLE %s DETACH PARTITION %s;",
+						   "-- run it when the table is quiet, with a bound on the wait for its lock\n%s",
 						   t.display_name, conv_relation_display_name(default_oid),
-						   conv_lock_timeout_sql(s), t.sql_name, part_sql);
+						   conv_quiet_window_sql(s, psprintf("partition %s detached in a quiet window",
+															 conv_relation_display_name(partition)),
+												 psprintf("ALTER TABLE %s DETACH PARTITION %s;",
+														  t.sql_name, part_sql)));
 		else
 			fix = psprintf("%sALTER TABLE %s DETACH PARTITION %s CONCURRENTLY;",
 						   s->in_transaction_block ?
@@ -341,7 +391,7 @@ conv_detach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
 							fix);
 		if (conv_profile == CONV_PROFILE_SEQUELIZE)
 			v->advice = OidIsValid(default_oid) ?
-				pstrdup("In Sequelize: await queryInterface.sequelize.query() runs it; set lock_timeout first, in the same transaction.") :
+				pstrdup("In Sequelize: run these statements with queryInterface.sequelize.query(), in the migration's transaction.") :
 				psprintf("In a Sequelize migration that runs outside a transaction: await queryInterface.sequelize.query('ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY');",
 						 t.sql_name, part_sql);
 	}
