@@ -205,7 +205,9 @@ ALTER DOMAIN st.quantity ADD CONSTRAINT quantity_not_negative CHECK (VALUE >= 0)
 ROLLBACK;
 -- the recipe
 ALTER DOMAIN st.quantity ADD CONSTRAINT quantity_not_negative CHECK (VALUE >= 0) NOT VALID;
+SET lock_timeout = '5s';
 ALTER DOMAIN st.quantity VALIDATE CONSTRAINT quantity_not_negative;
+SELECT conname, convalidated FROM pg_constraint WHERE contypid = 'st.quantity'::regtype;
 -- not hazards: a domain of small tables only; a table of this transaction
 ALTER DOMAIN st.grade ADD CONSTRAINT grade_letter CHECK (VALUE ~ '^[A-F]$');
 BEGIN;

@@ -153,13 +153,13 @@ extern int	conv_low_cardinality_max;
  */
 #define CONV_STATEMENT_RULE_LIST(X) \
 	X(CONCURRENT_INDEX, concurrent_index, '0', '1', '2', \
-	  "on a large existing table, indexes are built, dropped and rebuilt CONCURRENTLY", \
+	  "on a large existing table, indexes are built, dropped and rebuilt CONCURRENTLY (on a partitioned table, one partition at a time), partitions are detached CONCURRENTLY, and a large materialized view is refreshed CONCURRENTLY", \
 	  conv_rule_concurrent_index) \
 	X(CONSTRAINT_INDEX, constraint_index, '0', '1', '3', \
-	  "on a large existing table, UNIQUE and PRIMARY KEY constraints are added USING INDEX, after CREATE UNIQUE INDEX CONCURRENTLY", \
+	  "on a large existing table, UNIQUE and PRIMARY KEY constraints are added USING INDEX, after CREATE UNIQUE INDEX CONCURRENTLY, and an exclusion constraint (which has no online form) is added only in a quiet window", \
 	  conv_rule_constraint_index) \
 	X(CONSTRAINT_VALIDATION, constraint_validation, '0', '1', '4', \
-	  "on a large existing table, foreign keys and CHECK constraints are added NOT VALID and validated in a later transaction", \
+	  "on a large existing table, foreign keys and CHECK constraints (of the table, or of a domain it uses) are added NOT VALID and validated in a later transaction, and a partition is attached after a validated CHECK constraint proves its bound", \
 	  conv_rule_constraint_validation) \
 	X(NOT_NULL_SCAN, not_null_scan, '0', '1', '5', \
 	  "SET NOT NULL on a large existing table is proven by a validated CHECK (col IS NOT NULL) first", \

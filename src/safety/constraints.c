@@ -324,12 +324,12 @@ domain_constraint(const ConvStatementInfo *s, AlterDomainStmt *stmt, List **viol
 									 columns_text(use->relid, use->attnums), t.display_name,
 									 conv_safety_size_text(&t), t.display_name),
 							psprintf("ALTER DOMAIN %s ADD CONSTRAINT %s %s NOT VALID;\n%s\n"
-									 "ALTER DOMAIN %s VALIDATE CONSTRAINT %s;\n"
-									 "-- (NOT VALID checks new values at once; VALIDATE reads the tables again: before PostgreSQL 18 under the same SHARE lock, so run it in a quiet window; from 18 on under SHARE UPDATE EXCLUSIVE, which lets writes go on)",
+									 "-- when \"%s\" is quiet: VALIDATE reads the tables again under the same SHARE lock (PostgreSQL has no form of it that lets writes go on); NOT VALID checks new values at once and leaves the scan for a moment you choose\n"
+									 "%s\nALTER DOMAIN %s VALIDATE CONSTRAINT %s;",
 									 domain_sql, quote_identifier(name),
 									 body ? body : "CHECK (<the same condition>)",
-									 conv_separate_transaction_note(s), domain_sql,
-									 quote_identifier(name)));
+									 conv_separate_transaction_note(s), t.display_name,
+									 conv_lock_timeout_sql(s), domain_sql, quote_identifier(name)));
 		if (conv_profile == CONV_PROFILE_SEQUELIZE)
 			v->advice = pstrdup("In Sequelize: run the ADD CONSTRAINT ... NOT VALID with queryInterface.sequelize.query() in one migration, and VALIDATE CONSTRAINT in the next.");
 	}
