@@ -52,6 +52,9 @@ INSERT INTO st.tokens_1 SELECT g, md5(g::text) FROM generate_series(1, 100000) g
   WHERE satisfies_hash_partition('st.tokens'::regclass, 2, 1, g::bigint);
 -- a materialized view, large, and a small one
 CREATE MATERIALIZED VIEW st.recent AS SELECT id, taken_on, value FROM st.measurements;
+-- (rewritten page by page: from 16 on, the bulk write of CREATE leaves
+-- preallocated empty pages at its end, and the size would differ by major)
+VACUUM FULL st.recent;
 CREATE MATERIALIZED VIEW st.rooms AS SELECT DISTINCT room FROM st.small;
 -- domains, one over the other, and the tables that use them
 CREATE DOMAIN st.quantity AS int;
@@ -88,7 +91,7 @@ COMMIT;
 CREATE UNIQUE INDEX CONCURRENTLY bookings_room_guest_excl ON st.bookings (room, guest);
 SET lock_timeout = '5s';
 ALTER TABLE st.bookings ADD CONSTRAINT bookings_room_guest_excl UNIQUE USING INDEX bookings_room_guest_excl;
-SELECT conname, contype FROM pg_constraint WHERE conrelid = 'st.bookings'::regclass ORDER BY 1;
+SELECT conname, contype FROM pg_constraint WHERE conrelid = 'st.bookings'::regclass AND contype <> 'n' ORDER BY 1;
 -- not hazards: a small table, a table of this transaction
 ALTER TABLE st.small ADD CONSTRAINT small_no_overlap EXCLUDE USING gist (during WITH &&);
 BEGIN;
