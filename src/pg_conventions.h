@@ -705,6 +705,7 @@ extern char *conv_safety_size_text(const ConvSafetyTable *t);
 extern const char *conv_lock_mode_name(LOCKMODE mode);
 extern const char *conv_lock_blocks(LOCKMODE mode);
 extern char *conv_lock_phrase(LOCKMODE mode);
+extern char *conv_exclusive_wait_text(const char *action, const ConvSafetyTable *t);
 extern bool conv_lock_held(Oid relid, LOCKMODE mode);
 extern char *conv_statement_text(const char *source, int location);
 extern int	conv_keyword_offset(const char *stmt, int from, const char *keyword,
@@ -733,6 +734,7 @@ extern ConvViolation *conv_add_hazard(List **violations, int rule_index,
 									  const char *detail, const char *fix_sql);
 extern char *conv_lock_timeout_sql(const ConvStatementInfo *stmt);
 extern char *conv_separate_transaction_note(const ConvStatementInfo *stmt);
+extern const char *conv_outside_block_note(const ConvStatementInfo *stmt);
 extern char *conv_quiet_window_sql(const ConvStatementInfo *stmt, const char *reason,
 								   const char *statement);
 

@@ -372,6 +372,18 @@ conv_lock_blocks(LOCKMODE mode)
 	return "other schema changes";
 }
 
+/*
+ * "dropping \"x\" takes an ACCESS EXCLUSIVE lock on \"t\" (size): ...": what
+ * a brief statement that needs the strongest lock does to everyone else.
+ */
+char *
+conv_exclusive_wait_text(const char *action, const ConvSafetyTable *t)
+{
+	return psprintf("%s takes an ACCESS EXCLUSIVE lock on \"%s\" (%s): it waits for every running query on the table, and %s waits behind it.",
+					action, t->display_name, conv_safety_size_text(t),
+					conv_lock_blocks(AccessExclusiveLock));
+}
+
 /* Does this transaction hold a lock on the relation at least this strong? */
 bool
 conv_lock_held(Oid relid, LOCKMODE mode)

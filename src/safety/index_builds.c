@@ -128,8 +128,7 @@ build_index(const ConvStatementInfo *s, IndexStmt *stmt, List **violations)
 	if (fix == NULL)
 		fix = "CREATE INDEX CONCURRENTLY <the same index>;";
 	else if (t.relkind != RELKIND_PARTITIONED_TABLE)
-		fix = psprintf("%s%s;", s->in_transaction_block ?
-					   "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+		fix = psprintf("%s%s;", conv_outside_block_note(s),
 					   fix);
 	v = conv_add_hazard(violations, CONV_RULE_CONCURRENT_INDEX, &t, 0, "create index",
 						psprintf("CREATE INDEX without CONCURRENTLY blocks writes to table \"%s\" while the index builds",
@@ -163,12 +162,9 @@ drop_index(const ConvStatementInfo *s, DropStmt *stmt, List **violations)
 		v = conv_add_hazard(violations, CONV_RULE_CONCURRENT_INDEX, &t, 0, "drop index",
 							psprintf("DROP INDEX without CONCURRENTLY locks table \"%s\" against every query",
 									 t.display_name),
-							psprintf("dropping \"%s\" takes an ACCESS EXCLUSIVE lock on \"%s\" (%s): it waits for every running query on the table, and %s waits behind it.",
-									 get_rel_name(indexoid), t.display_name,
-									 conv_safety_size_text(&t), conv_lock_blocks(AccessExclusiveLock)),
+							conv_exclusive_wait_text(psprintf("dropping \"%s\"", get_rel_name(indexoid)), &t),
 							psprintf("%sDROP INDEX CONCURRENTLY %s;",
-									 s->in_transaction_block ?
-									 "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+									 conv_outside_block_note(s),
 									 index_sql));
 		if (conv_profile == CONV_PROFILE_SEQUELIZE)
 			v->advice = psprintf("In a Sequelize migration that runs outside a transaction: "
@@ -202,8 +198,7 @@ reindex(const ConvStatementInfo *s, ReindexStmt *stmt, List **violations)
 							 t.display_name, conv_safety_size_text(&t),
 							 conv_lock_blocks(ShareLock)),
 					psprintf("%sREINDEX %s CONCURRENTLY %s;",
-							 s->in_transaction_block ?
-							 "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+							 conv_outside_block_note(s),
 							 what,
 							 conv_relation_sql_name(relid)));
 }
@@ -278,8 +273,7 @@ refresh_matview(const ConvStatementInfo *s, RefreshMatViewStmt *stmt, List **vio
 					   "%sCREATE UNIQUE INDEX CONCURRENTLY %s ON %s (<the columns that identify a row>);\n"
 					   "REFRESH MATERIALIZED VIEW CONCURRENTLY %s;",
 					   t.display_name,
-					   s->in_transaction_block ?
-					   "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+					   conv_outside_block_note(s),
 					   quote_identifier(ChooseRelationName(t.relname, NULL, "key",
 														   get_rel_namespace(t.relid), false)),
 					   t.sql_name, t.sql_name);
@@ -335,8 +329,7 @@ key_constraint(const ConvStatementInfo *s, const ConvSafetyTable *t, Constraint 
 	if (column != NULL)
 		appendStringInfo(&fix, "ALTER TABLE %s ADD COLUMN %s %s;\n", t->sql_name,
 						 quote_identifier(column), column_type);
-	if (s->in_transaction_block)
-		appendStringInfoString(&fix, "-- outside a transaction block (CONCURRENTLY cannot run in one):\n");
+	appendStringInfoString(&fix, conv_outside_block_note(s));
 	appendStringInfo(&fix, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s %s",
 					 quote_identifier(name), t->sql_name, cols);
 	if (con->including != NIL)
@@ -413,8 +406,7 @@ exclusion_constraint(const ConvStatementInfo *s, const ConvSafetyTable *t, Const
 		fix = psprintf("-- with = as every operator it says what UNIQUE says, which has an online form:\n%s"
 					   "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s %s;\n%s\n"
 					   "ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s;",
-					   s->in_transaction_block ?
-					   "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+					   conv_outside_block_note(s),
 					   quote_identifier(name), t->sql_name, cols, conv_lock_timeout_sql(s),
 					   t->sql_name, quote_identifier(name), quote_identifier(name));
 	else

@@ -178,9 +178,19 @@ proof_recipe(const ConvStatementInfo *s, const ConvSafetyTable *t, const char *c
 					conv_lock_timeout_sql(s), attach_sql, t->sql_name, qname);
 }
 
-static const char *const attach_advice =
-"In Sequelize: run each statement with queryInterface.sequelize.query(), "
-"the ADD CONSTRAINT in one migration and the rest in the next.";
+/* One ATTACH PARTITION hazard: the relation t is read to prove check holds. */
+static void
+attach_hazard(const ConvStatementInfo *s, const ConvSafetyTable *t, char *message,
+			  char *detail, const char *check, const char *attach_sql, List **violations)
+{
+	ConvViolation *v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, t, 0,
+									   "attach partition", message, detail,
+									   proof_recipe(s, t, check, attach_sql));
+
+	if (conv_profile == CONV_PROFILE_SEQUELIZE)
+		v->advice = pstrdup("In Sequelize: run each statement with queryInterface.sequelize.query(), "
+							"the ADD CONSTRAINT in one migration and the rest in the next.");
+}
 
 /* The table being attached is read to prove the bound. */
 static void
@@ -188,22 +198,19 @@ attached_table_hazard(const ConvStatementInfo *s, Relation parent, Relation atta
 					  List *constraint, const char *attach_sql, List **violations)
 {
 	ConvSafetyTable t;
-	ConvViolation *v;
 	List	   *mapped;
 
 	if (!conv_safety_table(RelationGetRelid(attached), &t) || !conv_safety_is_large(&t) ||
 		!scan_needed(parent, RelationGetRelid(attached), constraint))
 		return;
 	mapped = map_partition_varattnos(constraint, 1, attached, parent);
-	v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, &t, 0, "attach partition",
-						psprintf("ATTACH PARTITION scans table \"%s\" while every query on it waits",
-								 t.display_name),
-						psprintf("no validated CHECK constraint of \"%s\" implies its partition bound, so PostgreSQL reads all of \"%s\" (%s) under an ACCESS EXCLUSIVE lock to prove its rows fit, while \"%s\" is locked SHARE UPDATE EXCLUSIVE.",
-								 t.display_name, t.display_name, conv_safety_size_text(&t),
-								 conv_relation_display_name(RelationGetRelid(parent))),
-						proof_recipe(s, &t, constraint_sql(attached, mapped), attach_sql));
-	if (conv_profile == CONV_PROFILE_SEQUELIZE)
-		v->advice = pstrdup(attach_advice);
+	attach_hazard(s, &t,
+				  psprintf("ATTACH PARTITION scans table \"%s\" while every query on it waits",
+						   t.display_name),
+				  psprintf("no validated CHECK constraint of \"%s\" implies its partition bound, so PostgreSQL reads all of \"%s\" (%s) under an ACCESS EXCLUSIVE lock to prove its rows fit, while \"%s\" is locked SHARE UPDATE EXCLUSIVE.",
+						   t.display_name, t.display_name, conv_safety_size_text(&t),
+						   conv_relation_display_name(RelationGetRelid(parent))),
+				  constraint_sql(attached, mapped), attach_sql, violations);
 }
 
 /* The DEFAULT partition is read to prove none of its rows belongs to the new one. */
@@ -215,7 +222,6 @@ default_partition_hazard(const ConvStatementInfo *s, Relation parent, List *boun
 	ConvSafetyTable t;
 	Relation	def;
 	List	   *proposed;
-	ConvViolation *v;
 
 	if (!OidIsValid(default_oid) || bound_quals == NIL ||
 		!conv_safety_table(default_oid, &t) || !conv_safety_is_large(&t))
@@ -224,14 +230,12 @@ default_partition_hazard(const ConvStatementInfo *s, Relation parent, List *boun
 	if (!scan_needed(parent, default_oid, proposed) || (def = attach_open(default_oid)) == NULL)
 		return;
 	proposed = map_partition_varattnos(proposed, 1, def, parent);
-	v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, &t, 0, "attach partition",
-						psprintf("ATTACH PARTITION scans default partition \"%s\" while every query on it waits",
-								 t.display_name),
-						psprintf("no validated CHECK constraint of \"%s\" rules out the rows of the new partition, so PostgreSQL reads all of \"%s\" (%s) under an ACCESS EXCLUSIVE lock to prove it holds none.",
-								 t.display_name, t.display_name, conv_safety_size_text(&t)),
-						proof_recipe(s, &t, constraint_sql(def, proposed), attach_sql));
-	if (conv_profile == CONV_PROFILE_SEQUELIZE)
-		v->advice = pstrdup(attach_advice);
+	attach_hazard(s, &t,
+				  psprintf("ATTACH PARTITION scans default partition \"%s\" while every query on it waits",
+						   t.display_name),
+				  psprintf("no validated CHECK constraint of \"%s\" rules out the rows of the new partition, so PostgreSQL reads all of \"%s\" (%s) under an ACCESS EXCLUSIVE lock to prove it holds none.",
+						   t.display_name, t.display_name, conv_safety_size_text(&t)),
+				  constraint_sql(def, proposed), attach_sql, violations);
 	attach_close(def);
 }
 
@@ -379,15 +383,12 @@ conv_detach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
 														  t.sql_name, part_sql)));
 		else
 			fix = psprintf("%sALTER TABLE %s DETACH PARTITION %s CONCURRENTLY;",
-						   s->in_transaction_block ?
-						   "-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "",
+						   conv_outside_block_note(s),
 						   t.sql_name, part_sql);
 		v = conv_add_hazard(violations, CONV_RULE_CONCURRENT_INDEX, &t, 0, "detach partition",
 							psprintf("DETACH PARTITION without CONCURRENTLY locks partitioned table \"%s\" against every query",
 									 t.display_name),
-							psprintf("detaching \"%s\" takes an ACCESS EXCLUSIVE lock on \"%s\" (%s): it waits for every running query on the table, and %s waits behind it.",
-									 get_rel_name(partition), t.display_name,
-									 conv_safety_size_text(&t), conv_lock_blocks(AccessExclusiveLock)),
+							conv_exclusive_wait_text(psprintf("detaching \"%s\"", get_rel_name(partition)), &t),
 							fix);
 		if (conv_profile == CONV_PROFILE_SEQUELIZE)
 			v->advice = OidIsValid(default_oid) ?

@@ -78,6 +78,14 @@ conv_quiet_window_sql(const ConvStatementInfo *stmt, const char *reason,
 					"SET LOCAL lock_timeout = '5s';", quote_literal_cstr(reason), statement);
 }
 
+/* The line before a CONCURRENTLY statement of a recipe, inside a transaction block. */
+const char *
+conv_outside_block_note(const ConvStatementInfo *stmt)
+{
+	return stmt->in_transaction_block ?
+		"-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "";
+}
+
 /* How to say "in a later transaction" in a recipe's SQL. */
 char *
 conv_separate_transaction_note(const ConvStatementInfo *stmt)
