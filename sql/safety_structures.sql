@@ -219,6 +219,19 @@ CREATE TABLE st.levels AS SELECT g::st.level AS level FROM generate_series(1, 10
 ALTER DOMAIN st.level ADD CONSTRAINT level_positive CHECK (VALUE > 0);
 ROLLBACK;
 
+-- ---- statements PostgreSQL refuses: its own errors, not ours ----
+CREATE TABLE st.odd_columns (id bigint, taken_on date, value int, extra int);
+INSERT INTO st.odd_columns SELECT g, '2024-07-01'::date + g % 30, g, g FROM generate_series(1, 40000) g;
+ALTER TABLE st.measurements ATTACH PARTITION st.odd_columns FOR VALUES FROM ('2024-07-01') TO ('2024-08-01');
+ALTER TABLE st.measurements ATTACH PARTITION st.no_such_table FOR VALUES FROM ('2024-07-01') TO ('2024-08-01');
+ALTER TABLE st.measurements ATTACH PARTITION st.m2024_04 FOR VALUES FROM ('not a date') TO ('2024-08-01');
+ALTER TABLE st.bookings ATTACH PARTITION st.m2024_04 FOR VALUES FROM ('2024-07-01') TO ('2024-08-01');
+ALTER TABLE st.measurements DETACH PARTITION st.bookings;
+ALTER DOMAIN int4 ADD CONSTRAINT positive CHECK (VALUE > 0);
+ALTER DOMAIN st.no_such_domain ADD CONSTRAINT positive CHECK (VALUE > 0);
+REFRESH MATERIALIZED VIEW st.bookings;
+REFRESH MATERIALIZED VIEW st.no_such_view;
+
 SET pg_conventions.mode = off;
 DROP SCHEMA st CASCADE;
 RESET pg_conventions.large_table_size;

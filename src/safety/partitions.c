@@ -369,8 +369,9 @@ conv_detach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
 
 		if (cmd->subtype != AT_DetachPartition || !IsA(pc, PartitionCmd) ||
 			CONV_DETACH_CONCURRENT(pc) ||
-			!OidIsValid(partition = RangeVarGetRelid(pc->name, NoLock, true)))
-			continue;
+			!OidIsValid(partition = RangeVarGetRelid(pc->name, NoLock, true)) ||
+			!list_member_oid(find_inheritance_children(t.relid, NoLock), partition))
+			continue;			/* not its partition: PostgreSQL says so */
 		part_sql = conv_relation_sql_name(partition);
 		default_oid = get_default_partition_oid(t.relid);
 		if (OidIsValid(default_oid))
