@@ -24,6 +24,7 @@
 #include "access/table.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_statistic.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/fmgroids.h"
@@ -137,7 +138,10 @@ build_index(const ConvStatementInfo *s, IndexStmt *stmt, List **violations)
 								 t.display_name, conv_safety_size_text(&t),
 								 conv_lock_blocks(ShareLock)),
 						fix);
-	if (conv_profile == CONV_PROFILE_SEQUELIZE)
+	if (conv_profile == CONV_PROFILE_SEQUELIZE && t.relkind == RELKIND_PARTITIONED_TABLE)
+		v->advice = pstrdup("In Sequelize: queryInterface.addIndex() with concurrently: true fails on a partitioned table; "
+							"run each statement above with queryInterface.sequelize.query(), in a migration that runs outside a transaction.");
+	else if (conv_profile == CONV_PROFILE_SEQUELIZE)
 		v->advice = sequelize_add_index(&t, stmt->indexParams, stmt->unique, stmt->idxname);
 }
 
@@ -250,12 +254,48 @@ refresh_key_index(Oid matview)
 	return result;
 }
 
+/*
+ * A column ANALYZE found distinct and never null in every row it sampled
+ * (pg_stats' n_distinct -1, null_frac 0), of a type btree can index: a
+ * candidate key for the view's unique index; or NULL.
+ */
+static char *
+distinct_column(Oid relid)
+{
+	HeapTuple	att;
+	char	   *result = NULL;
+
+	for (AttrNumber attnum = 1;
+		 result == NULL &&
+		 HeapTupleIsValid(att = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+												Int16GetDatum(attnum)));
+		 attnum++)
+	{
+		Form_pg_attribute a = (Form_pg_attribute) GETSTRUCT(att);
+		HeapTuple	stats = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(relid),
+											Int16GetDatum(attnum), BoolGetDatum(false));
+
+		if (HeapTupleIsValid(stats))
+		{
+			Form_pg_statistic st = (Form_pg_statistic) GETSTRUCT(stats);
+
+			if (!a->attisdropped && st->stadistinct == -1.0 && st->stanullfrac == 0 &&
+				OidIsValid(GetDefaultOpClass(a->atttypid, BTREE_AM_OID)))
+				result = pstrdup(NameStr(a->attname));
+			ReleaseSysCache(stats);
+		}
+		ReleaseSysCache(att);
+	}
+	return result;
+}
+
 /* REFRESH MATERIALIZED VIEW without CONCURRENTLY: readers wait for the whole query. */
 static void
 refresh_matview(const ConvStatementInfo *s, RefreshMatViewStmt *stmt, List **violations)
 {
 	ConvSafetyTable t;
 	char	   *key;
+	char	   *column;
 	char	   *fix;
 	ConvViolation *v;
 
@@ -265,18 +305,22 @@ refresh_matview(const ConvStatementInfo *s, RefreshMatViewStmt *stmt, List **vio
 		!conv_safety_is_large(&t))
 		return;
 	key = refresh_key_index(t.relid);
+	column = key ? NULL : distinct_column(t.relid);
 	if (key != NULL)
 		fix = psprintf("REFRESH MATERIALIZED VIEW CONCURRENTLY %s;  -- by its unique index \"%s\"",
 					   t.sql_name, key);
 	else
-		fix = psprintf("-- CONCURRENTLY needs a unique index on columns that identify each row of \"%s\" (btree, no WHERE, no expressions), e.g.:\n"
-					   "%sCREATE UNIQUE INDEX CONCURRENTLY %s ON %s (<the columns that identify a row>);\n"
+		fix = psprintf("-- CONCURRENTLY needs a unique index on columns that identify each row of \"%s\" (btree, no WHERE, no expressions)%s\n"
+					   "%sCREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s);\n"
 					   "REFRESH MATERIALIZED VIEW CONCURRENTLY %s;",
 					   t.display_name,
+					   column ? psprintf(": ANALYZE found \"%s\" distinct in every row; if the view's query keeps it so:", column) :
+					   ", e.g.:",
 					   conv_outside_block_note(s),
-					   quote_identifier(ChooseRelationName(t.relname, NULL, "key",
+					   quote_identifier(ChooseRelationName(t.relname, column, "key",
 														   get_rel_namespace(t.relid), false)),
-					   t.sql_name, t.sql_name);
+					   t.sql_name, column ? quote_identifier(column) : "<the columns that identify a row>",
+					   t.sql_name);
 	v = conv_add_hazard(violations, CONV_RULE_CONCURRENT_INDEX, &t, 0, "refresh",
 						psprintf("REFRESH MATERIALIZED VIEW without CONCURRENTLY locks materialized view \"%s\" against every query",
 								 t.display_name),
