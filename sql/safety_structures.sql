@@ -173,9 +173,7 @@ SET LOCAL lock_timeout = '5s';
 SELECT conventions.safety_assured('partition st.orders_us detached in a quiet window');
 ALTER TABLE st.orders DETACH PARTITION st.orders_us;
 COMMIT;
--- DETACH CONCURRENTLY left a CHECK constraint that proves the bound: the
--- partition goes back without a scan
-SELECT conname FROM pg_constraint WHERE conrelid = 'st.m2024_05'::regclass;
+-- and back (a small table: not a hazard)
 ALTER TABLE st.measurements ATTACH PARTITION st.m2024_05 FOR VALUES FROM ('2024-05-01') TO ('2024-06-01');
 -- not a hazard: a small partitioned table
 ALTER TABLE st.orders_us DETACH PARTITION st.orders_us_east;

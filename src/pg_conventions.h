@@ -707,6 +707,9 @@ extern const char *conv_lock_blocks(LOCKMODE mode);
 extern char *conv_lock_phrase(LOCKMODE mode);
 extern char *conv_exclusive_wait_text(const char *action, const ConvSafetyTable *t);
 extern bool conv_lock_held(Oid relid, LOCKMODE mode);
+extern List *conv_validated_checks(Oid relid);
+extern NullTest *conv_is_not_null(AttrNumber attnum, Oid typid, int32 typmod, Oid collid);
+extern bool conv_constraints_imply(Oid relid, List *clauses);
 extern char *conv_statement_text(const char *source, int location);
 extern int	conv_keyword_offset(const char *stmt, int from, const char *keyword,
 								bool top_level);
@@ -742,9 +745,6 @@ extern char *conv_quiet_window_sql(const ConvStatementInfo *stmt, const char *re
 extern void conv_rule_concurrent_index(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_constraint_index(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_constraint_validation(const ConvStatementInfo *stmt, List **violations);
-/* constraints.c: PostgreSQL's proofs that a scan can be skipped */
-extern List *conv_validated_checks(Oid relid);
-extern bool conv_constraints_imply(Oid relid, List *clauses);
 /* partitions.c: ATTACH and DETACH PARTITION, CREATE INDEX on a partitioned table */
 extern void conv_attach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
 										  List **violations);

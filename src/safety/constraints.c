@@ -12,6 +12,12 @@
  * split the lock from the scan: NOT VALID now, VALIDATE CONSTRAINT (SHARE
  * UPDATE EXCLUSIVE, writes go on) in a later transaction.
  *
+ * ALTER DOMAIN ... ADD CONSTRAINT reads every column of the domain (and of
+ * the domains over it) under a SHARE lock on each table; its VALIDATE
+ * CONSTRAINT takes the same lock (14 to 19), so there NOT VALID only moves
+ * the scan to a moment of one's choosing.  ATTACH PARTITION's scans are in
+ * partitions.c.
+ *
  *-------------------------------------------------------------------------
  */
 #include "pg_conventions.h"
@@ -372,86 +378,6 @@ conv_rule_constraint_validation(const ConvStatementInfo *s, List **violations)
 /* ---- not_null_scan ---- */
 
 /*
- * The validated CHECK constraints of a relation, const-simplified and
- * canonicalized as PostgreSQL prepares them for a proof
- * (ConstraintImpliedByRelConstraint), in implicit-AND form; from the
- * catalog rather than the relcache, since we hold no lock on the table.
- */
-List *
-conv_validated_checks(Oid relid)
-{
-	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	List	   *clauses = NIL;
-
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
-		bool		isnull;
-		Datum		bin;
-		Node	   *expr;
-
-		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
-			continue;
-		bin = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(rel), &isnull);
-		if (isnull)
-			continue;
-		expr = eval_const_expressions(NULL, stringToNode(TextDatumGetCString(bin)));
-		expr = (Node *) canonicalize_qual((Expr *) expr, true);
-		clauses = list_concat(clauses, make_ands_implicit((Expr *) expr));
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return clauses;
-}
-
-/* column IS NOT NULL, of relation 1 */
-static NullTest *
-is_not_null(AttrNumber attnum, Oid typid, int32 typmod, Oid collid)
-{
-	NullTest   *test = makeNode(NullTest);
-
-	test->arg = (Expr *) makeVar(1, attnum, typid, typmod, collid, 0);
-	test->nulltesttype = IS_NOT_NULL;
-	test->argisrow = false;
-	test->location = -1;
-	return test;
-}
-
-/*
- * Do the relation's NOT NULL columns and validated CHECK constraints imply
- * these clauses (implicit AND, Vars of relation 1)?  PostgreSQL's test
- * before it scans a table it attaches as a partition
- * (PartConstraintImpliedByRelConstraint): weak implication.
- */
-bool
-conv_constraints_imply(Oid relid, List *clauses)
-{
-	List	   *known = NIL;
-	HeapTuple	tup;
-
-	for (AttrNumber attnum = 1;
-		 HeapTupleIsValid(tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
-												Int16GetDatum(attnum)));
-		 attnum++)
-	{
-		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
-
-		if (att->attnotnull && !att->attisdropped)
-			known = lappend(known, is_not_null(attnum, att->atttypid, att->atttypmod,
-											   att->attcollation));
-		ReleaseSysCache(tup);
-	}
-	known = list_concat(known, conv_validated_checks(relid));
-	return known != NIL && predicate_implied_by(clauses, known, true);
-}
-
-/*
  * Do the table's validated CHECK constraints prove the column is never
  * null?  PostgreSQL's own test (NotNullImpliedByRelConstraints).
  */
@@ -461,7 +387,7 @@ not_null_proven(Oid relid, AttrNumber attnum, Oid typid, int32 typmod, Oid colli
 	List	   *clauses = conv_validated_checks(relid);
 
 	return clauses != NIL &&
-		predicate_implied_by(list_make1(is_not_null(attnum, typid, typmod, collid)),
+		predicate_implied_by(list_make1(conv_is_not_null(attnum, typid, typmod, collid)),
 							 clauses, false);
 }
 

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * facts.c
- *		What the migration-safety rules know about a table at the moment a
- *		statement is about to run: whether it existed before the
- *		transaction, how large it is, which locks the transaction holds on
- *		it; and the statement's own text, for fix SQL that repeats it.
+ *		What the migration-safety rules know about a table (or a
+ *		materialized view) at the moment a statement is about to run:
+ *		whether it existed before the transaction, how large it is, which
+ *		locks the transaction holds on it, what its validated constraints
+ *		prove; and the statement's own text, for fix SQL that repeats it.
  *
  * Nothing here waits for a lock.  The rules run before the statement takes
  * its own lock (under enforce a hazard is rejected before anyone queues
@@ -23,11 +24,15 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/optimizer.h"
 #include "parser/parse_type.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
@@ -398,6 +403,88 @@ conv_lock_held(Oid relid, LOCKMODE mode)
 			return true;
 	}
 	return false;
+}
+
+/* ---- what a table's constraints prove ---- */
+
+/*
+ * The validated CHECK constraints of a relation, const-simplified and
+ * canonicalized as PostgreSQL prepares them for a proof
+ * (ConstraintImpliedByRelConstraint), in implicit-AND form; from the
+ * catalog rather than the relcache, since we hold no lock on the table.
+ */
+List *
+conv_validated_checks(Oid relid)
+{
+	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *clauses = NIL;
+
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		bool		isnull;
+		Datum		bin;
+		Node	   *expr;
+
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		bin = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(rel), &isnull);
+		if (isnull)
+			continue;
+		expr = eval_const_expressions(NULL, stringToNode(TextDatumGetCString(bin)));
+		expr = (Node *) canonicalize_qual((Expr *) expr, true);
+		clauses = list_concat(clauses, make_ands_implicit((Expr *) expr));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return clauses;
+}
+
+/* column IS NOT NULL, of relation 1 (a Var of varno 1) */
+NullTest *
+conv_is_not_null(AttrNumber attnum, Oid typid, int32 typmod, Oid collid)
+{
+	NullTest   *test = makeNode(NullTest);
+
+	test->arg = (Expr *) makeVar(1, attnum, typid, typmod, collid, 0);
+	test->nulltesttype = IS_NOT_NULL;
+	test->argisrow = false;
+	test->location = -1;
+	return test;
+}
+
+/*
+ * Do the relation's NOT NULL columns and validated CHECK constraints imply
+ * these clauses (implicit AND, Vars of relation 1)?  PostgreSQL's test
+ * before it scans a table it attaches as a partition
+ * (PartConstraintImpliedByRelConstraint): weak implication.
+ */
+bool
+conv_constraints_imply(Oid relid, List *clauses)
+{
+	List	   *known = NIL;
+	HeapTuple	tup;
+
+	for (AttrNumber attnum = 1;
+		 HeapTupleIsValid(tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+												Int16GetDatum(attnum)));
+		 attnum++)
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
+
+		if (att->attnotnull && !att->attisdropped)
+			known = lappend(known, conv_is_not_null(attnum, att->atttypid, att->atttypmod,
+											   att->attcollation));
+		ReleaseSysCache(tup);
+	}
+	known = list_concat(known, conv_validated_checks(relid));
+	return known != NIL && predicate_implied_by(clauses, known, true);
 }
 
 /* ---- recipes ---- */

@@ -7,7 +7,12 @@
  * CREATE INDEX holds a SHARE lock on its table for the whole build (writes
  * wait), DROP INDEX and REINDEX INDEX an ACCESS EXCLUSIVE one (everything
  * waits), and ADD PRIMARY KEY / UNIQUE builds its index under ACCESS
- * EXCLUSIVE.  Each has a CONCURRENTLY form that lets writes go on.
+ * EXCLUSIVE.  Each has a CONCURRENTLY form that lets writes go on.  So
+ * has REFRESH MATERIALIZED VIEW, which otherwise holds ACCESS EXCLUSIVE
+ * on the view while its query runs (concurrent_index here too; DETACH
+ * PARTITION is in partitions.c).  ADD CONSTRAINT ... EXCLUDE builds its
+ * index under ACCESS EXCLUSIVE and has no online form at all, except that
+ * with = as every operator it says what UNIQUE says.
  *
  *-------------------------------------------------------------------------
  */
