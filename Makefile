@@ -18,7 +18,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 RULE_TESTS       = require_primary_key require_timestamps foreign_key_index \
                    transactions seed awkward_names extension_scripts \
                    naming keys columns indexes settings exemptions \
-                   transaction_control legacy safety safety_will_fail
+                   transaction_control legacy safety safety_structures safety_will_fail
 REGRESS_guard        = setup_guard mode $(RULE_TESTS) safety_hook both_paths privileges violations findings twin reports workload query_patterns upgrade
 REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger advisor
 SUITE     ?= guard

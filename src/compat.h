@@ -374,4 +374,18 @@ conv_read_table_counters(Oid relid, int64 *updates, int64 *deletes)
 }
 
 
+/* get_qual_from_partbound() lost its first argument, the partition, in 15. */
+#if PG_VERSION_NUM >= 150000
+#define CONV_QUAL_FROM_PARTBOUND(rel, parent, spec) get_qual_from_partbound((parent), (spec))
+#else
+#define CONV_QUAL_FROM_PARTBOUND(rel, parent, spec) get_qual_from_partbound((rel), (parent), (spec))
+#endif
+
+/* DETACH PARTITION ... CONCURRENTLY since 14. */
+#if PG_VERSION_NUM >= 140000
+#define CONV_DETACH_CONCURRENT(cmd) ((cmd)->concurrent)
+#else
+#define CONV_DETACH_CONCURRENT(cmd) false
+#endif
+
 #endif							/* PG_CONVENTIONS_COMPAT_H */

@@ -154,13 +154,13 @@ extern int	conv_low_cardinality_max;
  */
 #define CONV_STATEMENT_RULE_LIST(X) \
 	X(CONCURRENT_INDEX, concurrent_index, '0', '1', '2', \
-	  "on a large existing table, indexes are built, dropped and rebuilt CONCURRENTLY", \
+	  "on a large existing table, indexes are built, dropped and rebuilt CONCURRENTLY (on a partitioned table, one partition at a time), partitions are detached CONCURRENTLY, and a large materialized view is refreshed CONCURRENTLY", \
 	  conv_rule_concurrent_index) \
 	X(CONSTRAINT_INDEX, constraint_index, '0', '1', '3', \
-	  "on a large existing table, UNIQUE and PRIMARY KEY constraints are added USING INDEX, after CREATE UNIQUE INDEX CONCURRENTLY", \
+	  "on a large existing table, UNIQUE and PRIMARY KEY constraints are added USING INDEX, after CREATE UNIQUE INDEX CONCURRENTLY, and an exclusion constraint (which has no online form) is added only in a quiet window", \
 	  conv_rule_constraint_index) \
 	X(CONSTRAINT_VALIDATION, constraint_validation, '0', '1', '4', \
-	  "on a large existing table, foreign keys and CHECK constraints are added NOT VALID and validated in a later transaction", \
+	  "on a large existing table, foreign keys and CHECK constraints (of the table, or of a domain it uses) are added NOT VALID and validated in a later transaction, and a partition is attached after a validated CHECK constraint proves its bound", \
 	  conv_rule_constraint_validation) \
 	X(NOT_NULL_SCAN, not_null_scan, '0', '1', '5', \
 	  "SET NOT NULL on a large existing table is proven by a validated CHECK (col IS NOT NULL) first", \
@@ -519,6 +519,7 @@ typedef struct ConvConstraint
 
 extern ConvTable *conv_table_load(Oid relid);
 extern bool conv_table_in_scope(Oid relid);
+extern bool conv_relation_in_scope(Oid relid, bool matviews);
 extern Oid	conv_table_of_relation(Oid relid);
 extern ConvColumn *conv_table_column(ConvTable *table, const char *name);
 extern ConvColumn *conv_table_column_at(ConvTable *table, AttrNumber attnum);
@@ -690,6 +691,7 @@ typedef struct ConvSafetyTable
 	bool		measured;		/* bytes is known: the file, or statistics by choice */
 	bool		counted;		/* rows is more than a guess (vacuumed or analyzed) */
 	ConvFiguresOrigin origin;	/* where bytes and rows came from */
+	char		relkind;		/* r, p, or m (conv_safety_matview only) */
 } ConvSafetyTable;
 
 /* a constraint an ALTER TABLE adds; column set for ADD COLUMN's */
@@ -719,12 +721,17 @@ extern AlterTableStmt *conv_large_table_altered(const ConvStatementInfo *s, Conv
 extern List *conv_added_constraints(AlterTableStmt *stmt);
 extern bool conv_safety_table(Oid relid, ConvSafetyTable *out);
 extern bool conv_safety_table_named(RangeVar *rv, ConvSafetyTable *out);
+extern bool conv_safety_matview(Oid relid, ConvSafetyTable *out);
 extern bool conv_safety_is_large(const ConvSafetyTable *t);
 extern char *conv_safety_size_text(const ConvSafetyTable *t);
 extern const char *conv_lock_mode_name(LOCKMODE mode);
 extern const char *conv_lock_blocks(LOCKMODE mode);
 extern char *conv_lock_phrase(LOCKMODE mode);
+extern char *conv_exclusive_wait_text(const char *action, const ConvSafetyTable *t);
 extern bool conv_lock_held(Oid relid, LOCKMODE mode);
+extern List *conv_validated_checks(Oid relid);
+extern NullTest *conv_is_not_null(AttrNumber attnum, Oid typid, int32 typmod, Oid collid);
+extern bool conv_constraints_imply(Oid relid, List *clauses);
 extern char *conv_statement_text(const char *source, int location);
 extern int	conv_keyword_offset(const char *stmt, int from, const char *keyword,
 								bool top_level);
@@ -809,11 +816,22 @@ extern ConvViolation *conv_add_hazard(List **violations, int rule_index,
 									  const char *detail, const char *fix_sql);
 extern char *conv_lock_timeout_sql(const ConvStatementInfo *stmt);
 extern char *conv_separate_transaction_note(const ConvStatementInfo *stmt);
+extern const char *conv_outside_block_note(const ConvStatementInfo *stmt);
+extern char *conv_quiet_window_sql(const ConvStatementInfo *stmt, const char *reason,
+								   const char *statement);
 
 /* the rules, one function each */
 extern void conv_rule_concurrent_index(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_constraint_index(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_constraint_validation(const ConvStatementInfo *stmt, List **violations);
+/* partitions.c: ATTACH and DETACH PARTITION, CREATE INDEX on a partitioned table */
+extern void conv_attach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
+										  List **violations);
+extern void conv_detach_partition_hazards(const ConvStatementInfo *s, AlterTableStmt *stmt,
+										  List **violations);
+extern char *conv_index_name_addition(List *elems);
+extern char *conv_partitioned_index_recipe(const ConvStatementInfo *s, IndexStmt *stmt,
+										   Oid relid, const char *text);
 extern void conv_rule_not_null_scan(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_table_rewrite(const ConvStatementInfo *stmt, List **violations);
 extern void conv_rule_backfill_under_lock(const ConvStatementInfo *stmt, List **violations);

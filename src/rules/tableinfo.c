@@ -557,6 +557,17 @@ conv_created_in_current_xact(Oid relid)
 bool
 conv_table_in_scope(Oid relid)
 {
+	return conv_relation_in_scope(relid, false);
+}
+
+/*
+ * The same test, and with matviews also a materialized view in such a
+ * schema: the migration-safety rules judge what REFRESH does to one (the
+ * table rules never see one).
+ */
+bool
+conv_relation_in_scope(Oid relid, bool matviews)
+{
 	HeapTuple	tup;
 	Form_pg_class cls;
 	Oid			nspid;
@@ -569,7 +580,8 @@ conv_table_in_scope(Oid relid)
 	cls = (Form_pg_class) GETSTRUCT(tup);
 	nspid = cls->relnamespace;
 	candidate = (cls->relkind == RELKIND_RELATION ||
-				 cls->relkind == RELKIND_PARTITIONED_TABLE) &&
+				 cls->relkind == RELKIND_PARTITIONED_TABLE ||
+				 (matviews && cls->relkind == RELKIND_MATVIEW)) &&
 		cls->relpersistence != RELPERSISTENCE_TEMP &&
 		!conv_table_name_ignored(NameStr(cls->relname));
 	ReleaseSysCache(tup);

@@ -12,6 +12,12 @@
  * split the lock from the scan: NOT VALID now, VALIDATE CONSTRAINT (SHARE
  * UPDATE EXCLUSIVE, writes go on) in a later transaction.
  *
+ * ALTER DOMAIN ... ADD CONSTRAINT reads every column of the domain (and of
+ * the domains over it) under a SHARE lock on each table; its VALIDATE
+ * CONSTRAINT takes the same lock (14 to 19), so there NOT VALID only moves
+ * the scan to a moment of one's choosing.  ATTACH PARTITION's scans are in
+ * partitions.c.
+ *
  *-------------------------------------------------------------------------
  */
 #include "pg_conventions.h"
@@ -23,7 +29,9 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "optimizer/optimizer.h"
@@ -31,6 +39,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "miscadmin.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -199,13 +208,172 @@ validate_under_lock(const ConvStatementInfo *s, const ConvSafetyTable *t, const 
 							 t->sql_name, quote_identifier(name)));
 }
 
+/* ---- ALTER DOMAIN ... ADD CONSTRAINT ---- */
+
+/* One relation with columns of a domain (or of a domain over it). */
+typedef struct DomainUse
+{
+	Oid			relid;
+	List	   *attnums;		/* int, ascending */
+} DomainUse;
+
+/*
+ * The relations whose rows ALTER DOMAIN reads: PostgreSQL's
+ * get_rels_with_domain() follows pg_depend from the domain to the columns
+ * of tables and materialized views, through the domains over it.  (A
+ * container type of the domain stored in a column makes it fail instead.)
+ */
+static void
+domain_uses(Oid domainoid, List **uses)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	check_stack_depth();
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(domainoid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		char		relkind;
+		DomainUse  *use = NULL;
+		ListCell   *lc;
+
+		if (dep->classid == TypeRelationId && get_typtype(dep->objid) == TYPTYPE_DOMAIN)
+			domain_uses(dep->objid, uses);
+		if (dep->classid != RelationRelationId || dep->objsubid <= 0)
+			continue;
+		relkind = get_rel_relkind(dep->objid);
+		if ((relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW) ||
+			get_attname(dep->objid, dep->objsubid, true) == NULL ||
+			get_atttype(dep->objid, dep->objsubid) != domainoid)
+			continue;
+		foreach(lc, *uses)
+			if (((DomainUse *) lfirst(lc))->relid == dep->objid)
+				use = lfirst(lc);
+		if (use == NULL)
+		{
+			use = palloc0(sizeof(DomainUse));
+			use->relid = dep->objid;
+			*uses = lappend(*uses, use);
+		}
+		use->attnums = list_append_unique_int(use->attnums, dep->objsubid);
+		list_sort(use->attnums, list_int_cmp);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/* "column \"a\"", "columns \"a\" and \"b\"", "columns \"a\", \"b\" and \"c\"" */
+static char *
+columns_text(List *names)
+{
+	StringInfoData out;
+	ListCell   *lc;
+
+	initStringInfo(&out);
+	appendStringInfoString(&out, list_length(names) == 1 ? "column " : "columns ");
+	foreach(lc, names)
+	{
+		int			i = foreach_current_index(lc);
+
+		if (i > 0)
+			appendStringInfoString(&out, i == list_length(names) - 1 ? " and " : ", ");
+		appendStringInfo(&out, "\"%s\"", strVal(lfirst(lc)));
+	}
+	return out.data;
+}
+
+/* The same, of column numbers. */
+static char *
+attnums_text(Oid relid, List *attnums)
+{
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, attnums)
+		names = lappend(names, makeString(get_attname(relid, lfirst_int(lc), false)));
+	return columns_text(names);
+}
+
+/* ALTER DOMAIN ADD CONSTRAINT ... CHECK, validated: every row of every large user is read. */
+static void
+domain_constraint(const ConvStatementInfo *s, AlterDomainStmt *stmt, List **violations)
+{
+	Constraint *con = (Constraint *) stmt->def;
+	Oid			domainoid;
+	HeapTuple	tup;
+	Oid			nspid;
+	char	   *typname;
+	List	   *uses = NIL;
+	ListCell   *lc;
+	char	   *domain_sql;
+	char	   *name;
+	char	   *body;
+
+	if (stmt->subtype != 'C' || con == NULL || !IsA(con, Constraint) ||
+		con->contype != CONSTR_CHECK || con->skip_validation ||
+		!OidIsValid(domainoid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true)) ||
+		!HeapTupleIsValid(tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(domainoid))))
+		return;
+	nspid = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	typname = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tup))->typname));
+	if (((Form_pg_type) GETSTRUCT(tup))->typtype != TYPTYPE_DOMAIN)
+		uses = NIL;
+	else
+		domain_uses(domainoid, &uses);
+	ReleaseSysCache(tup);
+	domain_sql = quote_qualified_identifier(get_namespace_name(nspid), typname);
+	name = con->conname ? con->conname : ChooseConstraintName(typname, NULL, "check", nspid, NIL);
+	body = check_sql(s, con);
+	foreach(lc, uses)
+	{
+		DomainUse  *use = lfirst(lc);
+		ConvSafetyTable t;
+		ConvViolation *v;
+
+		if ((!conv_safety_table(use->relid, &t) && !conv_safety_matview(use->relid, &t)) ||
+			!conv_safety_is_large(&t))
+			continue;
+		v = conv_add_hazard(violations, CONV_RULE_CONSTRAINT_VALIDATION, &t, 0, name,
+							psprintf("adding CHECK constraint \"%s\" to domain \"%s\" scans table \"%s\" while writes to it wait",
+									 name, psprintf("%s.%s", get_namespace_name(nspid), typname),
+									 t.display_name),
+							psprintf("PostgreSQL checks every value of %s of \"%s\" (%s) under a SHARE lock on \"%s\": every INSERT, UPDATE and DELETE waits.",
+									 attnums_text(use->relid, use->attnums), t.display_name,
+									 conv_safety_size_text(&t), t.display_name),
+							psprintf("ALTER DOMAIN %s ADD CONSTRAINT %s %s NOT VALID;\n%s\n"
+									 "-- when \"%s\" is quiet: VALIDATE reads the tables again under the same SHARE lock (PostgreSQL has no form of it that lets writes go on); NOT VALID checks new values at once and leaves the scan for a moment you choose\n"
+									 "%s\nALTER DOMAIN %s VALIDATE CONSTRAINT %s;",
+									 domain_sql, quote_identifier(name),
+									 body ? body : "CHECK (<the same condition>)",
+									 conv_separate_transaction_note(s), t.display_name,
+									 conv_lock_timeout_sql(s), domain_sql, quote_identifier(name)));
+		if (conv_profile == CONV_PROFILE_SEQUELIZE)
+			v->advice = pstrdup("In Sequelize: run the ADD CONSTRAINT ... NOT VALID with queryInterface.sequelize.query() in one migration, and VALIDATE CONSTRAINT in the next.");
+	}
+}
+
 void
 conv_rule_constraint_validation(const ConvStatementInfo *s, List **violations)
 {
 	ConvSafetyTable t;
-	AlterTableStmt *stmt = conv_large_table_altered(s, &t);
+	AlterTableStmt *stmt;
 	ListCell   *lc;
 
+	if (IsA(s->stmt, AlterDomainStmt))
+	{
+		domain_constraint(s, (AlterDomainStmt *) s->stmt, violations);
+		return;
+	}
+	if (IsA(s->stmt, AlterTableStmt))
+		conv_attach_partition_hazards(s, (AlterTableStmt *) s->stmt, violations);
+	stmt = conv_large_table_altered(s, &t);
 	if (stmt == NULL)
 		return;
 	foreach(lc, conv_added_constraints(stmt))
@@ -229,46 +397,16 @@ conv_rule_constraint_validation(const ConvStatementInfo *s, List **violations)
 
 /*
  * Do the table's validated CHECK constraints prove the column is never
- * null?  PostgreSQL's own test (NotNullImpliedByRelConstraints), from the
- * catalog rather than the relcache, since we hold no lock on the table.
+ * null?  PostgreSQL's own test (NotNullImpliedByRelConstraints).
  */
 static bool
 not_null_proven(Oid relid, AttrNumber attnum, Oid typid, int32 typmod, Oid collid)
 {
-	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	List	   *clauses = NIL;
-	NullTest   *test = makeNode(NullTest);
+	List	   *clauses = conv_validated_checks(relid);
 
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
-		bool		isnull;
-		Datum		bin;
-		Node	   *expr;
-
-		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
-			continue;
-		bin = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(rel), &isnull);
-		if (isnull)
-			continue;
-		expr = eval_const_expressions(NULL, stringToNode(TextDatumGetCString(bin)));
-		expr = (Node *) canonicalize_qual((Expr *) expr, true);
-		clauses = list_concat(clauses, make_ands_implicit((Expr *) expr));
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-
-	test->arg = (Expr *) makeVar(1, attnum, typid, typmod, collid, 0);
-	test->nulltesttype = IS_NOT_NULL;
-	test->argisrow = false;
-	test->location = -1;
-	return clauses != NIL && predicate_implied_by(list_make1(test), clauses, false);
+	return clauses != NIL &&
+		predicate_implied_by(list_make1(conv_is_not_null(attnum, typid, typmod, collid)),
+							 clauses, false);
 }
 
 /* Is the column nullable, with no validated CHECK proving it has no nulls? */
@@ -318,26 +456,6 @@ set_not_null(const ConvStatementInfo *s, const ConvSafetyTable *t, const char *c
 	if (conv_profile == CONV_PROFILE_SEQUELIZE)
 		v->advice = psprintf("In Sequelize: run the first statement with queryInterface.sequelize.query() in one migration; in the next, VALIDATE CONSTRAINT, then queryInterface.changeColumn(\"%s\", \"%s\", { allowNull: false, ... }) sets NOT NULL without a scan, then drop the CHECK.",
 							 t->relname, colname);
-}
-
-/* "column \"a\"", "columns \"a\" and \"b\"", "columns \"a\", \"b\" and \"c\"" */
-static char *
-columns_text(List *names)
-{
-	StringInfoData out;
-	ListCell   *lc;
-
-	initStringInfo(&out);
-	appendStringInfoString(&out, list_length(names) == 1 ? "column " : "columns ");
-	foreach(lc, names)
-	{
-		int			i = foreach_current_index(lc);
-
-		if (i > 0)
-			appendStringInfoString(&out, i == list_length(names) - 1 ? " and " : ", ");
-		appendStringInfo(&out, "\"%s\"", strVal(lfirst(lc)));
-	}
-	return out.data;
 }
 
 /* The column names (String) of ADD PRIMARY KEY: its list, or USING INDEX's. */

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * facts.c
- *		What the migration-safety rules know about a table at the moment a
- *		statement is about to run: whether it existed before the
- *		transaction, how large it is, which locks the transaction holds on
- *		it; and the statement's own text, for fix SQL that repeats it.
+ *		What the migration-safety rules know about a table (or a
+ *		materialized view) at the moment a statement is about to run:
+ *		whether it existed before the transaction, how large it is, which
+ *		locks the transaction holds on it, what its validated constraints
+ *		prove; and the statement's own text, for fix SQL that repeats it.
  *
  * Nothing here waits for a lock.  The rules run before the statement takes
  * its own lock (under enforce a hazard is rejected before anyone queues
@@ -23,12 +24,15 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/optimizer.h"
 #include "parser/parse_type.h"
 #include "parser/scanner.h"
 #include "parser/scansup.h"
@@ -130,7 +134,7 @@ add_relation_size(Oid relid, ConvSafetyTable *t)
  */
 typedef struct CachedFacts
 {
-	bool		judged;			/* what conv_safety_table() returned */
+	bool		judged;			/* what safety_relation() returned */
 	ConvSafetyTable facts;
 } CachedFacts;
 
@@ -143,14 +147,30 @@ conv_safety_facts_begin(void)
 }
 
 static bool table_facts(Oid relid, ConvSafetyTable *out);
+static bool safety_relation(Oid relid, ConvSafetyTable *out);
 
 /*
  * The facts about one table, or false when the safety rules have nothing to
  * say about it: not a table in scope, or created in this transaction (no
- * one else can see it, so no one waits for it).
+ * one else can see it, so no one waits for it).  A materialized view is
+ * not a table here: only the rules about REFRESH ask for one
+ * (conv_safety_matview).
  */
 bool
 conv_safety_table(Oid relid, ConvSafetyTable *out)
+{
+	return safety_relation(relid, out) && out->relkind != RELKIND_MATVIEW;
+}
+
+/* The facts about a materialized view, judged like a table; false as above. */
+bool
+conv_safety_matview(Oid relid, ConvSafetyTable *out)
+{
+	return safety_relation(relid, out) && out->relkind == RELKIND_MATVIEW;
+}
+
+static bool
+safety_relation(Oid relid, ConvSafetyTable *out)
 {
 	ListCell   *lc;
 	CachedFacts *c;
@@ -182,7 +202,7 @@ table_facts(Oid relid, ConvSafetyTable *out)
 	ConvFiguresOrigin origin;
 
 	memset(out, 0, sizeof(*out));
-	if (!OidIsValid(relid) || !conv_table_in_scope(relid) ||
+	if (!OidIsValid(relid) || !conv_relation_in_scope(relid, true) ||
 		conv_created_in_current_xact(relid))
 		return false;
 	out->relid = relid;
@@ -196,6 +216,7 @@ table_facts(Oid relid, ConvSafetyTable *out)
 	out->counted = true;
 	out->origin = CONV_FIGURES_FILE;
 	relkind = get_rel_relkind(relid);
+	out->relkind = relkind;
 	if (relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
@@ -371,6 +392,18 @@ conv_lock_blocks(LOCKMODE mode)
 	return "other schema changes";
 }
 
+/*
+ * "dropping \"x\" takes an ACCESS EXCLUSIVE lock on \"t\" (size): ...": what
+ * a brief statement that needs the strongest lock does to everyone else.
+ */
+char *
+conv_exclusive_wait_text(const char *action, const ConvSafetyTable *t)
+{
+	return psprintf("%s takes an ACCESS EXCLUSIVE lock on \"%s\" (%s): it waits for every running query on the table, and %s waits behind it.",
+					action, t->display_name, conv_safety_size_text(t),
+					conv_lock_blocks(AccessExclusiveLock));
+}
+
 /* Does this transaction hold a lock on the relation at least this strong? */
 bool
 conv_lock_held(Oid relid, LOCKMODE mode)
@@ -385,6 +418,88 @@ conv_lock_held(Oid relid, LOCKMODE mode)
 			return true;
 	}
 	return false;
+}
+
+/* ---- what a table's constraints prove ---- */
+
+/*
+ * The validated CHECK constraints of a relation, const-simplified and
+ * canonicalized as PostgreSQL prepares them for a proof
+ * (ConstraintImpliedByRelConstraint), in implicit-AND form; from the
+ * catalog rather than the relcache, since we hold no lock on the table.
+ */
+List *
+conv_validated_checks(Oid relid)
+{
+	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *clauses = NIL;
+
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		bool		isnull;
+		Datum		bin;
+		Node	   *expr;
+
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		bin = heap_getattr(tup, Anum_pg_constraint_conbin, RelationGetDescr(rel), &isnull);
+		if (isnull)
+			continue;
+		expr = eval_const_expressions(NULL, stringToNode(TextDatumGetCString(bin)));
+		expr = (Node *) canonicalize_qual((Expr *) expr, true);
+		clauses = list_concat(clauses, make_ands_implicit((Expr *) expr));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return clauses;
+}
+
+/* column IS NOT NULL, of relation 1 (a Var of varno 1) */
+NullTest *
+conv_is_not_null(AttrNumber attnum, Oid typid, int32 typmod, Oid collid)
+{
+	NullTest   *test = makeNode(NullTest);
+
+	test->arg = (Expr *) makeVar(1, attnum, typid, typmod, collid, 0);
+	test->nulltesttype = IS_NOT_NULL;
+	test->argisrow = false;
+	test->location = -1;
+	return test;
+}
+
+/*
+ * Do the relation's NOT NULL columns and validated CHECK constraints imply
+ * these clauses (implicit AND, Vars of relation 1)?  PostgreSQL's test
+ * before it scans a table it attaches as a partition
+ * (PartConstraintImpliedByRelConstraint): weak implication.
+ */
+bool
+conv_constraints_imply(Oid relid, List *clauses)
+{
+	List	   *known = NIL;
+	HeapTuple	tup;
+
+	for (AttrNumber attnum = 1;
+		 HeapTupleIsValid(tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+												Int16GetDatum(attnum)));
+		 attnum++)
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
+
+		if (att->attnotnull && !att->attisdropped)
+			known = lappend(known, conv_is_not_null(attnum, att->atttypid, att->atttypmod,
+											   att->attcollation));
+		ReleaseSysCache(tup);
+	}
+	known = list_concat(known, conv_validated_checks(relid));
+	return known != NIL && predicate_implied_by(clauses, known, true);
 }
 
 /* ---- recipes ---- */

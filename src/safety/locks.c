@@ -24,6 +24,7 @@
 
 #include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "commands/tablecmds.h"
@@ -183,6 +184,15 @@ alter_table_locks(AlterTableStmt *stmt, List **requests)
 		else if ((cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropColumn) &&
 				 OidIsValid(lookup(stmt->relation)))
 			request_dropped_keys(requests, lookup(stmt->relation), cmd);
+		else if ((cmd->subtype == AT_AttachPartition || cmd->subtype == AT_DetachPartition) &&
+				 IsA(cmd->def, PartitionCmd) && !CONV_DETACH_CONCURRENT((PartitionCmd *) cmd->def))
+		{
+			/* the partition, and the default partition, whose constraint changes */
+			request(requests, lookup(((PartitionCmd *) cmd->def)->name), AccessExclusiveLock);
+			request_for(requests, get_default_partition_oid(lookup(stmt->relation)),
+						AccessExclusiveLock,
+						pstrdup("it is the DEFAULT partition, whose partition constraint changes with the partitions beside it"));
+		}
 	}
 }
 

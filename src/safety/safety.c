@@ -61,6 +61,31 @@ conv_lock_timeout_sql(const ConvStatementInfo *stmt)
 		"SET lock_timeout = '5s';";
 }
 
+/*
+ * The recipe of a statement that has no online form: run it when the table
+ * is quiet, with a bound on the wait for its lock, in a transaction that
+ * calls conventions.safety_assured() (which lets it through, logged).
+ * statement ends with its semicolon.
+ */
+char *
+conv_quiet_window_sql(const ConvStatementInfo *stmt, const char *reason,
+					  const char *statement)
+{
+	if (stmt->in_transaction_block)
+		return psprintf("%s\nSELECT conventions.safety_assured(%s);\n%s",
+						conv_lock_timeout_sql(stmt), quote_literal_cstr(reason), statement);
+	return psprintf("BEGIN;\n%s\nSELECT conventions.safety_assured(%s);\n%s\nCOMMIT;",
+					"SET LOCAL lock_timeout = '5s';", quote_literal_cstr(reason), statement);
+}
+
+/* The line before a CONCURRENTLY statement of a recipe, inside a transaction block. */
+const char *
+conv_outside_block_note(const ConvStatementInfo *stmt)
+{
+	return stmt->in_transaction_block ?
+		"-- outside a transaction block (CONCURRENTLY cannot run in one):\n" : "";
+}
+
 /* How to say "in a later transaction" in a recipe's SQL. */
 char *
 conv_separate_transaction_note(const ConvStatementInfo *stmt)
@@ -196,9 +221,11 @@ conv_check_statement_safety(Node *parsetree, const char *source, int location,
 		case T_CreateTrigStmt:
 		case T_TruncateStmt:
 		case T_AlterObjectSchemaStmt:
+		case T_RefreshMatViewStmt:
+		case T_AlterDomainStmt:
 			break;
 		default:
-			return;				/* nothing that locks an existing table */
+			return;				/* nothing that locks an existing table or view */
 	}
 	conv_safety_rewrites_forget();
 	info.stmt = parsetree;

@@ -41,3 +41,39 @@ INSERT INTO charges SELECT g, CASE WHEN g % 250 = 0 THEN 5000 + g ELSE g % 1000 
        CASE WHEN g = 42 THEN -10 ELSE g % 500 END
   FROM generate_series(1, 2000) g;
 VACUUM ANALYZE members, charges;
+
+-- structures
+-- (cases 43-62: exclusion constraints, partitions, materialized views, domains)
+CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tstzrange);
+INSERT INTO bookings SELECT g, g % 50, tstzrange('2024-01-01'::timestamptz + g * interval '1 hour',
+                                                  '2024-01-01'::timestamptz + (g + 1) * interval '1 hour')
+  FROM generate_series(1, 30000) g;
+CREATE TABLE rooms (id bigint PRIMARY KEY, floor int, during tstzrange);
+CREATE TABLE readings (id bigint, taken_on date, value int) PARTITION BY RANGE (taken_on);
+CREATE TABLE readings_2024_01 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+INSERT INTO readings SELECT g, '2024-01-01'::date + g % 31, g % 100 FROM generate_series(1, 40000) g;
+CREATE TABLE readings_2024_02 (id bigint, taken_on date, value int);
+INSERT INTO readings_2024_02 SELECT g, '2024-02-01'::date + g % 29, g % 100 FROM generate_series(1, 40000) g;
+CREATE TABLE readings_2024_03 (id bigint, taken_on date, value int);
+CREATE TABLE tags (id bigint, region text) PARTITION BY LIST (region);
+CREATE TABLE tags_eu PARTITION OF tags FOR VALUES IN ('eu');
+CREATE TABLE orders (id bigint, region text) PARTITION BY LIST (region);
+CREATE TABLE orders_eu PARTITION OF orders FOR VALUES IN ('eu');
+CREATE TABLE orders_other PARTITION OF orders DEFAULT;
+INSERT INTO orders SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'asia' END FROM generate_series(1, 80000) g;
+CREATE TABLE orders_us (id bigint, region text);
+-- (the views read no table the other cases alter: a view's columns cannot change type)
+CREATE MATERIALIZED VIEW daily_totals AS
+  SELECT g AS day, g % 1000 AS total FROM generate_series(1, 60000) g;
+CREATE UNIQUE INDEX daily_totals_day ON daily_totals (day);
+CREATE MATERIALIZED VIEW daily_notes AS
+  SELECT g AS day, 'note ' || g AS note FROM generate_series(1, 60000) g;
+CREATE MATERIALIZED VIEW region_counts AS SELECT region, count(*) AS n FROM tags GROUP BY region;
+CREATE DOMAIN cents AS bigint;
+CREATE TABLE charges (id bigint PRIMARY KEY, amount cents);
+INSERT INTO charges SELECT g, g % 10000 FROM generate_series(1, 40000) g;
+CREATE DOMAIN label AS text;
+CREATE TABLE labels (id bigint PRIMARY KEY, name label);
+INSERT INTO labels VALUES (1, 'new');
+VACUUM ANALYZE bookings, rooms, readings, readings_2024_02, readings_2024_03, tags, orders,
+  orders_us, daily_totals, daily_notes, region_counts, charges, labels;
