@@ -70,10 +70,10 @@ CREATE MATERIALIZED VIEW daily_notes AS
   SELECT g AS day, 'note ' || g AS note FROM generate_series(1, 60000) g;
 CREATE MATERIALIZED VIEW region_counts AS SELECT region, count(*) AS n FROM tags GROUP BY region;
 CREATE DOMAIN cents AS bigint;
-CREATE TABLE charges (id bigint PRIMARY KEY, amount cents);
-INSERT INTO charges SELECT g, g % 10000 FROM generate_series(1, 40000) g;
+CREATE TABLE invoices (id bigint PRIMARY KEY, amount cents);
+INSERT INTO invoices SELECT g, g % 10000 FROM generate_series(1, 40000) g;
 CREATE DOMAIN label AS text;
 CREATE TABLE labels (id bigint PRIMARY KEY, name label);
 INSERT INTO labels VALUES (1, 'new');
 VACUUM ANALYZE bookings, rooms, readings, readings_2024_02, readings_2024_03, tags, orders,
-  orders_us, daily_totals, daily_notes, region_counts, charges, labels;
+  orders_us, daily_totals, daily_notes, region_counts, invoices, labels;
