@@ -124,7 +124,7 @@ ALTER TABLE mig.legacy ADD PRIMARY KEY (code);
 SET pg_conventions.mode = warn;
 BEGIN;
 ALTER TABLE mig.legacy ADD PRIMARY KEY USING INDEX legacy_code_key;
-SELECT conname FROM pg_constraint WHERE conrelid = 'mig.legacy'::regclass;
+SELECT conname FROM pg_constraint WHERE conrelid = 'mig.legacy'::regclass AND contype IN ('p', 'u');
 ROLLBACK;
 SET pg_conventions.mode = enforce;
 -- not hazards: the HINT's recipe, each statement as it says
