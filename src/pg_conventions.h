@@ -810,6 +810,7 @@ extern void conv_check_statement_safety(Node *parsetree, const char *source,
 extern void conv_check_dml_safety(PlannedStmt *plan, const char *source);
 extern void conv_safety_note_utility(Node *parsetree, ConvStatementKind kind);
 extern void conv_safety_forget(void);
+/* hazard.c: how a rule says it (the rules call it; safety.c calls the rules) */
 extern ConvViolation *conv_add_hazard(List **violations, int rule_index,
 									  const ConvSafetyTable *t, AttrNumber attnum,
 									  const char *aspect, const char *message,
