@@ -4,21 +4,38 @@
 # Usage: bash scripts/bench.sh [name ...]   (N=..., ROUNDS=... are passed on;
 #   HUGE_PAGES=1 runs missing_fk_indexes once more with huge pages, PRELOAD=1
 #   once more with the library in shared_preload_libraries)
-#   names: bulk_migration profile_migration old_debt missing_fk_indexes advisor
+#   names: bulk_migration bulk_migration_instructions profile_migration old_debt missing_fk_indexes advisor
 #   advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn;
-#   OLD=<commit> runs old_debt with that commit's library beside this one
+#   OLD=<commit> runs old_debt and bulk_migration_instructions with that
+#   commit's library beside this one
 #   default all
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA_PACKAGES="linux-perf bc valgrind python3-psycopg2 postgresql-15-hypopg postgresql-15-pg-qualstats"
 . scripts/setup.sh
-wanted=" ${*:-bulk_migration profile_migration old_debt missing_fk_indexes advisor advisor_scale query_patterns} "
+wanted=" ${*:-bulk_migration bulk_migration_instructions profile_migration old_debt missing_fk_indexes advisor advisor_scale query_patterns} "
 want() { [[ $wanted == *" $1 "* ]]; }
+# OLD=<commit>: that commit's library, built from git archive in a directory
+# of its own (printed; nothing without OLD), for a benchmark to run beside this one
+old_library() {
+  [ -n "${OLD:-}" ] || return 0
+  local dir
+  dir=$(mktemp -d)
+  git archive "$OLD" | tar -x -C "$dir"
+  make -s -C "$dir" PG_CONFIG="$PG_CONFIG" >/dev/null
+  chmod -R a+rX "$dir"
+  echo "$dir"
+}
 if want bulk_migration; then
   for shape in txn per_table; do
     SHAPE=$shape pg_virtualenv -v $PG_MAJOR -o max_locks_per_transaction=1024 \
       bash test/bench/bulk_migration.sh
   done
+fi
+if want bulk_migration_instructions; then
+  old_libdir=$(old_library)
+  OLD_LIBDIR=$old_libdir PGVERSION=$PG_MAJOR bash test/bench/bulk_migration_instructions.sh
+  [ -n "$old_libdir" ] && rm -rf "$old_libdir"
 fi
 if want profile_migration; then
   for shape in txn per_table; do
@@ -27,14 +44,7 @@ if want profile_migration; then
   done
 fi
 if want old_debt; then
-  # OLD=<commit>: that commit's library too, side by side (built from git archive)
-  old_libdir=
-  if [ -n "${OLD:-}" ]; then
-    old_libdir=$(mktemp -d)
-    git archive "$OLD" | tar -x -C "$old_libdir"
-    make -s -C "$old_libdir" PG_CONFIG="$PG_CONFIG" >/dev/null
-    chmod 755 "$old_libdir"
-  fi
+  old_libdir=$(old_library)
   OLD_LIBDIR=$old_libdir pg_virtualenv -v $PG_MAJOR bash test/bench/old_debt.sh
   [ -n "$old_libdir" ] && rm -rf "$old_libdir"
 fi

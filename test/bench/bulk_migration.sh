@@ -42,28 +42,9 @@ psql_q -d postgres \
   -c "ALTER DATABASE bench_guard SET pg_conventions.mode = $MODE" \
   -c "ALTER DATABASE bench_guard SET pg_conventions.disabled_rules = '${DISABLED_RULES:-}'"
 
-# The migration: users, then N tables each referencing users and the table
-# before it, each foreign key with its index, in the seed's style.
-{
-  [ "$SHAPE" = txn ] && echo "BEGIN;"
-  echo "CREATE SCHEMA app;"
-  echo "CREATE TABLE app.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL UNIQUE,"
-  echo "  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());"
-  prev=users
-  for i in $(seq 1 "$N"); do
-    t=t$i
-    [ "$SHAPE" = per_table ] && echo "BEGIN;"
-    echo "CREATE TABLE app.$t (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
-    echo "  user_id uuid NOT NULL REFERENCES app.users ON DELETE CASCADE,"
-    echo "  parent_id uuid REFERENCES app.$prev, title text NOT NULL, status text DEFAULT 'active',"
-    echo "  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), deleted_at timestamptz);"
-    echo "CREATE INDEX idx_${t}_user_id ON app.$t (user_id);"
-    echo "CREATE INDEX idx_${t}_parent_id ON app.$t (parent_id);"
-    [ "$SHAPE" = per_table ] && echo "COMMIT;"
-    prev=$t
-  done
-  [ "$SHAPE" = txn ] && echo "COMMIT;"
-} > "$work/migration.sql"
+# The migration (test/bench/migration.sh): users, then N tables in the seed's style.
+. "$(dirname "$0")/migration.sh"
+write_migration "$N" "$SHAPE" > "$work/migration.sql"
 
 run_once() {  # prints "cpu_ms wall_ms"
   local db=$1 start end
