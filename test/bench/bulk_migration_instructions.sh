@@ -26,29 +26,11 @@ MAJOR=${PGVERSION:-15}
 BIN=/usr/lib/postgresql/$MAJOR/bin
 . "$(dirname "$0")/migration.sh"
 
-work=$(mktemp -d)
-as_owner=()
-if [ "$(id -u)" -eq 0 ]; then
-  chown postgres "$work"
-  as_owner=(runuser -u postgres --)
-fi
-started=0
-cleanup() {
-  if [ "$started" = 1 ]; then "${as_owner[@]}" "$BIN/pg_ctl" -D "$work/data" stop -m fast >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"${as_owner[@]}" "$BIN/initdb" -D "$work/data" -A trust >/dev/null
+. "$(dirname "$0")/standalone.sh"
 # one object made under a postmaster, so that the stand-alone backend's
 # OIDs start at FirstNormalObjectId (else its tables would look like
 # catalogs, which the guard leaves alone)
-started=1
-"${as_owner[@]}" "$BIN/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
-  -o "-k $work -c listen_addresses= -p 5498" start >/dev/null
-"${as_owner[@]}" psql -X -q -h "$work" -p 5498 -d postgres -c "CREATE TABLE oid_mark (id int)"
-"${as_owner[@]}" "$BIN/pg_ctl" -D "$work/data" stop -m fast >/dev/null
-started=0
+standalone_setup <<<"CREATE TABLE oid_mark (id int);"
 
 # one statement a line (a stand-alone backend ends a statement at a newline)
 for n in "$N1" "$N2"; do
@@ -65,19 +47,7 @@ options_of() {
   esac
 }
 
-instructions() {
-  local cfg=$1 file=$2
-  # shellcheck disable=SC2046
-  "${as_owner[@]}" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-    "$BIN/postgres" --single -D "$work/data" $(options_of "$cfg") postgres \
-    <"$file" >"$work/run.log" 2>&1
-  if grep -q 'ERROR:' "$work/run.log"; then
-    grep -m 3 'ERROR:' "$work/run.log" >&2
-    echo "the migration failed under $cfg" >&2
-    exit 1
-  fi
-  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/run.log"
-}
+instructions() { standalone_instructions "$(options_of "$1")" "$2"; }
 
 # the guard must be there: a table without a primary key is refused
 echo "CREATE TABLE nopk (a int);" >"$work/nopk.sql"; chmod a+r "$work/nopk.sql"

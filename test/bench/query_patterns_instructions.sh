@@ -28,32 +28,13 @@ MAJOR=${PGVERSION:-15}
 BIN=/usr/lib/postgresql/$MAJOR/bin
 configs=(none pgss conventions conventions_full conventions_full_qid)
 
-work=$(mktemp -d)
-as_owner=()
-if [ "$(id -u)" -eq 0 ]; then
-  chown postgres "$work"
-  as_owner=(runuser -u postgres --)
-fi
-started=0
-cleanup() {
-  if [ "$started" = 1 ]; then "${as_owner[@]}" "$BIN/pg_ctl" -D "$work/data" stop -m fast >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"${as_owner[@]}" "$BIN/initdb" -D "$work/data" -A trust >/dev/null
-# the table is made by a server under the postmaster: a stand-alone
-# backend would give it an OID below FirstNormalObjectId, as if a catalog
-started=1
-"${as_owner[@]}" "$BIN/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
-  -o "-k $work -c listen_addresses= -p 5499" start >/dev/null
-"${as_owner[@]}" psql -X -q -h "$work" -p 5499 -d postgres -v ON_ERROR_STOP=1 <<'EOF'
+. "$(dirname "$0")/standalone.sh"
+# the table is made under a postmaster (standalone.sh)
+standalone_setup <<'EOF'
 CREATE TABLE pgbench_accounts (aid integer PRIMARY KEY, bid integer, abalance integer, filler character(84));
 INSERT INTO pgbench_accounts SELECT g, 1, 0, '' FROM generate_series(1, 500000) g;
 VACUUM ANALYZE pgbench_accounts;
 EOF
-"${as_owner[@]}" "$BIN/pg_ctl" -D "$work/data" stop -m fast >/dev/null
-started=0
 
 # the statements: one a line (a stand-alone backend ends a statement at a newline)
 awk -v n="$N2" 'BEGIN { srand(1); for (i = 0; i < n; i++)
@@ -73,20 +54,7 @@ options_of() {
 }
 
 # instructions of a stand-alone backend running one file of statements
-instructions() {
-  local cfg=$1 file=$2 out
-  # shellcheck disable=SC2046
-  "${as_owner[@]}" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-    "$BIN/postgres" --single -D "$work/data" $(options_of "$cfg") postgres \
-    <"$file" >"$work/run.log" 2>&1
-  if grep -q 'ERROR:' "$work/run.log"; then
-    grep -m 3 'ERROR:' "$work/run.log" >&2
-    echo "the statements failed under $cfg" >&2
-    exit 1
-  fi
-  out=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/run.log")
-  echo "$out"
-}
+instructions() { standalone_instructions "$(options_of "$1")" "$2"; }
 
 declare -A per
 for cfg in "${configs[@]}"; do
