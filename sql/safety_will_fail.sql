@@ -69,6 +69,22 @@ SELECT * FROM wf.orders WHERE NOT (total >= (0)::numeric);
 UPDATE wf.orders SET total = 0 WHERE total < 0;
 ALTER TABLE wf.orders VALIDATE CONSTRAINT orders_total_check;
 ALTER TABLE wf.orders ADD CHECK (total < 100);  -- true for every row
+-- the rows read run the CHECK's expression: what it says is not the
+-- client's (a function declared immutable that raises a NOTICE: only
+-- PostgreSQL's own reading shows it, once a row); a volatile one is not run
+-- at all (its effects would outlive the rolled-back read): no verdict
+SET pg_conventions.mode = off;
+CREATE FUNCTION wf.loud_positive(numeric) RETURNS boolean IMMUTABLE LANGUAGE plpgsql AS
+$$BEGIN RAISE NOTICE 'checking %', $1; RETURN $1 > 0; END$$;
+CREATE SEQUENCE wf.calls;
+CREATE FUNCTION wf.counted_positive(numeric) RETURNS boolean VOLATILE LANGUAGE plpgsql AS
+$$BEGIN PERFORM nextval('wf.calls'); RETURN $1 > 0; END$$;
+SET pg_conventions.mode = enforce;
+ALTER TABLE wf.orders ADD CONSTRAINT orders_total_loud CHECK (wf.loud_positive(total));
+SET pg_conventions.mode = warn;
+ALTER TABLE wf.orders ADD CONSTRAINT orders_total_counted CHECK (wf.counted_positive(total));
+SELECT last_value AS calls_by_postgresql_alone FROM wf.calls;
+SET pg_conventions.mode = enforce;
 
 -- ---- a foreign key with orphans ----
 ALTER TABLE wf.orders ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES wf.accounts;

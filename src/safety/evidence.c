@@ -29,6 +29,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -44,7 +45,9 @@
 #include "storage/latch.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/timeout.h"
@@ -82,6 +85,9 @@ run_bounded(void (*fn) (void *), void *arg)
 		evidence_timeout = RegisterTimeout(USER_TIMEOUT, evidence_timeout_handler);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
+	/* what the read says (a NOTICE of a function it calls) is not the client's: undone with it */
+	(void) set_config_option("client_min_messages", "error", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	evidence_timed_out = false;
 	if (conv_evidence_timeout_ms > 0)
 		enable_timeout_after(evidence_timeout, conv_evidence_timeout_ms);
@@ -173,16 +179,70 @@ typedef struct QueryProbe
 	List	   *rows;			/* char ** each, NULL for a null */
 } QueryProbe;
 
+/*
+ * A function whose effects would outlive the rolled-back read and happen
+ * twice (once here, once in PostgreSQL's own scan): a volatile one of the
+ * user's or an extension's (a CHECK or USING expression that calls it,
+ * against PostgreSQL's advice), or a built-in one that acts outside the
+ * transaction.  Built-in volatile functions that only read (the statistics
+ * counters this file asks) are fine.
+ */
+static bool
+has_effects_checker(Oid funcid, void *context)
+{
+	char	   *name;
+
+	if (func_volatile(funcid) != PROVOLATILE_VOLATILE)
+		return false;
+	if (funcid >= FirstNormalObjectId)
+		return true;
+	name = get_func_name(funcid);
+	return name != NULL && (strcmp(name, "nextval") == 0 || strcmp(name, "setval") == 0 ||
+							strcmp(name, "pg_notify") == 0);
+}
+
+static bool
+has_effects_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, has_effects_checker, context))
+		return true;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, has_effects_walker, context, 0);
+	return expression_tree_walker(node, has_effects_walker, context);
+}
+
+/* Such a query is not run: an ERROR, so no verdict. */
+static void
+refuse_effects(SPIPlanPtr plan)
+{
+	ListCell   *lc;
+
+	foreach(lc, SPI_plan_get_plan_sources(plan))
+	{
+		CachedPlanSource *source = lfirst(lc);
+
+		if (has_effects_walker((Node *) source->query_list, NULL))
+			elog(ERROR, "the expression calls a function whose effects would happen twice");
+	}
+}
+
 static void
 query_probe(void *arg)
 {
 	QueryProbe *p = arg;
+	SPIPlanPtr	plan;
 
 	lock_at_once(p->relid);
 	lock_at_once(p->other_relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(p->sql, false, p->limit) != SPI_OK_SELECT)
+	plan = SPI_prepare(p->sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "evidence query failed: %s", p->sql);
+	refuse_effects(plan);
+	if (SPI_execute_plan(plan, NULL, NULL, false, p->limit) != SPI_OK_SELECT)
 		elog(ERROR, "evidence query failed: %s", p->sql);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -388,6 +448,8 @@ cast_expression(CastProbe *p, Relation rel)
 	if (expr == NULL)
 		return NULL;
 	assign_expr_collations(pstate, expr);
+	if (has_effects_walker(expr, NULL))
+		return NULL;			/* its effects would happen twice */
 	return expression_planner((Expr *) expr);
 }
 
