@@ -59,17 +59,6 @@ CREATE FUNCTION active_count() RETURNS bigint LANGUAGE plpgsql AS
 SELECT active_count();
 EXPLAIN SELECT * FROM users WHERE email = 'x';
 INSERT INTO posts (user_id, title, created_at) VALUES (1, 'new', '2027-01-01');
--- nor what a utility statement runs: a DO block's query, CREATE TABLE AS's,
--- the extension's own sql_drop trigger (its DELETEs on conventions.exemptions
--- and conventions.baseline), the rows will_fail reads before CREATE UNIQUE INDEX
-DO $$BEGIN PERFORM count(*) FROM users WHERE status = 'inactive'; END$$;
-CREATE TABLE posts_copy AS SELECT * FROM posts WHERE user_id = 7;
-DROP TABLE posts_copy;
-BEGIN;
-SET LOCAL client_min_messages = error;
-SET LOCAL pg_conventions.mode = warn;
-CREATE UNIQUE INDEX posts_title_key ON posts (title);
-ROLLBACK;
 \o
 SELECT query, params, calls, search_path FROM conventions.workload()
  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -161,6 +150,23 @@ DROP EXTENSION pg_stat_statements;
 \set VERBOSITY terse
 
 DEALLOCATE ALL;
+-- what a utility statement runs is nested, not captured: a DO block's query,
+-- CREATE TABLE AS's, the extension's own sql_drop trigger (its DELETEs on
+-- conventions.exemptions and conventions.baseline), the rows will_fail reads
+-- before CREATE UNIQUE INDEX
+SELECT conventions.workload_reset();
+SET pg_conventions.capture_sample_rate = 1;
+DO $$BEGIN PERFORM count(*) FROM users WHERE status = 'inactive'; END$$;
+CREATE TABLE posts_copy AS SELECT * FROM posts WHERE user_id = 7;
+DROP TABLE posts_copy;
+BEGIN;
+SET LOCAL client_min_messages = error;
+SET LOCAL pg_conventions.mode = warn;
+CREATE UNIQUE INDEX posts_title_key ON posts (title);
+ROLLBACK;
+SELECT count(*) FILTER (WHERE true) AS top_level FROM users WHERE status = 'inactive';
+SELECT query FROM conventions.workload()
+ WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY query;
 DROP SCHEMA wl CASCADE;
 DROP ROLE wl_app;
 SELECT conventions.workload_reset();
