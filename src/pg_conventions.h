@@ -336,6 +336,7 @@ extern void conv_findings_add(const char *verdict, const char *rule, const char 
 
 /* ---- one step in a subtransaction (subtransaction.c) ---- */
 
+extern ErrorData *conv_subtransaction(void (*fn) (void *), void *arg, bool keep);
 extern bool conv_try_subtransaction(void (*fn) (void *), void *arg, char **message);
 
 /* ---- the production twin (twin/) ---- */

@@ -720,6 +720,12 @@ read_shard_sizes(void *arg)
 	SPI_finish();
 }
 
+static void
+read_shard_sizes_step(void *arg)
+{
+	read_shard_sizes((ShardSizes *) arg);
+}
+
 /*
  * read_shard_sizes() in a subtransaction: on an error the reading is
  * undone and the figures are what it had added, except that the user's
@@ -729,41 +735,22 @@ read_shard_sizes(void *arg)
 static bool
 read_shard_sizes_safely(ShardSizes *sz)
 {
-	ResourceOwner owner = CurrentResourceOwner;
-	bool		ok = true;
+	MemoryContext old = MemoryContextSwitchTo(sz->cxt);
+	ErrorData  *edata = conv_subtransaction(read_shard_sizes_step, sz, true);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(sz->cxt);
-	PG_TRY();
+	MemoryContextSwitchTo(old);
+	if (edata == NULL)
+		return true;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 	{
-		read_shard_sizes(sz);
-		ReleaseCurrentSubTransaction();
+		edata->context = psprintf("reading the size of table \"%s\" from its shards",
+								  sz->t->display_name);
+		ReThrowError(edata);
 	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(sz->cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(sz->cxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-		{
-			edata->context = psprintf("reading the size of table \"%s\" from its shards",
-									  sz->t->display_name);
-			ReThrowError(edata);
-		}
-		ereport(DEBUG1,
-				(errmsg_internal("no size of the shards of \"%s\": %s",
-								 sz->t->display_name, edata->message)));
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(sz->cxt);
-	CurrentResourceOwner = owner;
-	return ok;
+	ereport(DEBUG1,
+			(errmsg_internal("no size of the shards of \"%s\": %s",
+							 sz->t->display_name, edata->message)));
+	return false;
 }
 
 /*

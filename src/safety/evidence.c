@@ -68,6 +68,27 @@ evidence_timeout_handler(void)
 	SetLatch(MyLatch);
 }
 
+typedef struct Bounded
+{
+	void		(*fn) (void *);
+	void	   *arg;
+} Bounded;
+
+/* Inside the subtransaction, undone with it: silent, and timed. */
+static void
+bounded_read(void *arg)
+{
+	Bounded    *b = arg;
+
+	/* what the read says (a NOTICE of a function it calls) is not the client's */
+	(void) set_config_option("client_min_messages", "error", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	if (conv_evidence_timeout_ms > 0)
+		enable_timeout_after(evidence_timeout, conv_evidence_timeout_ms);
+	b->fn(b->arg);
+	disable_timeout(evidence_timeout, false);
+}
+
 /*
  * Run fn(arg) in a subtransaction rolled back whatever happens, for at most
  * evidence_timeout.  NULL when it ran to its end; else its error (copied
@@ -77,35 +98,14 @@ evidence_timeout_handler(void)
 static ErrorData *
 run_bounded(void (*fn) (void *), void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *edata = NULL;
+	Bounded		b = {fn, arg};
+	ErrorData  *edata;
 
 	if (evidence_timeout == MAX_TIMEOUTS)
 		evidence_timeout = RegisterTimeout(USER_TIMEOUT, evidence_timeout_handler);
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	/* what the read says (a NOTICE of a function it calls) is not the client's: undone with it */
-	(void) set_config_option("client_min_messages", "error", PGC_SUSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
 	evidence_timed_out = false;
-	if (conv_evidence_timeout_ms > 0)
-		enable_timeout_after(evidence_timeout, conv_evidence_timeout_ms);
-	PG_TRY();
-	{
-		fn(arg);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-	}
-	PG_END_TRY();
+	edata = conv_subtransaction(bounded_read, &b, false);
 	disable_timeout(evidence_timeout, false);
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
 	if (edata == NULL && evidence_timed_out)
 		QueryCancelPending = false; /* ours, too late to matter */
 	if (edata != NULL && edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !evidence_timed_out)
