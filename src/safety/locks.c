@@ -132,6 +132,7 @@ request_dropped_keys(List **requests, Oid relid, AlterTableCmd *cmd)
 	ListCell   *lc;
 	Oid			conoid = InvalidOid;
 	AttrNumber	attnum = InvalidAttrNumber;
+	Oid			key_index;
 
 	if (cmd->name == NULL)
 		return;
@@ -154,11 +155,12 @@ request_dropped_keys(List **requests, Oid relid, AlterTableCmd *cmd)
 	}
 	if (cmd->behavior != DROP_CASCADE || !OidIsValid(conoid))
 		return;
+	key_index = get_constraint_index(conoid);
 	foreach(lc, conv_foreign_key_links(relid, true))
 	{
 		ConvForeignKeyLink *fk = lfirst(lc);
 
-		if (fk->conindid == get_constraint_index(conoid))
+		if (fk->conindid == key_index)
 			request_for(requests, fk->conrelid, AccessExclusiveLock,
 						psprintf("its foreign key \"%s\" references the key, and CASCADE drops it",
 								 fk->conname));
@@ -169,10 +171,12 @@ static void
 alter_table_locks(AlterTableStmt *stmt, List **requests)
 {
 	ListCell   *lc;
+	Oid			relid;
 
 	if (stmt->objtype != OBJECT_TABLE)
 		return;
-	request(requests, lookup(stmt->relation), AlterTableGetLockLevel(stmt->cmds));
+	relid = lookup(stmt->relation);
+	request(requests, relid, AlterTableGetLockLevel(stmt->cmds));
 	foreach(lc, stmt->cmds)
 	{
 		AlterTableCmd *cmd = lfirst(lc);
@@ -182,14 +186,14 @@ alter_table_locks(AlterTableStmt *stmt, List **requests)
 		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
 			request_referenced(requests, ((ColumnDef *) cmd->def)->constraints);
 		else if ((cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropColumn) &&
-				 OidIsValid(lookup(stmt->relation)))
-			request_dropped_keys(requests, lookup(stmt->relation), cmd);
+				 OidIsValid(relid))
+			request_dropped_keys(requests, relid, cmd);
 		else if ((cmd->subtype == AT_AttachPartition || cmd->subtype == AT_DetachPartition) &&
 				 IsA(cmd->def, PartitionCmd) && !CONV_DETACH_CONCURRENT((PartitionCmd *) cmd->def))
 		{
 			/* the partition, and the default partition, whose constraint changes */
 			request(requests, lookup(((PartitionCmd *) cmd->def)->name), AccessExclusiveLock);
-			request_for(requests, get_default_partition_oid(lookup(stmt->relation)),
+			request_for(requests, get_default_partition_oid(relid),
 						AccessExclusiveLock,
 						pstrdup("it is the DEFAULT partition, whose partition constraint changes with the partitions beside it"));
 		}
