@@ -13,25 +13,9 @@ N=${N:-1000}
 SHAPE=${SHAPE:-txn}
 work=$(mktemp -d)
 [ -n "${KEEP_PERF:-}" ] && echo "perf data in $work" || trap 'rm -rf "$work"' EXIT
-{
-  echo "SET pg_conventions.mode = enforce;"
-  [ "$SHAPE" = txn ] && echo "BEGIN;"
-  echo "CREATE SCHEMA app;"
-  echo "CREATE TABLE app.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
-  echo "  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());"
-  prev=users
-  for i in $(seq 1 "$N"); do
-    [ "$SHAPE" = per_table ] && echo "BEGIN;"
-    echo "CREATE TABLE app.t$i (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
-    echo "  user_id uuid NOT NULL REFERENCES app.users, parent_id uuid REFERENCES app.$prev,"
-    echo "  title text, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), deleted_at timestamptz);"
-    echo "CREATE INDEX idx_t${i}_user_id ON app.t$i (user_id);"
-    echo "CREATE INDEX idx_t${i}_parent_id ON app.t$i (parent_id);"
-    [ "$SHAPE" = per_table ] && echo "COMMIT;"
-    prev=t$i
-  done
-  [ "$SHAPE" = txn ] && echo "COMMIT;"
-} > "$work/migration.sql"
+# the migration of bulk_migration.sh (test/bench/migration.sh), under enforce
+. "$(dirname "$0")/migration.sh"
+{ echo "SET pg_conventions.mode = enforce;"; write_migration "$N" "$SHAPE"; } > "$work/migration.sql"
 {
   echo "SELECT pg_backend_pid() AS pid \\gset"
   echo "\\setenv BENCH_BACKEND_PID :pid"
