@@ -437,9 +437,6 @@ fi
 echo "== build ok, installing"
 make -s install PG_CONFIG=$PG_CONFIG $llvm >/dev/null &&
   make -s -C test/ext install PG_CONFIG=$PG_CONFIG >/dev/null || exit 2
-# a cluster that a killed run left behind
-pg_lsclusters -h 2>/dev/null | awk '$2 == "regress" { print $1 }' |
-  while read -r v; do pg_dropcluster --stop "$v" regress; done
 status=0; total_p=0; total_f=0; summary=
 run_regress() {
   local suite=$1; shift
@@ -488,6 +485,10 @@ EOF
   . "$REPO/scripts/count_regress.sh"
   CMD="$(declare -f count_regress)"$'\n'"$CMD"
 fi
+# whatever the command, first the cluster a killed run left in the chroot
+# (its pid namespace ended with it: nothing there is running)
+. "$REPO/scripts/leftover_cluster.sh"
+CMD="$(declare -f drop_leftover_regress)"$'\n'"drop_leftover_regress $PG_MAJOR"$'\n'"$CMD"
 
 echo "== running in the chroot: $LABEL"
 start=$SECONDS

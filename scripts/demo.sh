@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
+. scripts/leftover_cluster.sh
+drop_leftover_regress "$PG_MAJOR"
 echo "== starting a throwaway PostgreSQL $PG_MAJOR cluster with the guard preloaded"
 pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions \
   psql -X -v ON_ERROR_STOP=0 -f demo/demo.sql

@@ -58,7 +58,9 @@ done
 [ "$PG_MAJORS" != 15 ] && EXTRA_PACKAGES+=" mmdebstrap"
 CONV_SETUP_DEFINE_ONLY=1 . scripts/setup.sh
 . scripts/count_regress.sh
+. scripts/leftover_cluster.sh
 conv_install_packages
+drop_leftover_regress "$PG_MAJOR"
 # `make clean` empties output/: before the background lanes write there
 make -s clean PG_CONFIG="$PG_CONFIG" >/dev/null
 CONV_CLEANED=1
