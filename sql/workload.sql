@@ -78,6 +78,17 @@ SELECT count(*) AS one FROM conventions.suggest_indexes(1);
 SELECT count(*) AS none FROM conventions.suggest_indexes(5, 0);
 SELECT kind, index_columns, estimated_size <= 200000 AS small
   FROM conventions.suggest_indexes(5, 200000);
+-- why the choice stopped, in its NOTICE: the count, the bytes (the next
+-- choice given those chosen, with its bytes); a byte budget by its own name,
+-- and a positional NULL, which resolves to the single-query form
+SELECT count(*) AS one FROM conventions.suggest_indexes(1);
+SELECT count(*) AS within FROM conventions.suggest_indexes_within(200000);
+SELECT count(*) AS within_two FROM conventions.suggest_indexes_within(200000, 1);
+SELECT count(*) AS named FROM conventions.suggest_indexes(max_size => 200000);
+SELECT count(*) AS typed_null FROM conventions.suggest_indexes(NULL::integer, 200000);
+SELECT count(*) FROM conventions.suggest_indexes(NULL, 200000);
+SELECT count(*) FROM conventions.suggest_indexes_within(NULL);
+SELECT count(*) FROM conventions.suggest_indexes_within(-1);
 -- a statement that no longer plans is left out, not an error
 CREATE TABLE gone (a int);
 SELECT * FROM gone WHERE a = 1;
@@ -145,6 +156,8 @@ SELECT index_columns, write_cost > 0 AS pays_writes, cost_after + write_cost < c
   FROM conventions.suggest_indexes() WHERE table_name = 'events_log'::regclass;
 INSERT INTO events_log (account_id, note) SELECT i % 500, 'n' || i FROM generate_series(1, 2000) i;
 SELECT index_columns FROM conventions.suggest_indexes() WHERE table_name = 'events_log'::regclass;
+-- the 1 % rule ends the choice with bytes left: the NOTICE says so, not max_size
+SELECT count(*) AS none FROM conventions.suggest_indexes_within(100000000) WHERE table_name = 'events_log'::regclass;
 DROP TABLE events_log;
 DROP EXTENSION pg_stat_statements;
 \set VERBOSITY terse

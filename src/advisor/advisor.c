@@ -33,6 +33,7 @@
 
 PG_FUNCTION_INFO_V1(conventions_suggest_indexes);
 PG_FUNCTION_INFO_V1(conventions_suggest_indexes_workload);
+PG_FUNCTION_INFO_V1(conventions_suggest_indexes_within);
 
 #define MAX_STATEMENTS 200		/* most frequent workload statements planned */
 
@@ -523,21 +524,22 @@ workload_items(List **texts, List **inserts)
 /* ---- the functions ---- */
 
 /*
- * max_indexes and max_size.  No max_indexes: as many as pay for themselves,
- * ranked by benefit per byte, as they are with a max_size.
+ * max_indexes and max_size, at arguments idx_arg and size_arg.  No
+ * max_indexes: as many as pay for themselves, ranked by benefit per byte, as
+ * they are with a max_size.
  */
 static int
-budget_arg(FunctionCallInfo fcinfo, int argno, int64 *max_size, bool *by_bytes)
+budget_arg(FunctionCallInfo fcinfo, int idx_arg, int size_arg, int64 *max_size, bool *by_bytes)
 {
-	int			budget = PG_ARGISNULL(argno) ? MAX_CANDIDATES : PG_GETARG_INT32(argno);
+	int			budget = PG_ARGISNULL(idx_arg) ? MAX_CANDIDATES : PG_GETARG_INT32(idx_arg);
 
-	*by_bytes = PG_ARGISNULL(argno) || !PG_ARGISNULL(argno + 1);
-	if (!PG_ARGISNULL(argno) && (budget < 1 || budget > 32))
+	*by_bytes = PG_ARGISNULL(idx_arg) || !PG_ARGISNULL(size_arg);
+	if (!PG_ARGISNULL(idx_arg) && (budget < 1 || budget > 32))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_indexes must be between 1 and 32, not %d", budget)));
-	*max_size = PG_ARGISNULL(argno + 1) ? -1 : PG_GETARG_INT64(argno + 1);
-	if (!PG_ARGISNULL(argno + 1) && *max_size < 0)
+	*max_size = PG_ARGISNULL(size_arg) ? -1 : PG_GETARG_INT64(size_arg);
+	if (!PG_ARGISNULL(size_arg) && *max_size < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_size must not be negative, not " INT64_FORMAT, *max_size)));
@@ -554,11 +556,19 @@ conventions_suggest_indexes(PG_FUNCTION_ARGS)
 	int64		max_size;
 	bool		by_bytes;
 
+	/*
+	 * An untyped NULL first argument resolves to this form, whatever the
+	 * caller meant: suggest_indexes(NULL, 200000000) reads as max_indexes.
+	 */
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the query must not be null")));
-	budget = budget_arg(fcinfo, 1, &max_size, &by_bytes);
+				 errmsg("the query must not be null"),
+				 errdetail("conventions.suggest_indexes(query, max_indexes, max_size) advises for one query; "
+						   "a NULL first argument without a type resolves to it, and its second argument is max_indexes."),
+				 errhint("For the workload within a size budget, call conventions.suggest_indexes_within(max_size), "
+						 "or name the argument: conventions.suggest_indexes(max_size => ...).")));
+	budget = budget_arg(fcinfo, 1, 2, &max_size, &by_bytes);
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
 	adv_discover_reset();
 
@@ -572,23 +582,47 @@ conventions_suggest_indexes(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* conventions.suggest_indexes(max_indexes int, max_size bigint): the workload */
-Datum
-conventions_suggest_indexes_workload(PG_FUNCTION_ARGS)
+/* The workload's advice, in the set-returning function's result. */
+static Datum
+advise_workload(FunctionCallInfo fcinfo, int budget, int64 max_size, bool by_bytes)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	List	   *texts = NIL;
 	List	   *inserts = NIL;
 	List	   *items;
-	int			budget;
-	int64		max_size;
-	bool		by_bytes;
 
-	budget = budget_arg(fcinfo, 0, &max_size, &by_bytes);
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
 	adv_discover_reset();
 	items = workload_items(&texts, &inserts);
 	if (items != NIL)
 		adv_advise(rsinfo, items, texts, inserts, budget, max_size, by_bytes);
 	return (Datum) 0;
+}
+
+/* conventions.suggest_indexes(max_indexes int, max_size bigint): the workload */
+Datum
+conventions_suggest_indexes_workload(PG_FUNCTION_ARGS)
+{
+	int64		max_size;
+	bool		by_bytes;
+	int			budget = budget_arg(fcinfo, 0, 1, &max_size, &by_bytes);
+
+	return advise_workload(fcinfo, budget, max_size, by_bytes);
+}
+
+/* conventions.suggest_indexes_within(max_size bigint, max_indexes int): the same */
+Datum
+conventions_suggest_indexes_within(PG_FUNCTION_ARGS)
+{
+	int64		max_size;
+	bool		by_bytes;
+	int			budget;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("max_size must not be null"),
+				 errhint("Without a size budget, call conventions.suggest_indexes(max_indexes).")));
+	budget = budget_arg(fcinfo, 1, 0, &max_size, &by_bytes);
+	return advise_workload(fcinfo, budget, max_size, by_bytes);
 }

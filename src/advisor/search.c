@@ -267,8 +267,97 @@ typedef struct Search
 	int64		max_size;		/* -1: none */
 	bool		by_bytes;		/* rank by benefit per byte */
 	StopReason	reason;
-	Unit	   *left_out;		/* STOP_SIZE, STOP_COUNT: the best unit left out */
+	/* STOP_SIZE, STOP_COUNT: the unit the budget left out, its new members and their bytes */
+	Unit	   *left_out;
+	List	   *left_out_members;
+	double		left_out_size;
+	double		left_out_write;
+	List	   *left_out_relids;
 } Search;
+
+/*
+ * The unit's evaluation given those chosen: the cost it saves, and whether
+ * the plans use all its new members.
+ */
+static void
+evaluate(Search *s, Unit *u, List *add, List *relids)
+{
+	double		cost;
+
+	if (u->evaluated)
+		return;
+	cost = adv_workload_cost(s->items, list_concat(list_copy(s->chosen), add), relids);
+	u->usable = all_used(add);
+	u->saved = s->current - cost;
+	u->evaluated = true;
+}
+
+/* Its score, or -1 when it is not worth choosing (gains: it saves some). */
+static double
+score_of(Search *s, Unit *u, double size, double write_cost, bool *gains)
+{
+	double		net = u->saved - write_cost;
+
+	if (!u->usable)
+		return -1;
+	if (net < MIN_GAIN * s->current)
+	{
+		*gains |= u->saved > 0;
+		return -1;
+	}
+	return s->by_bytes ? net / Max(size, 1.0) : net;
+}
+
+/* Does a over b: a better score, or on a tie fewer INCLUDE columns (its keys serve more)? */
+static bool
+better(Unit *a, double a_score, List *a_add, Unit *b, double b_score)
+{
+	if (b == NULL || a_score > b_score)
+		return true;
+	return a_score == b_score && include_columns(a_add) < include_columns(b->members);
+}
+
+/* Evaluate u and keep it in *best when it beats it. */
+static void
+consider(Search *s, Unit *u, List *add, List *relids, double size, double write_cost,
+		 Unit **best, double *best_score, bool *gains)
+{
+	double		score;
+
+	evaluate(s, u, add, relids);
+	score = score_of(s, u, size, write_cost, gains);
+	if (score >= 0 && better(u, score, add, *best, *best_score))
+	{
+		*best = u;
+		*best_score = score;
+	}
+}
+
+/*
+ * The budget stopped the pass only if a unit it left out would have been
+ * chosen: evaluated now (units over the budget are not planned while others
+ * fit), the best of those worth choosing, or NULL.
+ */
+static Unit *
+best_left_out(Search *s, List *over, bool *gains)
+{
+	Unit	   *best = NULL;
+	double		best_score = 0;
+	ListCell   *lc;
+
+	foreach(lc, over)
+	{
+		Unit	   *u = lfirst(lc);
+		double		size;
+		double		write_cost;
+		List	   *relids;
+		List	   *add = new_members(u, s->chosen, &size, &write_cost, &relids);
+
+		CHECK_FOR_INTERRUPTS();
+		consider(s, u, add, relids, size, write_cost, &best, &best_score, gains);
+	}
+	return best;
+}
 
 /* One round: the best unit to add, or NULL with the reason. */
 static Unit *
@@ -277,6 +366,7 @@ best_unit(Search *s)
 	Unit	   *best = NULL;
 	double		best_score = 0;
 	bool		gains = false;
+	List	   *over = NIL;
 	ListCell   *lc;
 
 	s->left_out = NULL;
@@ -287,9 +377,6 @@ best_unit(Search *s)
 		double		write_cost;
 		List	   *relids;
 		List	   *add = new_members(u, s->chosen, &size, &write_cost, &relids);
-		double		cost;
-		double		net;
-		double		score;
 
 		CHECK_FOR_INTERRUPTS();
 		if (add == NIL)
@@ -297,40 +384,23 @@ best_unit(Search *s)
 		if (list_length(s->chosen) + list_length(add) > s->budget ||
 			(s->max_size >= 0 && s->size + size > (double) s->max_size))
 		{
-			/* remembered by what it saves alone; not planned again */
-			if (s->base - u->alone >= MIN_GAIN * s->current &&
-				(s->left_out == NULL || u->alone < s->left_out->alone))
-				s->left_out = u;
+			over = lappend(over, u);
 			continue;
 		}
-		if (!u->evaluated)
-		{
-			cost = adv_workload_cost(s->items, list_concat(list_copy(s->chosen), add), relids);
-			u->usable = all_used(add);
-			u->saved = s->current - cost;
-			u->evaluated = true;
-		}
-		if (!u->usable)
-			continue;
-		net = u->saved - write_cost;
-		if (net < MIN_GAIN * s->current)
-		{
-			gains |= u->saved > 0;
-			continue;
-		}
-		score = s->by_bytes ? net / Max(size, 1.0) : net;
-		/* on a tie, the unit of fewer INCLUDE columns: its keys serve more */
-		if (best == NULL || score > best_score ||
-			(score == best_score && include_columns(add) < include_columns(best->members)))
-		{
-			best = u;
-			best_score = score;
-		}
+		consider(s, u, add, relids, size, write_cost, &best, &best_score, &gains);
 	}
 	if (best == NULL)
 	{
+		s->left_out = best_left_out(s, over, &gains);
 		if (s->left_out != NULL)
-			s->reason = list_length(s->chosen) >= s->budget ? STOP_COUNT : STOP_SIZE;
+		{
+			List	   *add = new_members(s->left_out, s->chosen, &s->left_out_size,
+										  &s->left_out_write, &s->left_out_relids);
+
+			s->left_out_members = add;
+			s->reason = list_length(s->chosen) + list_length(add) > s->budget ?
+				STOP_COUNT : STOP_SIZE;
+		}
 		else if (s->chosen == NIL && !gains)
 			s->reason = STOP_NOTHING;
 		else
@@ -602,13 +672,48 @@ put_rows(ReturnSetInfo *rsinfo, Search *s, List *texts, double base)
 	}
 }
 
+/* The CREATE INDEX of each candidate, one after the other. */
+static char *
+members_sql(List *members)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, members)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? " " : "", candidate_sql(lfirst(lc), NULL));
+	return buf.data;
+}
+
+/* What the budget left out: the next choice, and how many indexes it is. */
+static char *
+next_choice(Search *s)
+{
+	int			n = list_length(s->left_out_members);
+
+	if (n == 1)
+		return psprintf("The next choice (%.0f estimated bytes) would have been: %s",
+						s->left_out_size, members_sql(s->left_out_members));
+	return psprintf("The next choice, %d indexes a statement uses together (%.0f estimated bytes), would have been: %s",
+					n, s->left_out_size, members_sql(s->left_out_members));
+}
+
+/* The budget's use, for a DETAIL: the bytes of max_size the chosen take. */
+static char *
+bytes_used(Search *s)
+{
+	if (s->max_size < 0)
+		return "";
+	return psprintf(" The chosen indexes take %.0f of max_size's " INT64_FORMAT " estimated bytes.",
+					s->size, s->max_size);
+}
+
 /* Say why the pass stopped where it did. */
 static void
 say_why(Search *s)
 {
 	int			n = list_length(s->chosen);
 	int			gain = (int) (MIN_GAIN * 100);
-	Candidate  *next = s->left_out ? linitial(s->left_out->members) : NULL;
 
 	switch (s->reason)
 	{
@@ -622,20 +727,21 @@ say_why(Search *s)
 			ereport(NOTICE,
 					(errmsg_plural("suggest_indexes() chose %d index, every one worth its cost",
 								   "suggest_indexes() chose %d indexes, every one worth its cost",
-								   n, n)));
+								   n, n),
+					 s->max_size >= 0 ? errdetail("%s", bytes_used(s) + 1) : 0));
 			break;
 		case STOP_GAIN:
 			ereport(NOTICE,
 					(errmsg_plural("suggest_indexes() stopped after %d index: no other saves %d %% of the estimated cost",
 								   "suggest_indexes() stopped after %d indexes: no other saves %d %% of the estimated cost",
 								   n, n, gain),
-					 errdetail("An index is chosen when the cost it saves, less the cost of its writes, is at least %d %% of the cost left.",
-							   gain)));
+					 errdetail("An index is chosen when the cost it saves, less the cost of its writes, is at least %d %% of the cost left.%s",
+							   gain, bytes_used(s))));
 			break;
 		case STOP_COUNT:
 			ereport(NOTICE,
 					(errmsg("suggest_indexes() stopped at max_indexes (%d)", s->budget),
-					 errdetail("The next index would have been: %s", candidate_sql(next, NULL)),
+					 errdetail("%s", next_choice(s)),
 					 errhint("Pass a larger max_indexes, or NULL to choose by benefit per byte.")));
 			break;
 		case STOP_SIZE:
@@ -643,8 +749,7 @@ say_why(Search *s)
 					(errmsg_plural("suggest_indexes() stopped after %d index at max_size (" INT64_FORMAT " bytes)",
 								   "suggest_indexes() stopped after %d indexes at max_size (" INT64_FORMAT " bytes)",
 								   n, n, s->max_size),
-					 errdetail("The chosen indexes take %.0f estimated bytes; the best one left out needs %.0f more: %s",
-							   s->size, next->size, candidate_sql(next, NULL)),
+					 errdetail("%s%s", next_choice(s), bytes_used(s)),
 					 errhint("Pass a larger max_size for more indexes.")));
 			break;
 	}

@@ -1,0 +1,30 @@
+/* pg_conventions--0.12--0.13.sql: the workload advisor under a size budget, by a name of its own */
+
+\echo Use "ALTER EXTENSION pg_conventions UPDATE TO '0.13'" to load this file. \quit
+
+-- suggest_indexes(NULL, 200000000) resolves to the single-query form (an
+-- untyped NULL prefers text), whose second argument is max_indexes: no
+-- overloading can make a positional NULL mean the workload.  The budget in
+-- bytes gets a name of its own, with the bytes first.
+CREATE FUNCTION conventions.suggest_indexes_within(
+    max_size bigint,
+    max_indexes integer DEFAULT NULL,
+    OUT table_name regclass,
+    OUT kind text,
+    OUT index_columns text[],
+    OUT predicate text,
+    OUT fix_sql text,
+    OUT queries_helped integer,
+    OUT queries text[],
+    OUT cost_before double precision,
+    OUT cost_after double precision,
+    OUT estimated_size bigint,
+    OUT method text,
+    OUT include_columns text[],
+    OUT write_cost double precision)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'conventions_suggest_indexes_within';
+
+COMMENT ON FUNCTION conventions.suggest_indexes_within(bigint, integer) IS
+'conventions.suggest_indexes(max_indexes, max_size) with the byte budget first and required: the indexes for the captured workload that fit max_size bytes';
