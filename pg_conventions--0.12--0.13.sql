@@ -28,3 +28,25 @@ AS 'MODULE_PATHNAME', 'conventions_suggest_indexes_within';
 
 COMMENT ON FUNCTION conventions.suggest_indexes_within(bigint, integer) IS
 'conventions.suggest_indexes(max_indexes, max_size) with the byte budget first and required: the indexes for the captured workload that fit max_size bytes';
+
+-- The capture records a statement that an error or a cancel ends (as
+-- statement_timeout does to the slowest), with the time it ran: workload()
+-- says how many failed, and the executor time and rows of each statement.
+DROP FUNCTION conventions.workload();
+CREATE FUNCTION conventions.workload(
+    OUT userid oid,
+    OUT dbid oid,
+    OUT queryid bigint,
+    OUT query text,
+    OUT params text[],
+    OUT calls bigint,
+    OUT search_path text,
+    OUT failed bigint,
+    OUT total_time double precision,
+    OUT rows bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'conventions_workload';
+
+COMMENT ON FUNCTION conventions.workload() IS
+'the statements the workload capture sampled, with their most frequent parameter values, how many executions an error or a cancel ended, and their executor time (ms) and rows; other roles'' only for pg_read_all_stats';

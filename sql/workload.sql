@@ -163,6 +163,23 @@ DROP EXTENSION pg_stat_statements;
 \set VERBOSITY terse
 
 DEALLOCATE ALL;
+-- a statement that statement_timeout cancels, or an error ends, is captured
+-- too (pg_stat_statements never counts it), with the time it ran: the
+-- advisor sees the statement that most needs an index
+SELECT conventions.workload_reset();
+SET pg_conventions.capture_sample_rate = 1;
+SET statement_timeout = '100ms';
+SELECT id, pg_sleep(1) FROM posts WHERE title = 'post 77';
+RESET statement_timeout;
+SELECT email::integer FROM users WHERE email = 'u9@example.org';
+SELECT count(*) FROM users WHERE email = 'u10@example.org';
+SET pg_conventions.capture_sample_rate = 0;
+SELECT query, calls, failed, total_time >= 50 AS ran_its_time, rows
+  FROM conventions.workload()
+ WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY query;
+SELECT table_name, index_columns, queries
+  FROM conventions.suggest_indexes() ORDER BY table_name::text, index_columns;
+
 -- what a utility statement runs is nested, not captured: a DO block's query,
 -- CREATE TABLE AS's, the extension's own sql_drop trigger (its DELETEs on
 -- conventions.exemptions and conventions.baseline), the rows will_fail reads

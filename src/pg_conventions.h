@@ -218,6 +218,9 @@ typedef struct ConvStatement
 	char	   *search_path;	/* it ran under */
 	int64		calls;			/* sampled executions */
 	int64		unbound;		/* of them, with no parameter values kept */
+	int64		failed;			/* of them, ended by an error or a cancel */
+	double		total_ms;		/* their executor time (to the error for those) */
+	int64		rows;			/* rows of those that ended */
 	int			nparams;
 	Oid		   *paramtypes;		/* nparams; InvalidOid when not known */
 	int			nsets;			/* most frequent parameter value sets */

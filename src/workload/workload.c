@@ -106,6 +106,9 @@ typedef struct WorkloadEntry
 	WorkloadKey key;			/* hash key */
 	int64		calls;			/* sampled executions */
 	int64		unbound;		/* of them, values not kept (or no parameters) */
+	int64		failed;			/* of them, ended by an error or a cancel */
+	double		total_ms;		/* their executor time, to the error for those */
+	int64		rows;			/* rows returned or changed by those that ended */
 	uint64		queryid;
 	int			nparams;
 	Oid			paramtypes[WL_MAX_PARAMS];
@@ -361,80 +364,6 @@ statement_text(QueryDesc *qd, int *lenp)
 	return text;
 }
 
-/*
- * Into the advisor's table.  The hash of the parameter values goes to
- * *values (0 when there are none or they were not kept).
- */
-static void
-capture_statement(QueryDesc *qd, const char *text, int len, uint64 shape, uint64 *values)
-{
-	PlannedStmt *ps = qd->plannedstmt;
-	const char *path;
-	WorkloadKey key;
-	ParamSet	set;
-	Oid			types[WL_MAX_PARAMS];
-	bool		bound = false;
-	int			nparams = 0;
-	WorkloadEntry *e;
-	bool		found;
-
-	*values = 0;
-	path = GetConfigOption("search_path", false, false);
-	if (strlen(path) >= WL_PATH_BYTES)
-		return;
-
-	if (qd->params && qd->params->numParams > 0)
-	{
-		nparams = qd->params->numParams;
-		/* values fetched on demand (PL/pgSQL) or too many: counted, not kept */
-		if (qd->params->paramFetch == NULL && nparams <= WL_MAX_PARAMS)
-		{
-			memset(&set, 0, offsetof(ParamSet, data));
-			bound = encode_params(qd->params, &set, types);
-			if (bound)
-				*values = hash_bytes_extended((const unsigned char *) set.data, set.len, 1);
-		}
-		if (nparams > WL_MAX_PARAMS)
-			nparams = 0;
-	}
-
-	memset(&key, 0, sizeof(key));
-	key.userid = GetUserId();
-	key.dbid = MyDatabaseId;
-	/* one entry per statement shape: see the head of this file */
-	key.shape = shape;
-
-	LWLockAcquire(wl_shared->lock, LW_EXCLUSIVE);
-	e = hash_search(wl_hash, &key, HASH_FIND, NULL);
-	if (e == NULL)
-	{
-		if (hash_get_num_entries(wl_hash) >= capture_max_statements)
-			evict_some();
-		e = hash_search(wl_hash, &key, HASH_ENTER_NULL, &found);
-		if (e == NULL)
-		{
-			LWLockRelease(wl_shared->lock);
-			return;
-		}
-		memset((char *) e + sizeof(WorkloadKey), 0, offsetof(WorkloadEntry, text) - sizeof(WorkloadKey));
-		e->queryid = ps->queryId;
-		e->nparams = nparams;
-		if (bound)
-			memcpy(e->paramtypes, types, nparams * sizeof(Oid));
-		strlcpy(e->search_path, path, WL_PATH_BYTES);
-		memcpy(e->text, text, len);
-		e->text[len] = '\0';
-		e->len = len;
-	}
-	e->calls++;
-	if (bound && e->nparams == nparams &&
-		memcmp(e->paramtypes, types, nparams * sizeof(Oid)) == 0)
-		count_set(e, &set);
-	else
-		e->unbound++;
-	LWLockRelease(wl_shared->lock);
-}
-
 /* ---- the client, and which of its periods are sampled ---- */
 
 static bool client_known = false;
@@ -497,35 +426,6 @@ period_sampled(void)
 	h = hash_combine64(h, period);
 	h = hash_bytes_extended((const unsigned char *) &h, sizeof(h), 0);
 	return (double) (h >> 11) * (1.0 / (double) (UINT64CONST(1) << 53)) < conv_capture_sample_rate;
-}
-
-/*
- * The statements being executed that were sampled (portals can be open
- * side by side); forgotten at the end of the transaction, for those an
- * error ended.
- */
-#define WL_OPEN_MAX 8
-static QueryDesc *sampled_open[WL_OPEN_MAX];
-static int	nsampled_open = 0;
-
-static bool
-take_sampled(QueryDesc *qd)
-{
-	for (int i = 0; i < nsampled_open; i++)
-		if (sampled_open[i] == qd)
-		{
-			sampled_open[i] = sampled_open[--nsampled_open];
-			return true;
-		}
-	return false;
-}
-
-static void
-workload_xact_callback(XactEvent event, void *arg)
-{
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
-		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
-		nsampled_open = 0;
 }
 
 /* ---- the shape, for the detector ---- */
@@ -617,32 +517,176 @@ is_plain_count(Plan *plan)
 	return any;
 }
 
-/* A sampled statement ends: into the capture and to the detector. */
-static void
-capture(QueryDesc *qd)
+/*
+ * A sampled statement being executed, made ready at its start for the
+ * advisor's table, so that an error or a cancel can record it with no more
+ * than a lock and a copy: no output function, no allocation.
+ */
+typedef struct Pending
+{
+	QueryDesc  *qd;
+	WorkloadKey key;
+	uint64		queryid;
+	int			nparams;		/* 0 when more than WL_MAX_PARAMS */
+	bool		bound;			/* the values are in set */
+	Oid			types[WL_MAX_PARAMS];
+	ParamSet	set;
+	uint64		values;			/* hash of the values, 0 without */
+	uint64		constants;		/* hash of the text's constants */
+	Oid			relid;			/* the first user table it reads */
+	const char *text;			/* the statement's own text, in its portal */
+	int			len;
+	char		search_path[WL_PATH_BYTES];
+	instr_time	start;
+} Pending;
+
+/*
+ * Make the pending record of a statement: false when it is not one to
+ * capture (not a SELECT, UPDATE or DELETE of a user table, or its text or
+ * search_path too long).
+ */
+static bool
+prepare_capture(Pending *p, QueryDesc *qd)
 {
 	PlannedStmt *ps = qd->plannedstmt;
-	const char *text;
-	int			len = 0;
-	uint64		values;
-	uint64		constants;
-	ConvExecution e;
+	const char *path;
 	ShapeEntry *se;
-	PlanState  *top = qd->planstate;
-	Oid			relid;
 
 	if (ps->commandType != CMD_SELECT && ps->commandType != CMD_UPDATE &&
 		ps->commandType != CMD_DELETE)
-		return;
-	if (ps->utilityStmt != NULL || !OidIsValid(relid = first_user_table(ps)))
-		return;
-	text = statement_text(qd, &len);
-	if (text == NULL)
-		return;
-	se = statement_shape(ps->queryId, text, len, &constants);
-	capture_statement(qd, text, len, se->shape, &values);
+		return false;
+	if (ps->utilityStmt != NULL || !OidIsValid(p->relid = first_user_table(ps)))
+		return false;
+	p->text = statement_text(qd, &p->len);
+	path = GetConfigOption("search_path", false, false);
+	if (p->text == NULL || strlen(path) >= WL_PATH_BYTES)
+		return false;
+	strlcpy(p->search_path, path, WL_PATH_BYTES);
+	se = statement_shape(ps->queryId, p->text, p->len, &p->constants);
+
+	memset(&p->key, 0, sizeof(p->key));
+	p->key.userid = GetUserId();
+	p->key.dbid = MyDatabaseId;
+	/* one entry per statement shape: see the head of this file */
+	p->key.shape = se->shape;
+	p->queryid = ps->queryId;
+	p->nparams = 0;
+	p->bound = false;
+	p->values = 0;
+	if (qd->params && qd->params->numParams > 0)
+	{
+		p->nparams = qd->params->numParams;
+		/* values fetched on demand (PL/pgSQL) or too many: counted, not kept */
+		if (qd->params->paramFetch == NULL && p->nparams <= WL_MAX_PARAMS)
+		{
+			memset(&p->set, 0, offsetof(ParamSet, data));
+			p->bound = encode_params(qd->params, &p->set, p->types);
+			if (p->bound)
+				p->values = hash_bytes_extended((const unsigned char *) p->set.data,
+												p->set.len, 1);
+		}
+		if (p->nparams > WL_MAX_PARAMS)
+			p->nparams = 0;
+	}
+	p->qd = qd;
+	INSTR_TIME_SET_CURRENT(p->start);
+	return true;
+}
+
+/*
+ * Into the advisor's table: one execution, its time and rows, failed when
+ * an error or a cancel ended it.  On that path nothing is allocated: a full
+ * table then evicts nothing and the execution is not recorded.
+ */
+static void
+record_capture(const Pending *p, bool failed, double ms, int64 rows)
+{
+	WorkloadEntry *e;
+	bool		found;
+
+	LWLockAcquire(wl_shared->lock, LW_EXCLUSIVE);
+	e = hash_search(wl_hash, &p->key, HASH_FIND, NULL);
+	if (e == NULL)
+	{
+		if (hash_get_num_entries(wl_hash) >= capture_max_statements && !failed)
+			evict_some();
+		e = hash_search(wl_hash, &p->key, HASH_ENTER_NULL, &found);
+		if (e == NULL)
+		{
+			LWLockRelease(wl_shared->lock);
+			return;
+		}
+		memset((char *) e + sizeof(WorkloadKey), 0, offsetof(WorkloadEntry, text) - sizeof(WorkloadKey));
+		e->queryid = p->queryid;
+		e->nparams = p->nparams;
+		if (p->bound)
+			memcpy(e->paramtypes, p->types, p->nparams * sizeof(Oid));
+		strlcpy(e->search_path, p->search_path, WL_PATH_BYTES);
+		memcpy(e->text, p->text, p->len);
+		e->text[p->len] = '\0';
+		e->len = p->len;
+	}
+	e->calls++;
+	e->failed += failed ? 1 : 0;
+	e->total_ms += ms;
+	e->rows += rows;
+	if (p->bound && e->nparams == p->nparams &&
+		memcmp(e->paramtypes, p->types, p->nparams * sizeof(Oid)) == 0)
+		count_set(e, &p->set);
+	else
+		e->unbound++;
+	LWLockRelease(wl_shared->lock);
+}
+
+/*
+ * The statements being executed that were sampled (portals can be open
+ * side by side); forgotten at the end of the transaction, for those an
+ * error ended outside the executor's run.
+ */
+#define WL_OPEN_MAX 8
+static Pending pending[WL_OPEN_MAX];
+static int	npending = 0;
+
+/* The statement's pending record, taken off the list (false: none). */
+static bool
+take_pending(QueryDesc *qd, Pending *p)
+{
+	for (int i = 0; i < npending; i++)
+		if (pending[i].qd == qd)
+		{
+			*p = pending[i];
+			if (i != --npending)
+				pending[i] = pending[npending];
+			return true;
+		}
+	return false;
+}
+
+static void
+workload_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
+		npending = 0;
+}
+
+/* A sampled statement ends: into the capture and to the detector. */
+static void
+capture(QueryDesc *qd, const Pending *p)
+{
+	PlannedStmt *ps = qd->plannedstmt;
+	ConvExecution e;
+	ShapeEntry *se;
+	PlanState  *top = qd->planstate;
+	uint64		constants;
 
 	memset(&e, 0, sizeof(e));
+	e.rows = qd->estate ? (int64) qd->estate->es_processed : 0;
+	CONV_QUERY_TIME_MS(qd, e.time_ms);
+	record_capture(p, false, e.time_ms, e.rows);
+
+	/* the shape again: a cheap lookup, its normalized text for the detector */
+	se = statement_shape(ps->queryId, p->text, p->len, &constants);
 	e.client = current_client();
 	e.dbid = MyDatabaseId;
 	e.userid = GetUserId();
@@ -652,10 +696,8 @@ capture(QueryDesc *qd)
 	e.shape = se->shape;
 	e.text = se->text;
 	/* constants differ in the text, parameters in their values */
-	e.values = hash_combine64(constants, values);
-	e.relid = relid;
-	e.rows = qd->estate ? (int64) qd->estate->es_processed : 0;
-	CONV_QUERY_TIME_MS(qd, e.time_ms);
+	e.values = hash_combine64(p->constants, p->values);
+	e.relid = p->relid;
 	e.end = GetCurrentTimestamp();
 	e.limit = -1;
 	if (top && IsA(top, LimitState))
@@ -670,6 +712,25 @@ capture(QueryDesc *qd)
 	conv_patterns_record(&e);
 }
 
+/*
+ * An error or a cancel ends a top-level statement in the executor: it is
+ * recorded with the time it ran, which pg_stat_statements never counts (the
+ * statement that statement_timeout cancels is the one that most needs an
+ * index).  Only the shared table is written, from what its start prepared.
+ */
+static void
+capture_failed(QueryDesc *qd)
+{
+	Pending		p;
+	instr_time	now;
+
+	if (nesting_level != 0 || npending == 0 || !take_pending(qd, &p))
+		return;
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, p.start);
+	record_capture(&p, true, INSTR_TIME_GET_MILLISEC(now), 0);
+}
+
 static void
 workload_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
@@ -677,26 +738,29 @@ workload_ExecutorStart(QueryDesc *queryDesc, int eflags)
 
 	sampled = conv_capture_sample_rate > 0 && wl_hash != NULL && nesting_level == 0 &&
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !IsParallelWorker() &&
-		queryDesc->plannedstmt->commandType != CMD_UTILITY && period_sampled();
+		queryDesc->plannedstmt->commandType != CMD_UTILITY && npending < WL_OPEN_MAX &&
+		period_sampled() && prepare_capture(&pending[npending], queryDesc);
 	/* time the executor, as pg_stat_statements does, unless it already does */
-	if (sampled && nsampled_open < WL_OPEN_MAX)
+	if (sampled)
 		CONV_QUERY_TIMER_BEFORE_START(queryDesc);
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
-	if (sampled && nsampled_open < WL_OPEN_MAX)
+	if (sampled)
 	{
 		CONV_QUERY_TIMER_AFTER_START(queryDesc);
-		sampled_open[nsampled_open++] = queryDesc;
+		npending++;
 	}
 }
 
 static void
 workload_ExecutorEnd(QueryDesc *queryDesc)
 {
-	if (nsampled_open > 0 && take_sampled(queryDesc))
-		capture(queryDesc);
+	Pending		p;
+
+	if (npending > 0 && take_pending(queryDesc, &p))
+		capture(queryDesc, &p);
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);
 	else
@@ -714,11 +778,14 @@ workload_ExecutorRun(CONV_EXECUTOR_RUN_ARGS_DECL)
 		else
 			standard_ExecutorRun(CONV_EXECUTOR_RUN_ARGS);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		nesting_level--;
+		capture_failed(queryDesc);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	nesting_level--;
 }
 
 static void
@@ -732,11 +799,14 @@ workload_ExecutorFinish(QueryDesc *queryDesc)
 		else
 			standard_ExecutorFinish(queryDesc);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		nesting_level--;
+		capture_failed(queryDesc);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	nesting_level--;
 }
 
 /*
@@ -863,6 +933,9 @@ conv_workload_statements(Oid dbid)
 		s->search_path = pstrdup(e->search_path);
 		s->calls = e->calls;
 		s->unbound = e->unbound;
+		s->failed = e->failed;
+		s->total_ms = e->total_ms;
+		s->rows = e->rows;
 		s->nparams = e->nparams;
 		s->paramtypes = palloc(Max(e->nparams, 1) * sizeof(Oid));
 		memcpy(s->paramtypes, e->paramtypes, e->nparams * sizeof(Oid));
@@ -882,6 +955,8 @@ conv_workload_statements(Oid dbid)
 /*
  * conventions.workload(): one row per captured statement and value set,
  * and one with NULL params for the executions whose values were not kept.
+ * The statement's executions that failed, their time and rows are on each
+ * of its rows (not in the definitions before 0.13, with 7 columns).
  */
 Datum
 conventions_workload(PG_FUNCTION_ARGS)
@@ -892,12 +967,14 @@ conventions_workload(PG_FUNCTION_ARGS)
 
 	conv_workload_require();
 	CONV_INIT_MATERIALIZED_SRF(fcinfo);
+	if (rsinfo->setDesc->natts != 7 && rsinfo->setDesc->natts != 10)
+		elog(ERROR, "unexpected result type of conventions.workload()");
 	stmts = conv_workload_statements(InvalidOid);
 	foreach(lc, stmts)
 	{
 		ConvStatement *s = lfirst(lc);
-		Datum		values[7];
-		bool		nulls[7] = {false};
+		Datum		values[10];
+		bool		nulls[10] = {false};
 
 		values[0] = ObjectIdGetDatum(s->userid);
 		values[1] = ObjectIdGetDatum(s->dbid);
@@ -905,6 +982,9 @@ conventions_workload(PG_FUNCTION_ARGS)
 		nulls[2] = s->queryid == 0;
 		values[3] = CStringGetTextDatum(s->query);
 		values[6] = CStringGetTextDatum(s->search_path);
+		values[7] = Int64GetDatum(s->failed);
+		values[8] = Float8GetDatum(s->total_ms);
+		values[9] = Int64GetDatum(s->rows);
 		for (int i = 0; i < s->nsets; i++)
 		{
 			Datum	   *elems = palloc(s->nparams * sizeof(Datum));
