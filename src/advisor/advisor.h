@@ -12,6 +12,8 @@
  *	hypothetical.c	a candidate as the planner sees it, with its size and
  *					write cost (get_relation_info_hook), and the workload's
  *					cost with a set of them
+ *	robust.c		a plan's cost as the advisor judges it: a LIMIT that
+ *					stops early over filtered rows, at its worst case
  *	search.c		the choice: per-query configurations, benefit per byte
  *					net of the write cost, the budget, the rows
  *
@@ -123,6 +125,7 @@ typedef struct WorkItem
 	Oid			write_relid;	/* an UPDATE: its table, the columns it sets and */
 	Bitmapset  *write_cols;		/* (attnos) the rows it is estimated to write */
 	double		write_rows;
+	double		actual_rows;	/* per execution, as the capture measured; -1: not known */
 	Cost		base;			/* cost without hypothetical indexes */
 	Cost		current;		/* with the indexes chosen so far */
 	Cost		trial;			/* at the last planning */
@@ -150,6 +153,9 @@ extern void adv_size_candidates(List *cands, List *items, List *inserts);
 extern double adv_existing_index_pages(Oid relid, const IndexOptInfo *info, double tuples,
 									   int *height);
 extern double adv_workload_cost(List *items, List *candidates, List *focus);
+
+/* robust.c */
+extern Cost adv_judged_cost(WorkItem *w, PlannedStmt *ps);
 
 /* search.c */
 extern void adv_advise(ReturnSetInfo *rsinfo, List *items, List *texts, List *inserts,

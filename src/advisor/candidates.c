@@ -233,6 +233,25 @@ offer_both(List **cands, AdvTable *t, Candidate *c)
 }
 
 /*
+ * Is the condition the seed's soft delete, `deleted_at IS NULL` (the column
+ * pg_conventions.soft_delete_column names)?  Nearly every row passes it, yet
+ * a partial index on it is the seed's shape: the live rows only, and no
+ * filter left for the plan to apply.
+ */
+static bool
+soft_delete_filter(AdvTable *t, AdvPredicate *p)
+{
+	NullTest   *nt = (NullTest *) p->clause;
+	char	   *name;
+
+	if (!IsA(nt, NullTest) || nt->nulltesttype != IS_NULL || !IsA(nt->arg, Var) ||
+		conv_soft_delete_column == NULL || conv_soft_delete_column[0] == '\0')
+		return false;
+	name = get_attname(t->relid, p->attnum, true);
+	return name != NULL && strcmp(name, conv_soft_delete_column) == 0;
+}
+
+/*
  * One key shape, plain and as partial indexes: on each selective condition
  * on a constant, and on all of this statement's conditions together.  A
  * column a predicate fixes leaves the key; if none is left, the most
@@ -267,12 +286,15 @@ offer_shape(List **cands, AdvTable *t, int n, const AttrNumber *cols, const bool
 		int			k = 0;
 		Candidate  *c;
 
+		bool		soft_delete = false;
+
 		if (variant < list_length(t->predicates))
 		{
 			AdvPredicate *p = list_nth(t->predicates, variant);
 
 			pred = list_make1(p->clause);
 			sel = p->selectivity;
+			soft_delete = soft_delete_filter(t, p);
 		}
 		else
 		{
@@ -281,7 +303,7 @@ offer_shape(List **cands, AdvTable *t, int n, const AttrNumber *cols, const bool
 			pred = all;
 			sel = all_sel;
 		}
-		if (sel > 0.5)
+		if (sel > 0.5 && !soft_delete)
 			continue;
 		for (int i = 0; i < n; i++)
 		{

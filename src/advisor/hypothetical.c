@@ -515,7 +515,7 @@ plan_item(WorkItem *w, List *candidates)
 			PlannedStmt *ps = CONV_PLAN_QUERY(copyObject(lfirst_node(Query, lc)), w->sql,
 											CURSOR_OPT_PARALLEL_OK, w->params);
 
-			total += ps->planTree->total_cost;
+			total += adv_judged_cost(w, ps);
 			mark_used(ps->planTree, candidates);
 			mark_used_list(ps->subplans, candidates);
 		}

@@ -1,0 +1,184 @@
+/*-------------------------------------------------------------------------
+ *
+ * robust.c
+ *		A plan's cost as the advisor judges it: the planner's estimate, but
+ *		for a LIMIT that the estimate lets stop early over rows a filter or
+ *		a join discards, costed at its worst case.
+ *
+ * The planner costs LIMIT 20 over a stream of rows (an index walked in
+ * ORDER BY order, then a filter or a join that keeps a fraction s of them)
+ * as a fraction of the stream: the 20 matches it expects to meet first if
+ * matching rows are spread evenly.  Where they really sit decides the time:
+ * the seed's junction query, walking posts newest first and probing
+ * post_tags for one tag, reads thousands of posts per call when that tag's
+ * posts are old.  Such a plan is fragile, and a candidate index that makes
+ * it is judged by what it costs when the matches come last: of the N rows
+ * the stream holds, the N - M that do not match, then the k the LIMIT
+ * needs (M the matches the planner expects).  The robust alternative (an
+ * index that serves the filter, then a top-N sort) does not depend on where
+ * rows sit, and its estimate stands; the risky candidate wins only if it
+ * wins in the worst case too.  When the capture measured fewer rows per
+ * execution than the LIMIT needs, the LIMIT never stopped early: the whole
+ * stream is read whatever the estimate says.  Where N cannot be known (a
+ * scan with both an index condition and a filter), the worst case is the
+ * whole stream.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "advisor.h"
+
+#include "nodes/plannodes.h"
+#include "parser/parsetree.h"
+
+/* Is the node's child run to the end before it returns a row? */
+static Plan *
+streaming_child(Plan *plan)
+{
+	switch (nodeTag(plan))
+	{
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:		/* the outer side streams */
+		case T_Result:
+		case T_ProjectSet:
+		case T_Gather:
+		case T_GatherMerge:
+		case T_IncrementalSort:
+		case T_Limit:
+		case T_Unique:
+			return plan->lefttree;
+		case T_SubqueryScan:
+			return ((SubqueryScan *) plan)->subplan;
+		default:
+			return NULL;
+	}
+}
+
+/* The rows of the table a scan node reads, as the advisor's discovery saw them. */
+static double
+table_rows(WorkItem *w, List *rtable, Index scanrelid)
+{
+	RangeTblEntry *rte;
+	ListCell   *lc;
+
+	if (scanrelid == 0 || scanrelid > list_length(rtable))
+		return -1;
+	rte = rt_fetch(scanrelid, rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return -1;
+	foreach(lc, w->tables)
+		if (((AdvTable *) lfirst(lc))->relid == rte->relid)
+			return ((AdvTable *) lfirst(lc))->tuples;
+	return -1;
+}
+
+/*
+ * The rows the stream under a LIMIT walks when run to its end (N), or -1
+ * when the plan does not say: the driving scan's, before its filter.
+ */
+static double
+stream_rows(WorkItem *w, List *rtable, Plan *plan)
+{
+	Plan	   *next;
+
+	while ((next = streaming_child(plan)) != NULL)
+		plan = next;
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+			return plan->qual == NIL ? plan->plan_rows :
+				table_rows(w, rtable, ((Scan *) plan)->scanrelid);
+		case T_IndexScan:
+			if (plan->qual == NIL)
+				return plan->plan_rows;
+			if (((IndexScan *) plan)->indexqual == NIL)
+				return table_rows(w, rtable, ((Scan *) plan)->scanrelid);
+			return -1;
+		case T_IndexOnlyScan:
+			if (plan->qual == NIL)
+				return plan->plan_rows;
+			if (((IndexOnlyScan *) plan)->indexqual == NIL)
+				return table_rows(w, rtable, ((Scan *) plan)->scanrelid);
+			return -1;
+		default:
+			return plan->qual == NIL ? plan->plan_rows : -1;
+	}
+}
+
+/*
+ * What a LIMIT costs beyond its estimate in the worst case: its child run
+ * to the fraction of its stream that holds the non-matching rows and then
+ * the k it needs, instead of the fraction the estimate reads.
+ */
+static Cost
+limit_risk(WorkItem *w, List *rtable, Limit *limit)
+{
+	Plan	   *child = limit->plan.lefttree;
+	Cost		run = child ? child->total_cost - child->startup_cost : 0;
+	double		f_est;
+	double		f_worst;
+	double		matches;
+	double		needed;
+	double		walked;
+
+	if (run <= 0)
+		return 0;
+	f_est = Max(0.0, (limit->plan.total_cost - child->startup_cost) / run);
+	if (f_est >= 0.999)
+		return 0;				/* the estimate reads it all anyway */
+	matches = Max(child->plan_rows, 1.0);
+	needed = f_est * matches;
+	walked = stream_rows(w, rtable, child);
+	if (w->actual_rows >= 0 && w->actual_rows < needed * 0.999)
+		f_worst = 1.0;			/* measured: the LIMIT was never filled */
+	else if (walked < 0)
+		f_worst = 1.0;
+	else if (walked <= matches * 1.001)
+		return 0;				/* every row the stream walks is a match */
+	else
+		f_worst = Min(1.0, 1.0 - (matches - needed) / walked);
+	return f_worst > f_est ? (f_worst - f_est) * run : 0;
+}
+
+/*
+ * The LIMITs of the plan run once (not those under a nested loop's inner
+ * side or in subplans, whose runs the estimate multiplies), and their risk.
+ */
+static Cost
+plan_risk(WorkItem *w, List *rtable, Plan *plan)
+{
+	Cost		risk = 0;
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return 0;
+	check_stack_depth();
+	switch (nodeTag(plan))
+	{
+		case T_Limit:
+			risk += limit_risk(w, rtable, (Limit *) plan);
+			break;
+		case T_NestLoop:
+			return plan_risk(w, rtable, plan->lefttree);
+		case T_SubqueryScan:
+			return plan_risk(w, rtable, ((SubqueryScan *) plan)->subplan);
+		case T_Append:
+			foreach(lc, ((Append *) plan)->appendplans)
+				risk += plan_risk(w, rtable, lfirst(lc));
+			return risk;
+		case T_MergeAppend:
+			foreach(lc, ((MergeAppend *) plan)->mergeplans)
+				risk += plan_risk(w, rtable, lfirst(lc));
+			return risk;
+		default:
+			break;
+	}
+	return risk + plan_risk(w, rtable, plan->lefttree) + plan_risk(w, rtable, plan->righttree);
+}
+
+/* The statement's cost as the advisor judges a plan of it. */
+Cost
+adv_judged_cost(WorkItem *w, PlannedStmt *ps)
+{
+	return ps->planTree->total_cost + plan_risk(w, ps->rtable, ps->planTree);
+}
