@@ -89,15 +89,12 @@ stream_rows(WorkItem *w, List *rtable, Plan *plan)
 			return plan->qual == NIL ? plan->plan_rows :
 				table_rows(w, rtable, ((Scan *) plan)->scanrelid);
 		case T_IndexScan:
-			if (plan->qual == NIL)
-				return plan->plan_rows;
-			if (((IndexScan *) plan)->indexqual == NIL)
-				return table_rows(w, rtable, ((Scan *) plan)->scanrelid);
-			return -1;
 		case T_IndexOnlyScan:
 			if (plan->qual == NIL)
 				return plan->plan_rows;
-			if (((IndexOnlyScan *) plan)->indexqual == NIL)
+			/* walked whole in the index's order, unless a condition bounds it */
+			if ((IsA(plan, IndexScan) ? ((IndexScan *) plan)->indexqual :
+				 ((IndexOnlyScan *) plan)->indexqual) == NIL)
 				return table_rows(w, rtable, ((Scan *) plan)->scanrelid);
 			return -1;
 		default:
