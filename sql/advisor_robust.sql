@@ -64,3 +64,48 @@ SELECT (SELECT buffers FROM measured WHERE index_set = 'the advisor''s') * 10 <
        (SELECT buffers FROM measured WHERE index_set = 'the sort alone') AS tenth_of_the_pages;
 RESET plan_cache_mode;
 DEALLOCATE newest;
+
+-- Every answer has an index for each foreign key rule foreign_key_index
+-- requires one for: of the tables the statement reads, and of those whose
+-- keys reference a table it deletes from or updates.  Deleting a post looks
+-- its comments up (a check the plan does not show): without the key's
+-- index, a scan of every comment per post deleted.
+CREATE TABLE comments (id bigint PRIMARY KEY, post_id bigint NOT NULL REFERENCES posts (id),
+                       body text NOT NULL, created_at timestamptz NOT NULL);
+INSERT INTO comments SELECT i, 1 + i % 10000, 'comment ' || i, timestamptz '2026-03-01' + i * interval '1 minute'
+  FROM generate_series(1, 40000) i;
+VACUUM ANALYZE comments;
+\set VERBOSITY default
+SELECT table_name, kind, index_columns FROM conventions.suggest_indexes('DELETE FROM posts WHERE id = $1');
+-- executed: the check scans comments without it, looks it up with it
+-- (the scans of comments the DELETE made, counted in this backend)
+CREATE FUNCTION delete_post(post bigint) RETURNS TABLE (seq_scan bigint, idx_scan bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  seq0 bigint;
+  idx0 bigint;
+BEGIN
+  DELETE FROM post_tags WHERE post_id = post;
+  SELECT s.seq_scan, s.idx_scan INTO seq0, idx0 FROM pg_stat_xact_user_tables s
+   WHERE s.relid = 'robust.comments'::regclass;
+  DELETE FROM posts WHERE id = post;
+  RETURN QUERY SELECT s.seq_scan - seq0, s.idx_scan - idx0 FROM pg_stat_xact_user_tables s
+                WHERE s.relid = 'robust.comments'::regclass;
+END $$;
+BEGIN;
+SELECT * FROM delete_post(20000);
+ROLLBACK;
+SELECT fix_sql FROM conventions.suggest_indexes('DELETE FROM posts WHERE id = $1') \gexec
+BEGIN;
+SELECT * FROM delete_post(20000);
+ROLLBACK;
+-- a statement that reads the comments of a post, newest first: its best
+-- index serves the key too, and is chosen for it
+DROP INDEX idx_comments_post_id;
+SELECT table_name, kind, index_columns
+  FROM conventions.suggest_indexes('SELECT id, body FROM comments WHERE post_id = $1 ORDER BY created_at DESC LIMIT 10');
+-- an exemption of the table from the rule: not required
+SELECT conventions.exempt('comments', 'foreign_key_index', 'the comments are never deleted');
+SELECT table_name, kind, index_columns FROM conventions.suggest_indexes('DELETE FROM posts WHERE id = $1');
+\set VERBOSITY terse
+DROP SCHEMA robust CASCADE;

@@ -626,6 +626,7 @@ extern void conv_remember_unchanged(Node *parsetree);
 extern void conv_remember_before_index(Oid relid, Oid new_index);
 extern void conv_precheck_concurrent(Node *parsetree, const char *sql);
 extern List *conv_check_tables(List *relids, Oid ignore_index);
+extern List *conv_required_fk_indexes(Oid relid);
 extern void conv_report_violations(List *violations, const char *statement);
 extern const char *conv_severity_name(const ConvViolation *v);
 extern void conv_run_deferred_checks(void);

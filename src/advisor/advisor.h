@@ -106,7 +106,21 @@ typedef struct Candidate
 	double		write_cost;		/* of keeping it up to date, in the workload's units */
 	bool		used;			/* in the last plan */
 	Cost		alone;			/* workload cost with this index alone */
+	bool		required;		/* chosen for a foreign key: kept whatever the plans */
 } Candidate;
+
+/*
+ * A foreign key that rule foreign_key_index requires an index for: every
+ * answer has one (its own, or a candidate that leads with its columns).
+ */
+typedef struct AdvRequired
+{
+	Oid			relid;
+	const char *conname;
+	Candidate  *plain;			/* the key's columns alone */
+	List	   *covering;		/* Candidate *: those that cover it, plain too */
+	Candidate  *chosen;			/* the one chosen for it, or NULL */
+} AdvRequired;
 
 /*
  * One statement of the workload as the advisor plans it: its analysed
@@ -145,6 +159,7 @@ extern void adv_discover_reset(void);
 
 /* candidates.c */
 extern List *adv_make_candidates(List *items);
+extern List *adv_required_indexes(List *items, List **cands);
 extern Oid	adv_btree_opclass(Oid relid, AttrNumber attnum, Oid *type, int32 *typmod, Oid *coll);
 
 /* hypothetical.c */

@@ -20,12 +20,16 @@
  */
 #include "advisor.h"
 
+#include "access/htup_details.h"
 #include "access/sysattr.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_am.h"
 #include "commands/defrem.h"
 #include "nodes/makefuncs.h"
+#include "parser/parsetree.h"
 #include "rewrite/rewriteManip.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 /* INCLUDE columns wider than this, together, are not worth their bytes */
 #define MAX_INCLUDE_WIDTH 64
@@ -412,6 +416,153 @@ table_candidates(List **cands, AdvTable *t)
 		if (nlead > 1)
 			offer_shape(cands, t, nlead, lead, leaddesc);
 	}
+}
+
+/* Do c's leading keys hold the foreign key's columns, in any order, on all rows? */
+static bool
+covers_key(Candidate *c, const ConvForeignKey *fk)
+{
+	if (c->amoid != BTREE_AM_OID || c->predicate != NIL || c->nkeys < fk->nkeys)
+		return false;
+	for (int i = 0; i < fk->nkeys; i++)
+		if (!has_column(fk->conkey, fk->nkeys, c->cols[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The foreign keys of t that rule foreign_key_index requires an index for
+ * (those referencing confrelid only, when it is valid), each with its own
+ * index among the candidates (added, or one already there, named for the
+ * key) and the candidates that would serve it as well.
+ */
+static void
+add_required(List **result, List **cands, AdvTable *t, Oid confrelid)
+{
+	ListCell   *fc;
+
+	foreach(fc, conv_required_fk_indexes(t->relid))
+	{
+		ConvForeignKey *fk = lfirst(fc);
+		AdvRequired *r;
+		Candidate  *plain;
+		ListCell   *cc;
+
+		if (fk->nkeys > MAX_KEY_COLUMNS ||
+			(OidIsValid(confrelid) && fk->confrelid != confrelid))
+			continue;
+		plain = new_candidate(t, "foreign key", fk->nkeys, fk->conkey, NULL);
+		r = palloc0(sizeof(AdvRequired));
+		r->relid = t->relid;
+		r->conname = fk->conname;
+		foreach(cc, *cands)
+			if (same_candidate(lfirst(cc), plain))
+				plain = lfirst(cc);
+		if (!list_member_ptr(*cands, plain))
+			*cands = lappend(*cands, plain);
+		plain->kind = "foreign key";
+		r->plain = plain;
+		foreach(cc, *cands)
+			if (((Candidate *) lfirst(cc))->relid == t->relid && covers_key(lfirst(cc), fk))
+				r->covering = lappend(r->covering, lfirst(cc));
+		*result = lappend(*result, r);
+	}
+}
+
+/* A table whose foreign key references one the workload writes. */
+typedef struct Referencing
+{
+	AdvTable	table;
+	Oid			confrelid;		/* the table written */
+} Referencing;
+
+/*
+ * The tables whose foreign keys reference the table an UPDATE or DELETE
+ * of the workload writes: each row it changes is looked up in them, by the
+ * key's index or by a scan, in checks the plan does not show (Referencing *).
+ */
+static List *
+referencing_tables(List *items, List *seen)
+{
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	foreach(lc, items)
+	{
+		ListCell   *qc;
+
+		foreach(qc, ((WorkItem *) lfirst(lc))->queries)
+		{
+			Query	   *q = lfirst(qc);
+			Oid			target;
+			ListCell   *kc;
+
+			if ((q->commandType != CMD_UPDATE && q->commandType != CMD_DELETE) ||
+				q->resultRelation <= 0)
+				continue;
+			target = rt_fetch(q->resultRelation, q->rtable)->relid;
+			foreach(kc, conv_foreign_key_links(target, true))
+			{
+				ConvForeignKeyLink *link = lfirst(kc);
+				Referencing *r;
+				HeapTuple	tup;
+				double		pages;
+				double		tuples;
+
+				if (list_member_oid(seen, link->conrelid))
+					continue;
+				seen = lappend_oid(seen, link->conrelid);
+				tup = SearchSysCache1(RELOID, ObjectIdGetDatum(link->conrelid));
+				if (!HeapTupleIsValid(tup))
+					continue;
+				pages = ((Form_pg_class) GETSTRUCT(tup))->relpages;
+				tuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+				ReleaseSysCache(tup);
+				conv_class_figures(link->conrelid, &pages, &tuples);	/* production's, on a twin */
+				r = palloc0(sizeof(Referencing));
+				r->table.relid = link->conrelid;
+				r->table.tuples = Max(tuples, 1.0);
+				r->confrelid = target;
+				tables = lappend(tables, r);
+			}
+		}
+	}
+	return tables;
+}
+
+/*
+ * The foreign keys that rule foreign_key_index requires an index for, of
+ * the tables the workload reads and of those referencing a table it
+ * updates or deletes from (AdvRequired *).
+ */
+List *
+adv_required_indexes(List *items, List **cands)
+{
+	List	   *result = NIL;
+	List	   *seen = NIL;
+	ListCell   *lc;
+
+	foreach(lc, items)
+	{
+		ListCell   *tc;
+
+		foreach(tc, ((WorkItem *) lfirst(lc))->tables)
+		{
+			AdvTable   *t = lfirst(tc);
+
+			if (list_member_oid(seen, t->relid))
+				continue;
+			seen = lappend_oid(seen, t->relid);
+			add_required(&result, cands, t, InvalidOid);
+		}
+	}
+	foreach(lc, referencing_tables(items, seen))
+	{
+		Referencing *r = lfirst(lc);
+
+		add_required(&result, cands, &r->table, r->confrelid);
+	}
+	return result;
 }
 
 /* The candidates of a workload: every shape of every table of every statement. */

@@ -14,7 +14,9 @@
  * posts are old.  Such a plan is fragile, and a candidate index that makes
  * it is judged by what it costs when the matches come last: of the N rows
  * the stream holds, the N - M that do not match, then the k the LIMIT
- * needs (M the matches the planner expects).  The robust alternative (an
+ * needs (M the matches the planner expects; N the table's rows for a walk
+ * of the whole index, the rows its condition yields before a filter of
+ * conditions on constants otherwise).  The robust alternative (an
  * index that serves the filter, then a top-N sort) does not depend on where
  * rows sit, and its estimate stands; the risky candidate wins only if it
  * wins in the worst case too.  When the capture measured fewer rows per
@@ -29,6 +31,7 @@
 
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 
 /* Is the node's child run to the end before it returns a row? */
 static Plan *
@@ -73,6 +76,47 @@ table_rows(WorkItem *w, List *rtable, Index scanrelid)
 }
 
 /*
+ * The fraction of the rows a scan's index condition yields that its filter
+ * keeps, by the selectivities discovery recorded for the table's conditions
+ * on constants; -1 when a condition of the filter is not one of them.
+ */
+static double
+filter_selectivity(WorkItem *w, List *rtable, Scan *scan)
+{
+	RangeTblEntry *rte;
+	AdvTable   *t = NULL;
+	double		sel = 1.0;
+	ListCell   *lc;
+
+	if (scan->scanrelid == 0 || scan->scanrelid > list_length(rtable))
+		return -1;
+	rte = rt_fetch(scan->scanrelid, rtable);
+	foreach(lc, w->tables)
+		if (((AdvTable *) lfirst(lc))->relid == rte->relid)
+			t = lfirst(lc);
+	if (t == NULL)
+		return -1;
+	foreach(lc, scan->plan.qual)
+	{
+		Node	   *clause = copyObject(lfirst(lc));
+		ListCell   *pc;
+		bool		found = false;
+
+		ChangeVarNodes(clause, scan->scanrelid, 1, 0);
+		foreach(pc, t->predicates)
+			if (equal(((AdvPredicate *) lfirst(pc))->clause, clause))
+			{
+				sel *= ((AdvPredicate *) lfirst(pc))->selectivity;
+				found = true;
+				break;
+			}
+		if (!found)
+			return -1;
+	}
+	return sel > 0 ? sel : -1;
+}
+
+/*
  * The rows the stream under a LIMIT walks when run to its end (N), or -1
  * when the plan does not say: the driving scan's, before its filter.
  */
@@ -90,13 +134,19 @@ stream_rows(WorkItem *w, List *rtable, Plan *plan)
 				table_rows(w, rtable, ((Scan *) plan)->scanrelid);
 		case T_IndexScan:
 		case T_IndexOnlyScan:
-			if (plan->qual == NIL)
-				return plan->plan_rows;
-			/* walked whole in the index's order, unless a condition bounds it */
-			if ((IsA(plan, IndexScan) ? ((IndexScan *) plan)->indexqual :
-				 ((IndexOnlyScan *) plan)->indexqual) == NIL)
-				return table_rows(w, rtable, ((Scan *) plan)->scanrelid);
-			return -1;
+			{
+				double		sel;
+
+				if (plan->qual == NIL)
+					return plan->plan_rows;
+				/* walked whole in the index's order, unless a condition bounds it */
+				if ((IsA(plan, IndexScan) ? ((IndexScan *) plan)->indexqual :
+					 ((IndexOnlyScan *) plan)->indexqual) == NIL)
+					return table_rows(w, rtable, ((Scan *) plan)->scanrelid);
+				/* the rows the condition yields, before the filter */
+				sel = filter_selectivity(w, rtable, (Scan *) plan);
+				return sel > 0 ? plan->plan_rows / sel : -1;
+			}
 		default:
 			return plan->qual == NIL ? plan->plan_rows : -1;
 	}

@@ -273,6 +273,7 @@ typedef struct Search
 	double		left_out_size;
 	double		left_out_write;
 	List	   *left_out_relids;
+	List	   *required;		/* AdvRequired *: the foreign keys' indexes */
 } Search;
 
 /*
@@ -359,6 +360,35 @@ best_left_out(Search *s, List *over, bool *gains)
 	return best;
 }
 
+/*
+ * Does a candidate of add repeat the keys of one chosen on its table (the
+ * same columns in the same order and directions, whatever its predicate or
+ * INCLUDE columns)?  Such a pair is one index too many: a partial twin of a
+ * foreign key's index, a covering twin of a chosen key.
+ */
+static bool
+repeats_keys(List *add, List *chosen)
+{
+	ListCell   *lc;
+
+	foreach(lc, add)
+	{
+		Candidate  *a = lfirst(lc);
+		ListCell   *cc;
+
+		foreach(cc, chosen)
+		{
+			Candidate  *c = lfirst(cc);
+
+			if (c->relid == a->relid && c->amoid == a->amoid && c->nkeys == a->nkeys &&
+				memcmp(c->cols, a->cols, a->nkeys * sizeof(AttrNumber)) == 0 &&
+				memcmp(c->desc, a->desc, a->nkeys * sizeof(bool)) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* One round: the best unit to add, or NULL with the reason. */
 static Unit *
 best_unit(Search *s)
@@ -379,7 +409,7 @@ best_unit(Search *s)
 		List	   *add = new_members(u, s->chosen, &size, &write_cost, &relids);
 
 		CHECK_FOR_INTERRUPTS();
-		if (add == NIL)
+		if (add == NIL || repeats_keys(add, s->chosen))
 			continue;
 		if (list_length(s->chosen) + list_length(add) > s->budget ||
 			(s->max_size >= 0 && s->size + size > (double) s->max_size))
@@ -470,7 +500,7 @@ choose(Search *s)
 		/* one the plans no longer use makes no suggestion */
 		s->current = adv_workload_cost(s->items, s->chosen, NIL);
 		foreach(lc, s->chosen)
-			if (!((Candidate *) lfirst(lc))->used)
+			if (!((Candidate *) lfirst(lc))->used && !((Candidate *) lfirst(lc))->required)
 			{
 				changed = list_append_unique_oid(changed, ((Candidate *) lfirst(lc))->relid);
 				s->chosen = foreach_delete_current(s->chosen, lc);
@@ -485,6 +515,91 @@ choose(Search *s)
 		foreach(lc, s->items)
 			((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
 	}
+}
+
+/* Does c fit the budget beside those chosen? */
+static bool
+fits(Search *s, Candidate *c)
+{
+	return list_length(s->chosen) < s->budget &&
+		(s->max_size < 0 || s->size + c->size <= (double) s->max_size);
+}
+
+/*
+ * Every answer starts with an index for each foreign key rule
+ * foreign_key_index requires one for: of the candidates that cover the key,
+ * the one that saves the workload most net of its writes (with the key's
+ * own index when none saves), if the budget has room for it, else the key's
+ * own if that fits; the keys whose indexes save most first.  Kept whatever
+ * the plans use.
+ */
+static Cost
+best_alone(AdvRequired *r)
+{
+	Cost		best = r->plain->alone + r->plain->write_cost;
+	ListCell   *lc;
+
+	foreach(lc, r->covering)
+		best = Min(best, ((Candidate *) lfirst(lc))->alone + ((Candidate *) lfirst(lc))->write_cost);
+	return best;
+}
+
+/* The key whose index saves the workload most first: it gets the budget first. */
+static int
+required_cmp(const ListCell *a, const ListCell *b)
+{
+	Cost		x = best_alone(lfirst(a));
+	Cost		y = best_alone(lfirst(b));
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+choose_required(Search *s)
+{
+	ListCell   *lc;
+
+	list_sort(s->required, required_cmp);
+
+	foreach(lc, s->required)
+	{
+		AdvRequired *r = lfirst(lc);
+		Candidate  *best = r->plain;
+		ListCell   *cc;
+
+		foreach(cc, r->covering)
+		{
+			Candidate  *c = lfirst(cc);
+
+			if (list_member_ptr(s->chosen, c))
+			{
+				best = c;		/* another key's choice serves this one */
+				break;
+			}
+			/* on a tie, fewer INCLUDE columns: (tag_id, post_id), the seed's junction key */
+			if (c->alone + c->write_cost < s->base * (1.0 - MIN_GAIN) &&
+				(c->alone + c->write_cost < best->alone + best->write_cost ||
+				 (c->alone + c->write_cost == best->alone + best->write_cost &&
+				  c->ncols - c->nkeys < best->ncols - best->nkeys)))
+				best = c;
+		}
+		if (!list_member_ptr(s->chosen, best) && !fits(s, best))
+			best = r->plain;
+		if (!list_member_ptr(s->chosen, best))
+		{
+			if (!fits(s, best))
+				continue;
+			s->chosen = lappend(s->chosen, best);
+			s->size += best->size;
+		}
+		best->required = true;
+		r->chosen = best;
+	}
+	if (s->chosen == NIL)
+		return;
+	s->current = adv_workload_cost(s->items, s->chosen, NIL);
+	foreach(lc, s->items)
+		((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
 }
 
 /*
@@ -505,8 +620,12 @@ prune(Search *s)
 		foreach(lc, s->chosen)
 		{
 			Candidate  *c = lfirst(lc);
-			List	   *others = list_copy(s->chosen);
+			List	   *others;
 			double		loss;
+
+			if (c->required)
+				continue;
+			others = list_copy(s->chosen);
 
 			others = list_delete_ptr(others, c);
 			loss = adv_workload_cost(s->items, others, list_make1_oid(c->relid)) -
@@ -517,7 +636,7 @@ prune(Search *s)
 				weakest_loss = loss;
 			}
 		}
-		if (weakest_loss >= MIN_GAIN * s->current)
+		if (weakest == NULL || weakest_loss >= MIN_GAIN * s->current)
 			break;
 		s->chosen = list_delete_ptr(s->chosen, weakest);
 		s->current = adv_workload_cost(s->items, s->chosen, NIL);
@@ -708,6 +827,46 @@ bytes_used(Search *s)
 					s->size, s->max_size);
 }
 
+/* Say which indexes the foreign keys required, and which did not fit. */
+static void
+say_required(Search *s)
+{
+	StringInfoData chosen;
+	StringInfoData left;
+	int			n = 0;
+	int			nleft = 0;
+	ListCell   *lc;
+
+	initStringInfo(&chosen);
+	initStringInfo(&left);
+	foreach(lc, s->required)
+	{
+		AdvRequired *r = lfirst(lc);
+		StringInfo	buf = r->chosen ? &chosen : &left;
+
+		appendStringInfo(buf, "%s\"%s\" on %s: %s", buf->len > 0 ? " " : "", r->conname,
+						 conv_relation_display_name(r->relid),
+						 candidate_sql(r->chosen ? r->chosen : r->plain, NULL));
+		if (r->chosen)
+			n++;
+		else
+			nleft++;
+	}
+	if (n > 0)
+		ereport(NOTICE,
+				(errmsg_plural("suggest_indexes() chose first an index for %d foreign key without one (rule foreign_key_index)",
+							   "suggest_indexes() chose first an index for %d foreign keys without one (rule foreign_key_index)",
+							   n, n),
+				 errdetail("%s", chosen.data)));
+	if (nleft > 0)
+		ereport(NOTICE,
+				(errmsg_plural("the budget leaves %d foreign key without the index rule foreign_key_index requires",
+							   "the budget leaves %d foreign keys without the index rule foreign_key_index requires",
+							   nleft, nleft),
+				 errdetail("%s", left.data),
+				 errhint("Count them in max_indexes and max_size: the guard asks for them whatever the workload.")));
+}
+
 /* Say why the pass stopped where it did. */
 static void
 say_why(Search *s)
@@ -719,7 +878,9 @@ say_why(Search *s)
 	{
 		case STOP_NOTHING:
 			ereport(NOTICE,
-					(errmsg("suggest_indexes() found no index worth its cost"),
+					(s->chosen != NIL ?
+					 errmsg("suggest_indexes() found no other index worth its cost") :
+					 errmsg("suggest_indexes() found no index worth its cost"),
 					 errdetail("No candidate index lowers the estimated cost by %d %% beyond the cost of its writes.",
 							   gain)));
 			break;
@@ -771,6 +932,7 @@ adv_advise(ReturnSetInfo *rsinfo, List *items, List *texts, List *inserts, int b
 	foreach(lc, items)
 		base += ((WorkItem *) lfirst(lc))->weight * ((WorkItem *) lfirst(lc))->base;
 	cands = adv_make_candidates(items);
+	s.required = adv_required_indexes(items, &cands);
 	assign_fake_oids(cands);
 	adv_size_candidates(cands, items, inserts);
 
@@ -780,8 +942,10 @@ adv_advise(ReturnSetInfo *rsinfo, List *items, List *texts, List *inserts, int b
 	s.budget = budget;
 	s.max_size = max_size;
 	s.by_bytes = by_bytes;
+	choose_required(&s);
 	choose(&s);
 	prune(&s);
 	put_rows(rsinfo, &s, texts, base);
+	say_required(&s);
 	say_why(&s);
 }

@@ -92,6 +92,40 @@ conv_check_table(Oid relid, Oid ignore_index)
 }
 
 /*
+ * The foreign keys of a table that rule foreign_key_index requires an index
+ * for (ConvForeignKey *), unless the rule is off or an exemption covers the
+ * table: what the index advisor puts in every answer.
+ */
+List *
+conv_required_fk_indexes(Oid relid)
+{
+	ConvTable  *table;
+	List	   *violations = NIL;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (conv_rule_disabled(CONV_RULE_FOREIGN_KEY_INDEX) ||
+		(table = conv_table_load(relid)) == NULL)
+		return NIL;
+	conv_rule_foreign_key_index(table, &violations);
+	foreach(lc, violations)
+		((ConvViolation *) lfirst(lc))->rule = conv_rule_at(((ConvViolation *) lfirst(lc))->rule_index);
+	conv_apply_exemptions(violations, conv_load_exemptions());
+	foreach(lc, violations)
+	{
+		ConvViolation *v = lfirst(lc);
+		ListCell   *fc;
+
+		if (v->exemption != NULL)
+			continue;
+		foreach(fc, table->foreign_keys)
+			if (((ConvForeignKey *) lfirst(fc))->conoid == v->about.objid)
+				result = lappend(result, lfirst(fc));
+	}
+	return result;
+}
+
+/*
  * Every rule on each table, exemptions applied, and each violation once: a
  * schema's name, say, is judged with each of its tables.
  */
