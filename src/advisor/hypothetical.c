@@ -45,15 +45,17 @@
 
 /*
  * A B-tree as CREATE INDEX builds it (nbtsort.c): a leaf page takes tuples
- * until less than the fillfactor's 10 % is free, then its last tuple moves
- * to the next page and a high key takes its place; an upper page keeps 30 %
- * free.  The room is the page less its header, special space, the high
- * key's line pointer and the one PageGetFreeSpace() holds back.  A posting
- * list tuple never outgrows the leaf's reserve, less a line pointer.
+ * until less than the fillfactor's 10 % is free (counting the last tuple's
+ * posting list as free: it leaves as that tuple becomes the high key) or
+ * the next one does not fit, then its last tuple moves to the next page
+ * and a high key takes its place; an upper page keeps 30 % free.  The room
+ * is the page less its header, special space, the high key's line pointer
+ * and the one PageGetFreeSpace() holds back.  A posting list tuple never
+ * outgrows the leaf's reserve, less a line pointer.
  */
 #define BT_PAGE_ROOM ((double) (BLCKSZ - SizeOfPageHeaderData - \
 								MAXALIGN(sizeof(BTPageOpaqueData)) - 2 * sizeof(ItemIdData)))
-#define BT_LEAF_ROOM (BT_PAGE_ROOM - BLCKSZ * (100 - BTREE_DEFAULT_FILLFACTOR) / 100)
+#define BT_LEAF_RESERVE ((double) BLCKSZ * (100 - BTREE_DEFAULT_FILLFACTOR) / 100)
 #define BT_UPPER_ROOM (BT_PAGE_ROOM - BLCKSZ * (100 - BTREE_NONLEAF_FILLFACTOR) / 100)
 #define BT_MAX_POSTING ((double) (MAXALIGN_DOWN(BLCKSZ * 10 / 100) - sizeof(ItemIdData)))
 
@@ -334,76 +336,75 @@ key_groups(Oid relid, AttrNumber attnum, double rows, KeyGroups *g)
 	ReleaseSysCache(tup);
 }
 
+/* A B-tree's leaf tuples as the model adds them up */
+typedef struct LeafTotals
+{
+	double		bytes;			/* line pointers too */
+	double		tuples;
+	double		postings;		/* bytes of the tuples' posting lists */
+} LeafTotals;
+
 /*
- * The leaf bytes (line pointers too) of k rows of one key whose tuple
- * takes t bytes, as CREATE INDEX deduplicates them: posting lists of as
- * many heap TIDs as BT_MAX_POSTING holds, a row left alone a plain tuple.
- * Adds its tuples to *tuples.
+ * Adds weight times the leaf tuples of k rows of one key whose tuple takes
+ * t bytes, as CREATE INDEX deduplicates them: posting lists of as many
+ * heap TIDs as BT_MAX_POSTING holds, a row left alone a plain tuple.
  */
-static double
-run_bytes(double t, double k, double *tuples)
+static void
+add_run(LeafTotals *acc, double weight, double t, double k)
 {
 	double		per = Max(2.0, floor(floor((BT_MAX_POSTING - t) / MAXIMUM_ALIGNOF) *
 									 MAXIMUM_ALIGNOF / sizeof(ItemPointerData)));
 	double		full = floor(k / per);
 	double		rest = k - full * per;
-	double		bytes = full * (t + MAXALIGN((Size) per * sizeof(ItemPointerData)) +
-								sizeof(ItemIdData));
+	double		list = MAXALIGN((Size) per * sizeof(ItemPointerData));
 
-	*tuples += full + (rest > 0 ? 1 : 0);
-	if (rest == 1)
-		bytes += t + sizeof(ItemIdData);
-	else if (rest > 1)
-		bytes += t + MAXALIGN((Size) rest * sizeof(ItemPointerData)) + sizeof(ItemIdData);
-	return bytes;
+	acc->bytes += weight * full * (t + list + sizeof(ItemIdData));
+	acc->postings += weight * full * list;
+	acc->tuples += weight * (full + (rest > 0 ? 1 : 0));
+	list = rest > 1 ? MAXALIGN((Size) rest * sizeof(ItemPointerData)) : 0;
+	if (rest > 0)
+		acc->bytes += weight * (t + list + sizeof(ItemIdData));
+	acc->postings += weight * list;
 }
 
 /*
- * The leaf bytes of groups keys of k rows each on average (rows between
- * two whole numbers: a mix of both), of which a partial index keeps the
- * share sel of the rows: a key is there if one of its rows is.
+ * Adds groups keys of k rows each on average (rows between two whole
+ * numbers: a mix of both), of which a partial index keeps the share sel of
+ * the rows: a key is there if one of its rows is.
  */
-static double
-groups_bytes(double t, double groups, double k, double sel, double *tuples)
+static void
+add_groups(LeafTotals *acc, double t, double groups, double k, double sel)
 {
 	double		present = sel >= 1.0 ? 1.0 : 1.0 - pow(1.0 - sel, k);
 	double		kept = Max(1.0, k * sel / Max(present, 1e-9));
 	double		low = floor(kept);
-	double		high_share = kept - low;
-	double		low_tuples = 0;
-	double		high_tuples = 0;
-	double		bytes;
 
 	groups *= present;
-	bytes = (1.0 - high_share) * run_bytes(t, low, &low_tuples) +
-		high_share * run_bytes(t, low + 1, &high_tuples);
-	*tuples += groups * ((1.0 - high_share) * low_tuples + high_share * high_tuples);
-	return groups * bytes;
+	add_run(acc, groups * (1.0 - (kept - low)), t, low);
+	add_run(acc, groups * (kept - low), t, low + 1);
 }
 
 /*
- * Bytes of a B-tree's leaf tuples, line pointers included, for rows table
- * rows of which the index keeps the share sel; *tuples its leaf tuples.
- * Without deduplication (INCLUDE columns, a key that cannot), a tuple per
- * row.  Else CREATE INDEX stores each key once per posting list: a
- * single-column key's most common values and NULLs as the statistics count
- * them, its other values in even groups; several columns' keys in even
- * groups, as many as rows drawn from the product of their distinct values
- * make, and at least as many as the most distinct column has.  No
+ * A B-tree's leaf tuples for rows table rows, of which the index keeps the
+ * share sel.  Without deduplication (INCLUDE columns, a key that cannot), a
+ * tuple per row.  Else CREATE INDEX stores each key once per posting list:
+ * a single-column key's most common values and NULLs as the statistics
+ * count them, its other values in even groups; several columns' keys in
+ * even groups, as many as rows drawn from the product of their distinct
+ * values make, and at least as many as the most distinct column has.  No
  * statistics: as if unique.
  */
-static double
-leaf_bytes(Candidate *c, const SizeColumn *cols, double rows, double sel, double *tuples)
+static void
+leaf_tuples(Candidate *c, const SizeColumn *cols, double rows, double sel, LeafTotals *acc)
 {
 	double		t = avg_tuple_bytes(cols, c->ncols, false);
 	double		groups = 1;
 	double		most = 0;
 	double		grouped = rows;
-	double		bytes = 0;
 	bool		dedup = key_deduplicates(c);
 	KeyGroups	g;
 
-	*tuples = 0;
+	memset(acc, 0, sizeof(LeafTotals));
 	for (int i = 0; i < c->nkeys && dedup; i++)
 	{
 		key_groups(c->relid, c->cols[i], rows, &g);
@@ -411,28 +412,29 @@ leaf_bytes(Candidate *c, const SizeColumn *cols, double rows, double sel, double
 		most = Max(most, g.ndistinct);
 	}
 	if (!dedup || groups <= 0)
-		return groups_bytes(t, rows, 1, sel, tuples);
+	{
+		add_groups(acc, t, rows, 1, sel);
+		return;
+	}
 	if (c->nkeys > 1)
 	{
 		groups = Min(rows, Max(most, -groups * expm1(-rows / groups)));
-		return groups_bytes(t, groups, rows / groups, sel, tuples);
+		add_groups(acc, t, groups, rows / groups, sel);
+		return;
 	}
 	/* one column: NULLs, the most common values, and the rest */
 	t = avg_tuple_bytes(cols, 1, true);
 	if (cols[0].nullfrac > 0)
-		bytes += groups_bytes(tuple_bytes(cols, 1, 0, -1, 0), 1, rows * cols[0].nullfrac,
-							  sel, tuples);
+		add_groups(acc, tuple_bytes(cols, 1, 0, -1, 0), 1, rows * cols[0].nullfrac, sel);
 	grouped -= rows * cols[0].nullfrac;
 	for (int i = 0; i < g.nfreqs; i++)
 	{
-		bytes += groups_bytes(t, 1, Max(1.0, rows * g.freqs[i]), sel, tuples);
+		add_groups(acc, t, 1, Max(1.0, rows * g.freqs[i]), sel);
 		grouped -= rows * g.freqs[i];
 		groups -= 1;
 	}
 	if (grouped >= 1)
-		bytes += groups_bytes(t, Max(groups, 1.0), Max(1.0, grouped / Max(groups, 1.0)),
-							  sel, tuples);
-	return bytes;
+		add_groups(acc, t, Max(groups, 1.0), Max(1.0, grouped / Max(groups, 1.0)), sel);
 }
 
 /*
@@ -467,8 +469,9 @@ gin_entries_per_row(Candidate *c)
 /*
  * The estimated size of a candidate of tuples rows, in pages (the metapage
  * too), with its tree height.  A B-tree: its leaf tuples on pages filled as
- * CREATE INDEX fills them (BT_LEAF_ROOM, less half a tuple on average: the
- * one that did not fit), and the levels above, of pivot tuples (the keys,
+ * CREATE INDEX fills them (to the reserve, or to a tuple's room when
+ * posting lists make the reserve moot; less half a tuple on average, the
+ * one that moved on), and the levels above, of pivot tuples (the keys:
  * suffix truncation drops the INCLUDE columns) on pages filled to 70 %.  A
  * GIN index: its compressed posting lists.
  */
@@ -477,8 +480,7 @@ candidate_pages(Candidate *c, double tuples, int *height)
 {
 	SizeColumn	cols[MAX_INDEX_COLUMNS];
 	double		table_rows = c->predicate != NIL ? Max(c->tuples, tuples) : tuples;
-	double		leaf_tuples;
-	double		bytes;
+	LeafTotals	leaf;
 	double		item;
 	double		pivot;
 	double		level;
@@ -492,10 +494,12 @@ candidate_pages(Candidate *c, double tuples, int *height)
 	}
 	for (int i = 0; i < c->ncols; i++)
 		size_column(c->relid, c->cols[i], &cols[i]);
-	bytes = leaf_bytes(c, cols, table_rows, table_rows > 0 ? tuples / table_rows : 1.0,
-					   &leaf_tuples);
-	item = bytes / Max(leaf_tuples, 1.0);
-	level = Max(1.0, ceil(bytes / (BT_LEAF_ROOM - item / 2)));
+	leaf_tuples(c, cols, table_rows, table_rows > 0 ? tuples / table_rows : 1.0, &leaf);
+	item = leaf.bytes / Max(leaf.tuples, 1.0);
+	level = Max(1.0, ceil(leaf.bytes /
+						  (BT_PAGE_ROOM - item / 2 -
+						   Max(item + sizeof(ItemIdData),
+							   BT_LEAF_RESERVE - leaf.postings / Max(leaf.tuples, 1.0)))));
 	pivot = avg_tuple_bytes(cols, c->nkeys, false) + sizeof(ItemIdData);
 	pages = 1 + level;
 	*height = 0;
