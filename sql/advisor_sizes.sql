@@ -6,12 +6,17 @@
 -- and GIN.  Each table of up to :rows rows is sampled whole by ANALYZE (its
 -- statistics target covers it), so the statistics, and the estimates, are
 -- the same on every run.  test/bench/advisor_sizes.sh runs this file at
--- scale (rows=2000000) and prints the bytes.
+-- scale (rows, and lineitem_rows for the lineitem table) and prints the
+-- bytes.
 SET pg_conventions.mode = off;
 SET client_min_messages = warning;
 \if :{?rows}
 \else
 \set rows 30000
+\endif
+\if :{?lineitem_rows}
+\else
+\set lineitem_rows :rows
 \endif
 CREATE SCHEMA sizes;
 SET search_path = sizes, public;
@@ -68,11 +73,11 @@ SELECT make(format('int_dup%s_%s', n, o), format('(i / %s)::int AS k', n),
 -- order key of 1 to 7 rows per value, the part key of 30, the supplier key
 -- of 600, the ship date of 2,526 days
 CREATE TABLE lineitem AS
-SELECT o::int AS l_orderkey, (1 + (o::bigint * 7919 + l * 104729) % (:rows / 30))::int AS l_partkey,
-       (1 + (o::bigint * 7907 + l * 15485863) % (:rows / 600))::int AS l_suppkey,
+SELECT o::int AS l_orderkey, (1 + (o::bigint * 7919 + l * 104729) % (:lineitem_rows / 30))::int AS l_partkey,
+       (1 + (o::bigint * 7907 + l * 15485863) % (:lineitem_rows / 600))::int AS l_suppkey,
        date '1992-01-02' + ((o::bigint * 7901 + l * 131) % 2526)::int AS l_shipdate,
        repeat('x', 80) AS l_comment
-  FROM generate_series(1, :rows / 4) o, generate_series(1, 1 + o % 7) l;
+  FROM generate_series(1, :lineitem_rows / 4) o, generate_series(1, 1 + o % 7) l;
 SELECT size_check(format('lineitem %s', k), 'lineitem',
                   format('SELECT %s FROM lineitem WHERE %s = $1', k, k), true)
   FROM unnest(ARRAY['l_orderkey', 'l_partkey', 'l_suppkey', 'l_shipdate']) k;
