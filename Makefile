@@ -20,7 +20,7 @@ RULE_TESTS       = require_primary_key require_timestamps foreign_key_index \
                    naming keys columns indexes settings exemptions \
                    transaction_control legacy safety safety_structures safety_will_fail
 REGRESS_guard        = setup_guard mode $(RULE_TESTS) safety_hook both_paths privileges violations findings twin reports workload query_patterns upgrade
-REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger advisor advisor_robust
+REGRESS_eventtrigger = setup_event_trigger $(RULE_TESTS) privileges_event_trigger advisor advisor_robust advisor_sizes
 SUITE     ?= guard
 REGRESS    = $(REGRESS_$(SUITE))
 REGRESS_OPTS = --outputdir=output/$(SUITE) --encoding=UTF8 --no-locale

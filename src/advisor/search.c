@@ -361,10 +361,12 @@ best_left_out(Search *s, List *over, bool *gains)
 }
 
 /*
- * Does a candidate of add repeat the keys of one chosen on its table (the
- * same columns in the same order and directions, whatever its predicate or
- * INCLUDE columns)?  Such a pair is one index too many: a partial twin of a
- * foreign key's index, a covering twin of a chosen key.
+ * Does a candidate of add repeat the keys of one chosen for a foreign key on
+ * its table (the same columns in the same order and directions, whatever its
+ * predicate or INCLUDE columns)?  Such a pair is one index too many, and the
+ * foreign key's stays: a partial or covering twin of it is not suggested.
+ * (Twins of other chosen indexes are settled by prune(): the one that
+ * serves less goes.)
  */
 static bool
 repeats_keys(List *add, List *chosen)
@@ -380,7 +382,7 @@ repeats_keys(List *add, List *chosen)
 		{
 			Candidate  *c = lfirst(cc);
 
-			if (c->relid == a->relid && c->amoid == a->amoid && c->nkeys == a->nkeys &&
+			if (c->required && c->relid == a->relid && c->amoid == a->amoid && c->nkeys == a->nkeys &&
 				memcmp(c->cols, a->cols, a->nkeys * sizeof(AttrNumber)) == 0 &&
 				memcmp(c->desc, a->desc, a->nkeys * sizeof(bool)) == 0)
 				return true;
