@@ -32,14 +32,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export PGDATABASE=bench_adv
 
-psql_q -d postgres -c "DROP DATABASE IF EXISTS bench_adv" -c "CREATE DATABASE bench_adv" \
-  -c "ALTER DATABASE bench_adv SET pg_conventions.mode = off"
+judge_init
 psql_q <<SQL
-SET pg_conventions.mode = off;
-CREATE EXTENSION pg_conventions;
-CREATE EXTENSION pg_stat_statements;
-CREATE EXTENSION pg_qualstats;
-CREATE EXTENSION hypopg;
 -- the seed's tables: UUID keys, timestamps, soft deletes, a junction table;
 -- only the primary keys are indexed, as a new application starts
 CREATE TABLE users (
@@ -75,7 +69,6 @@ SELECT md5('p' || i)::uuid, md5('t' || (1 + (i * 7 + k) % $TAGS))::uuid, now()
   FROM generate_series(1, $POSTS) i, (VALUES (0), ($TAGS / 2)) v(k);
 VACUUM ANALYZE;
 SQL
-judge_init
 
 # ORM-style statements, each with its weight (executions per CALLS) and
 # the draw of one call's parameter values: the UUIDs and strings an ORM sends
@@ -139,4 +132,4 @@ if [ "$OVERHEAD" = 1 ]; then
   echo "  capture off:               $off tps   (rounds: $(paste -sd' ' "$work/off"))"
   awk -v a="$on" -v b="$off" 'BEGIN { printf "  ratio on/off: %.3f   (target >= 0.97)\n", a / b }'
 fi
-psql_q -d postgres -c "DROP DATABASE bench_adv"
+psql_q -d postgres -c "DROP DATABASE $PGDATABASE"

@@ -4,10 +4,12 @@
 # an application runs them (prepared statements, parameter values), with the
 # planner's estimated cost and the built bytes beside it.
 #
-# A workload script sets PGDATABASE, creates its tables and data in schema
-# public (primary keys only), then:
-#   judge_init                  schema judge: the statement and call tables,
-#                               the evaluator, hypopg's per-query advice
+# A workload script sets PGDATABASE, then:
+#   judge_init                  the database, made anew (the guard off), its
+#                               extensions, and schema judge: the statement
+#                               and call tables, the evaluator, hypopg's
+#                               per-query advice
+#   its tables and data         in schema public, primary keys only
 #   INSERT INTO judge.stmts     its statements: name, weight (executions per
 #                               CALLS), the text with $n parameters, and an
 #                               SQL expression (text[], may use random())
@@ -18,7 +20,7 @@
 #                               advisor watching, each advisor's index set,
 #                               the measurement and the table
 # Environment:
-#   CALLS       executions per unit of weight in one replay (default 20)
+#   CALLS       executions per unit of weight in one replay (default 10)
 #   ROUNDS      measured rounds per index set, interleaved (default 5)
 #   BUDGET_MB   the storage budget of the budgeted rows (default 60; 10^6 bytes)
 #   SMALL_MB    a tight budget for a row of ours (default 25)
@@ -43,7 +45,7 @@
 # set's time.
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 JUDGE_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CALLS=${CALLS:-20}
+CALLS=${CALLS:-10}
 ROUNDS=${ROUNDS:-5}
 BUDGET_MB=${BUDGET_MB:-60}
 SMALL_MB=${SMALL_MB:-25}
@@ -52,7 +54,13 @@ PLATFORM=${PLATFORM:-$(cd "$JUDGE_HERE/../../.." && pwd)/shared/vendor/index_sel
 JUDGE_OPTIONS="-c pg_conventions.capture_sample_rate=0 -c pg_qualstats.enabled=off -c pg_stat_statements.track_planning=on"
 
 judge_init() {
+  psql_q -d postgres -c "DROP DATABASE IF EXISTS $PGDATABASE" -c "CREATE DATABASE $PGDATABASE" \
+    -c "ALTER DATABASE $PGDATABASE SET pg_conventions.mode = off"
   psql_q <<'SQL'
+CREATE EXTENSION pg_conventions;
+CREATE EXTENSION pg_stat_statements;
+CREATE EXTENSION pg_qualstats;
+CREATE EXTENSION hypopg;
 CREATE SCHEMA judge;
 CREATE TABLE judge.stmts (name text PRIMARY KEY, weight int NOT NULL, sql text NOT NULL, args text NOT NULL);
 CREATE TABLE judge.calls (nr serial PRIMARY KEY, phase text NOT NULL, name text NOT NULL, args text[] NOT NULL);
@@ -306,7 +314,7 @@ judge_report() {
                                               WHERE name IN (SELECT idx FROM judge.member WHERE set_nr = $i)")
     t=$(median < "$work/m/$i.time")
     cost=$(cat "$work/m/$i.cost")
-    top=$(awk -v R="$ROUNDS" '{ms[$1] += $3; all += $3} END {for (s in ms) printf "%s %.0f\n", s, 100 * ms[s] / all}' "$work/m/$i.stmt" |
+    top=$(awk '{ms[$1] += $3; all += $3} END {for (s in ms) printf "%s %.0f\n", s, 100 * ms[s] / all}' "$work/m/$i.stmt" |
           sort -k2,2nr | head -1 | awk '{printf "%s (%s %%)", $1, $2}')
     echo "-- $name: $cnt indexes, $(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}') MB; real time median $t ms (rounds: $(paste -sd' ' "$work/m/$i.time")); estimated cost $cost"
     sed 's/^/     /' "$file"
@@ -324,6 +332,7 @@ judge_report() {
 
 # the whole judgement: calls, learning, advice, build, measure, table
 judge_run() {  # expert_file
+  local t0=$SECONDS
   judge_calls
   echo "== learning: the learning calls replayed once, every advisor watching"
   judge_learn
@@ -332,4 +341,5 @@ judge_run() {  # expert_file
   judge_build
   judge_measure
   judge_report
+  echo "== judged in $((SECONDS - t0)) s (advice, build, warm-up and $ROUNDS rounds)"
 }
