@@ -132,4 +132,4 @@ if [ "$OVERHEAD" = 1 ]; then
   echo "  capture off:               $off tps   (rounds: $(paste -sd' ' "$work/off"))"
   awk -v a="$on" -v b="$off" 'BEGIN { printf "  ratio on/off: %.3f   (target >= 0.97)\n", a / b }'
 fi
-psql_q -d postgres -c "DROP DATABASE $PGDATABASE"
+[ "${KEEP:-0}" = 1 ] || psql_q -d postgres -c "DROP DATABASE $PGDATABASE"

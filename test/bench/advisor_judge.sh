@@ -26,6 +26,9 @@
 #   SMALL_MB    a tight budget for a row of ours (default 25)
 #   PLATFORM    the index selection platform of Kossmann et al. (default
 #               shared/vendor/index_selection_evaluation next to the clone)
+#   KEEP        1: the database is kept at the end, every set's indexes
+#               built under the judge's names (judge.idx, judge.member), to
+#               look at a set's plans
 #
 # How one index set is measured.  Every index of every set is built once,
 # under a name of the judge's (an index two sets share, by definition, is

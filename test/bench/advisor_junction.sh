@@ -143,4 +143,4 @@ CREATE INDEX idx_users_role_status ON users (role, status, created_at DESC) WHER
 CREATE INDEX idx_tags_name ON tags (name);
 SQL
 judge_run "$work/expert.sql"
-psql_q -d postgres -c "DROP DATABASE $PGDATABASE"
+[ "${KEEP:-0}" = 1 ] || psql_q -d postgres -c "DROP DATABASE $PGDATABASE"
