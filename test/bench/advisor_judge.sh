@@ -1,10 +1,11 @@
+# shellcheck shell=bash disable=SC2154  # work: set by the sourcing script
 # The judge of the advisor benchmarks (test/bench/advisor.sh,
 # test/bench/advisor_junction.sh), sourced by each: every index set is
 # judged by the REAL execution time of the workload's statements, replayed as
 # an application runs them (prepared statements, parameter values), with the
 # planner's estimated cost and the built bytes beside it.
 #
-# A workload script sets PGDATABASE, then:
+# A workload script sets PGDATABASE and work (a directory of its own), then:
 #   judge_init                  the database, made anew (the guard off), its
 #                               extensions, and schema judge: the statement
 #                               and call tables, the evaluator, hypopg's
