@@ -5,7 +5,9 @@
 #   HUGE_PAGES=1 runs missing_fk_indexes once more with huge pages, PRELOAD=1
 #   once more with the library in shared_preload_libraries)
 #   names: bulk_migration bulk_migration_instructions profile_migration old_debt missing_fk_indexes advisor
-#   advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn;
+#   advisor_junction advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn;
+#   advisor and advisor_junction take USERS=..., CALLS=..., ROUNDS=... (see
+#   test/bench/advisor_judge.sh; USERS=5000 CALLS=5 ROUNDS=2 OVERHEAD=0: minutes);
 #   OLD=<commit> runs old_debt and bulk_migration_instructions with that
 #   commit's library beside this one
 #   default all
@@ -13,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA_PACKAGES="linux-perf bc valgrind python3-psycopg2 postgresql-15-hypopg postgresql-15-pg-qualstats"
 . scripts/setup.sh
-wanted=" ${*:-bulk_migration bulk_migration_instructions profile_migration old_debt missing_fk_indexes advisor advisor_scale query_patterns} "
+wanted=" ${*:-bulk_migration bulk_migration_instructions profile_migration old_debt missing_fk_indexes advisor advisor_junction advisor_scale query_patterns} "
 want() { [[ $wanted == *" $1 "* ]]; }
 # OLD=<commit>: that commit's library, built from git archive in a directory
 # of its own (printed; nothing without OLD), for a benchmark to run beside this one
@@ -70,10 +72,15 @@ if want missing_fk_indexes; then
       bash test/bench/missing_fk_indexes.sh
   fi
 fi
-if want advisor; then
-  pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions,pg_qualstats,pg_stat_statements \
-    bash test/bench/advisor.sh
-fi
+# the advisor benchmarks judge index sets by real time: shared buffers that
+# hold the tables and every set's indexes, so that no set reads another's
+# leftovers from the kernel's cache
+for name in advisor advisor_junction; do
+  if want $name; then
+    pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions,pg_qualstats,pg_stat_statements \
+      -o shared_buffers=1GB bash test/bench/$name.sh
+  fi
+done
 if want advisor_scale; then
   pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions bash test/bench/advisor_scale.sh
 fi

@@ -1,16 +1,16 @@
 #!/usr/bin/python3
-"""The reference rows of the advisor benchmark (test/bench/advisor.sh): the
-index selection algorithms of Kossmann et al., "Magic mirror in my hand,
-which is the best in the land?  An Experimental Evaluation of Index Selection
-Algorithms" (VLDB 2020), run from their platform as published (vendored in
-shared/vendor/index_selection_evaluation, MIT; used, not copied), on the
-benchmark's workload and storage budget.
+"""The reference rows of the advisor benchmarks (test/bench/advisor.sh,
+advisor_junction.sh): the index selection algorithms of Kossmann et al.,
+"Magic mirror in my hand, which is the best in the land?  An Experimental
+Evaluation of Index Selection Algorithms" (VLDB 2020), run from their
+platform as published (vendored in shared/vendor/index_selection_evaluation,
+MIT; used, not copied), on the benchmark's workload and storage budget.
 
-Reads the workload from the benchmark database's table eval (q text, weight
-float8: the statements the benchmark's evaluator costs) and writes, for each
-algorithm, the CREATE INDEX statements it chose to OUTDIR/<algorithm>.sql.
-The benchmark then judges every index set with its own evaluator, with real
-indexes, as it judges ours.
+Reads the workload from the benchmark database's table judge.eval (q text,
+weight float8: the statements the benchmark's evaluator costs, drawn from the
+calls the advisors learn from) and writes, for each algorithm, the CREATE
+INDEX statements it chose to OUTDIR/<algorithm>.sql.  The benchmark then
+judges every index set as it judges ours (test/bench/advisor_judge.sh).
 
 Usage (inside the benchmark's server environment: PGHOST, PGPORT, PGUSER set):
     PYTHONPATH=<platform> /usr/bin/python3 advisor_platform.py DB BUDGET_BYTES MAX_INDEXES OUTDIR
@@ -51,7 +51,7 @@ class Connector(PostgresDatabaseConnector):
 
 def workload(db):
     conn = Connector(db, autocommit=True)
-    rows = conn.exec_fetchall("SELECT q, weight FROM eval ORDER BY q")
+    rows = conn.exec_fetchall("SELECT q, weight FROM judge.eval ORDER BY q")
     conn.close()
     parser = WorkloadParser("postgres", db, "pg_conventions")
     tables = parser.get_tables()
