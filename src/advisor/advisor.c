@@ -195,6 +195,7 @@ statement_items(int stmt, ConvStatement *s, double executions)
 		/* the rows the capture measured (its executions that ended) */
 		w->actual_rows = s->total_ms > 0 && s->calls > s->failed ?
 			(double) s->rows / (double) (s->calls - s->failed) : -1;
+		w->actual_ms = s->total_ms > 0 && s->calls > 0 ? s->total_ms / (double) s->calls : -1;
 		if (i < s->nsets && types_known)
 			w->params = bind_params(s->nparams, s->paramtypes, s->set_values[i]);
 		adv_discover_item(w);
@@ -579,6 +580,7 @@ conventions_suggest_indexes(PG_FUNCTION_ARGS)
 	w->sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	w->weight = 1;
 	w->actual_rows = -1;
+	w->actual_ms = -1;
 	w->queries = analyse_query(w->sql, NULL, 0);
 	adv_discover_item(w);
 	adv_advise(rsinfo, list_make1(w), list_make1((char *) w->sql), NIL, budget, max_size,

@@ -140,6 +140,8 @@ typedef struct WorkItem
 	Bitmapset  *write_cols;		/* (attnos) the rows it is estimated to write */
 	double		write_rows;
 	double		actual_rows;	/* per execution, as the capture measured; -1: not known */
+	double		actual_ms;		/* executor time per execution, as the capture measured; -1 */
+	bool		misestimated;	/* its time, for its estimate, is far from the workload's */
 	Cost		base;			/* cost without hypothetical indexes */
 	Cost		current;		/* with the indexes chosen so far */
 	Cost		trial;			/* at the last planning */
@@ -171,6 +173,7 @@ extern double adv_workload_cost(List *items, List *candidates, List *focus);
 
 /* robust.c */
 extern Cost adv_judged_cost(WorkItem *w, PlannedStmt *ps);
+extern void adv_mark_misestimates(List *items);
 
 /* search.c */
 extern void adv_advise(ReturnSetInfo *rsinfo, List *items, List *texts, List *inserts,

@@ -487,6 +487,7 @@ adv_discover_item(WorkItem *w)
 {
 	ListCell   *lc;
 	ParamListInfo generic = unfolded(w->params);
+	List	   *plans = NIL;
 
 	discovered = NIL;
 	discovering = true;
@@ -500,7 +501,7 @@ adv_discover_item(WorkItem *w)
 			CONV_CHECK_PLAN_PERMISSIONS(ps);
 			note_update(w, lfirst_node(Query, lc), ps);
 			if (generic == NULL)
-				w->base += ps->planTree->total_cost;
+				plans = lappend(plans, ps);
 		}
 	}
 	PG_FINALLY();
@@ -514,7 +515,10 @@ adv_discover_item(WorkItem *w)
 		w->relids = lappend_oid(w->relids, ((AdvTable *) lfirst(lc))->relid);
 	if (generic != NULL)
 		foreach(lc, w->queries)
-			w->base += CONV_PLAN_QUERY(copyObject(lfirst_node(Query, lc)), w->sql,
-									 CURSOR_OPT_PARALLEL_OK, w->params)->planTree->total_cost;
+			plans = lappend(plans, CONV_PLAN_QUERY(copyObject(lfirst_node(Query, lc)), w->sql,
+												 CURSOR_OPT_PARALLEL_OK, w->params));
+	/* judged as every later plan is (robust.c), now that the tables are known */
+	foreach(lc, plans)
+		w->base += adv_judged_cost(w, lfirst(lc));
 	w->current = w->base;
 }

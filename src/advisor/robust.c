@@ -21,7 +21,9 @@
  * rows sit, and its estimate stands; the risky candidate wins only if it
  * wins in the worst case too.  When the capture measured fewer rows per
  * execution than the LIMIT needs, the LIMIT never stopped early: the whole
- * stream is read whatever the estimate says.  Where N cannot be known (a
+ * stream is read whatever the estimate says; so it is when the statement's
+ * measured time, for its estimated cost, is ten times the workload's
+ * median (adv_mark_misestimates): its estimate is not to be trusted.  Where N cannot be known (a
  * scan with both an index condition and a filter), the worst case is the
  * whole stream.
  *
@@ -178,6 +180,8 @@ limit_risk(WorkItem *w, List *rtable, Limit *limit)
 	walked = stream_rows(w, rtable, child);
 	if (w->actual_rows >= 0 && w->actual_rows < needed * 0.999)
 		f_worst = 1.0;			/* measured: the LIMIT was never filled */
+	else if (w->misestimated)
+		f_worst = 1.0;			/* measured: the estimate is not to be trusted */
 	else if (walked < 0)
 		f_worst = 1.0;
 	else if (walked <= matches * 1.001)
@@ -228,4 +232,50 @@ Cost
 adv_judged_cost(WorkItem *w, PlannedStmt *ps)
 {
 	return ps->planTree->total_cost + plan_risk(w, ps->rtable, ps->planTree);
+}
+
+/* below this, per execution, a statement's time says little of its plan */
+#define MISESTIMATE_MIN_MS 50.0
+
+static int
+double_cmp(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Mark the statements whose measured time is far from what their estimate
+ * says: at least 50 ms an execution, and ten times the workload's median
+ * time per unit of estimated cost, under the indexes they ran with.  Their LIMIT is not trusted to stop
+ * early.  (Only statements the capture timed count; at least three.)
+ */
+void
+adv_mark_misestimates(List *items)
+{
+	double	   *ratios = palloc(Max(list_length(items), 1) * sizeof(double));
+	int			n = 0;
+	double		median;
+	ListCell   *lc;
+
+	foreach(lc, items)
+	{
+		WorkItem   *w = lfirst(lc);
+
+		if (w->actual_ms > 0 && w->base > 0)
+			ratios[n++] = w->actual_ms / w->base;
+	}
+	if (n < 3)
+		return;
+	qsort(ratios, n, sizeof(double), double_cmp);
+	median = ratios[n / 2];
+	foreach(lc, items)
+	{
+		WorkItem   *w = lfirst(lc);
+
+		w->misestimated = w->actual_ms >= MISESTIMATE_MIN_MS && w->base > 0 &&
+			w->actual_ms / w->base > 10.0 * median;
+	}
 }

@@ -829,6 +829,34 @@ bytes_used(Search *s)
 					s->size, s->max_size);
 }
 
+/* Say which statements' estimates the advisor does not trust. */
+static void
+say_misestimates(List *items)
+{
+	StringInfoData buf;
+	List	   *said = NIL;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, items)
+	{
+		WorkItem   *w = lfirst(lc);
+
+		if (!w->misestimated || list_member_int(said, w->stmt))
+			continue;
+		said = lappend_int(said, w->stmt);
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? "; " : "", w->sql);
+	}
+	if (said != NIL)
+		ereport(NOTICE,
+				(errmsg_plural("suggest_indexes() does not trust the estimate of %d statement",
+							   "suggest_indexes() does not trust the estimates of %d statements",
+							   list_length(said), list_length(said)),
+				 errdetail("The capture measured more than ten times the workload's median time per unit of estimated cost: %s",
+						   buf.data),
+				 errhint("A LIMIT in them is judged as reading all the rows it may read, not as stopping early.")));
+}
+
 /* Say which indexes the foreign keys required, and which did not fit. */
 static void
 say_required(Search *s)
@@ -931,8 +959,20 @@ adv_advise(ReturnSetInfo *rsinfo, List *items, List *texts, List *inserts, int b
 	double		base = 0;
 	ListCell   *lc;
 
+	/* a statement whose measured time belies its estimate: its base again, untrusted */
+	adv_mark_misestimates(items);
 	foreach(lc, items)
-		base += ((WorkItem *) lfirst(lc))->weight * ((WorkItem *) lfirst(lc))->base;
+	{
+		WorkItem   *w = lfirst(lc);
+
+		if (w->misestimated)
+		{
+			(void) adv_workload_cost(list_make1(w), NIL, NIL);
+			w->base = w->current = w->trial;
+		}
+		base += w->weight * w->base;
+	}
+	say_misestimates(items);
 	cands = adv_make_candidates(items);
 	s.required = adv_required_indexes(items, &cands);
 	assign_fake_oids(cands);
