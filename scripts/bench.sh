@@ -5,7 +5,8 @@
 #   HUGE_PAGES=1 runs missing_fk_indexes once more with huge pages, PRELOAD=1
 #   once more with the library in shared_preload_libraries)
 #   names: bulk_migration bulk_migration_instructions profile_migration old_debt missing_fk_indexes advisor
-#   advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn;
+#   advisor_scale query_patterns advisor_analytic (TPC-H, not in the default:
+#   SF=1 takes long; SF=0.1 for a quick run);  MODE=warn runs bulk_migration under warn;
 #   OLD=<commit> runs old_debt and bulk_migration_instructions with that
 #   commit's library beside this one
 #   default all
@@ -73,6 +74,10 @@ fi
 if want advisor; then
   pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions,pg_qualstats,pg_stat_statements \
     bash test/bench/advisor.sh
+fi
+if want advisor_analytic; then
+  pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions,pg_stat_statements \
+    bash test/bench/advisor_analytic.sh
 fi
 if want advisor_scale; then
   pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions bash test/bench/advisor_scale.sh
