@@ -8,6 +8,7 @@
 #   advisor_junction advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn;
 #   advisor and advisor_junction take USERS=..., CALLS=..., ROUNDS=... (see
 #   test/bench/advisor_judge.sh; USERS=5000 CALLS=5 ROUNDS=2 OVERHEAD=0: minutes);
+#   advisor_analytic (TPC-H, not in the default: SF=1 takes hours; SF=0.1 for a quick run);
 #   OLD=<commit> runs old_debt and bulk_migration_instructions with that
 #   commit's library beside this one
 #   default all
@@ -81,6 +82,10 @@ for name in advisor advisor_junction; do
       -o shared_buffers=1GB bash test/bench/$name.sh
   fi
 done
+if want advisor_analytic; then
+  pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions,pg_stat_statements \
+    bash test/bench/advisor_analytic.sh
+fi
 if want advisor_scale; then
   pg_virtualenv -v $PG_MAJOR -o shared_preload_libraries=pg_conventions bash test/bench/advisor_scale.sh
 fi

@@ -14,6 +14,8 @@ judges every index set as it judges ours (test/bench/advisor_judge.sh).
 
 Usage (inside the benchmark's server environment: PGHOST, PGPORT, PGUSER set):
     PYTHONPATH=<platform> /usr/bin/python3 advisor_platform.py DB BUDGET_BYTES MAX_INDEXES OUTDIR
+The analytic benchmark (advisor_analytic.py) imports it instead, and runs
+some of the algorithms (algorithms(), choose()) at each of its budgets.
 
 The platform's own settings are kept (max_index_width 2, as in the paper's
 evaluation), but for the budget, which is the benchmark's: budget_MB for the
@@ -94,33 +96,53 @@ def column_pairs(conn, wl):
     return sorted(chosen)
 
 
+def algorithms(budget, max_indexes, anytime_minutes=1):
+    """The platform's algorithms and their parameters under our budget:
+    bytes for those that take one, a count for the others."""
+    budget_mb = budget / 1e6  # the platform's megabyte is 10^6 bytes
+    return {
+        "extend": (ExtendAlgorithm, {"budget_MB": budget_mb}),
+        "db2advis": (DB2AdvisAlgorithm, {"budget_MB": budget_mb}),
+        "relaxation": (RelaxationAlgorithm, {"budget_MB": budget_mb}),
+        "anytime": (AnytimeAlgorithm, {"budget_MB": budget_mb, "max_runtime_minutes": anytime_minutes}),
+        "auto_admin": (AutoAdminAlgorithm, {"max_indexes": max_indexes}),
+        "drop_heuristic": (DropHeuristicAlgorithm, {"max_indexes": max_indexes}),
+    }
+
+
+def choose(db, wl, algorithm):
+    """One algorithm's indexes for the workload, (class, parameters) as
+    algorithms() gives them."""
+    cls, params = algorithm
+    conn = Connector(db, autocommit=True)
+    indexes = cls(conn, params).calculate_best_indexes(wl)
+    conn.close()
+    return indexes
+
+
 def main():
     db, budget, max_indexes, outdir = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     logging.basicConfig(level=logging.WARNING)
     wl = workload(db)
-    budget_mb = budget / 1e6  # the platform's megabyte is 10^6 bytes
-    algorithms = {
-        "extend": (ExtendAlgorithm, {"budget_MB": budget_mb}),
-        "db2advis": (DB2AdvisAlgorithm, {"budget_MB": budget_mb}),
-        "relaxation": (RelaxationAlgorithm, {"budget_MB": budget_mb}),
-        "anytime": (AnytimeAlgorithm, {"budget_MB": budget_mb, "max_runtime_minutes": 1}),
-        "auto_admin": (AutoAdminAlgorithm, {"max_indexes": max_indexes}),
-        "drop_heuristic": (DropHeuristicAlgorithm, {"max_indexes": max_indexes}),
-    }
-    for name, (cls, params) in algorithms.items():
-        conn = Connector(db, autocommit=True)
-        indexes = cls(conn, params).calculate_best_indexes(wl)
-        write(outdir, name, indexes)
-        conn.close()
+    for name, algorithm in algorithms(budget, max_indexes).items():
+        write(outdir, name, choose(db, wl, algorithm))
     conn = Connector(db, autocommit=True)
     write(outdir, "column_pairs", column_pairs(conn, wl))
     conn.close()
 
 
+def create_statements(indexes):
+    """CREATE INDEX for each index, with the platform's size estimate (hypopg's,
+    when the algorithm made one) as a comment."""
+    return [f"CREATE INDEX ON {index.table()} ({index.joined_column_names()});"
+            + (f" -- estimated {index.estimated_size} bytes" if index.estimated_size else "")
+            for index in indexes]
+
+
 def write(outdir, name, indexes):
     with open(f"{outdir}/{name}.sql", "w") as f:
-        for index in indexes:
-            f.write(f"CREATE INDEX ON {index.table()} ({index.joined_column_names()});\n")
+        for statement in create_statements(indexes):
+            f.write(statement + "\n")
     print(f"{name}: {len(indexes)} indexes", file=sys.stderr)
 
 

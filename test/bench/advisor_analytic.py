@@ -1,0 +1,395 @@
+#!/usr/bin/python3
+"""The analytic advisor benchmark's measuring part (advisor_analytic.sh loads
+the data and runs it): TPC-H's queries as the platform of Kossmann et al.
+generates them, learned by our capture; our advisor and the platform's
+algorithms (advisor_platform.py) at a series of storage budgets; every index
+set built for real and judged by
+
+  - its built bytes: pg_relation_size of each index, beside the advisor's
+    estimate (ours: suggest_indexes' estimated_size; the platform's: hypopg's),
+  - the workload's estimated cost: EXPLAIN's total cost, summed,
+  - the workload's real time: one warm-up run, then ROUNDS runs, each query
+    under statement_timeout, the sum of the queries' medians;
+
+then the algorithms compared at equal built bytes: for each set, the best real
+time each algorithm reached with as many built bytes or fewer.
+
+Usage (PGHOST, PGPORT, PGUSER, PGDATABASE set; PYTHONPATH=<platform>:<this directory>):
+    advisor_analytic.py QGEN_OUTPUT OUTDIR
+Environment: SF, ROUNDS, TIMEOUT, BUDGETS_MB, ALGORITHMS, ANYTIME_MINUTES,
+CAPTURE_RUNS (how often each query runs while the capture learns, default 1).
+"""
+import json
+import logging
+import os
+import re
+import statistics
+import sys
+import time
+
+import psycopg2
+import psycopg2.errors
+
+import advisor_platform
+
+# the platform's TPC-H queries: all but 2, 17 and 20 (their run time)
+TPCH_QUERIES = [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 21, 22]
+# five of the platform's TPC-H budgets at scale factor 10, in MB (its example
+# config, 250 to 15000), scaled by SF / 10
+PLATFORM_BUDGETS_SF10 = [250, 1000, 2000, 5000, 12500]
+MB = 1e6
+SIZE_MISS = 0.10  # an estimate further than this from the built size is flagged
+
+
+def env_float(name, default):
+    return float(os.environ.get(name) or default)
+
+
+def tpch_queries(qgen_output, connector):
+    """{number: text} as the platform's QueryGenerator makes them from qgen -c
+    -d: split at each query's comment, its PostgreSQL rewrites
+    (update_query_text), but Q15's view as a WITH query, so that it is one
+    statement the capture can learn and the advisors can plan."""
+    queries = {}
+    for part in qgen_output.split("Query (Q"):
+        nr_text = part.split(")\n", 1)
+        if len(nr_text) != 2 or not nr_text[0].isdigit():
+            continue
+        nr = int(nr_text[0])
+        if nr not in TPCH_QUERIES:
+            continue
+        text = connector.update_query_text(nr_text[1].replace("\t", " "))
+        view = re.search(r"create view (\w+) (\([^)]*\)) as(.*?);\s*(select.*?);\s*drop view \w+",
+                         text, re.S | re.I)
+        if view:
+            text = f"with {view.group(1)} {view.group(2)} as ({view.group(3)})\n{view.group(4)}"
+        text = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+        queries[nr] = text.strip().rstrip(";").strip()
+    missing = set(TPCH_QUERIES) - set(queries)
+    if missing:
+        sys.exit(f"advisor_analytic: qgen gave no text for queries {sorted(missing)}")
+    return queries
+
+
+def connect(**settings):
+    # a setting's dot written as __ (pg_conventions__capture_sample_rate)
+    options = " ".join(f"-c {k.replace('__', '.')}={v}" for k, v in settings.items())
+    conn = psycopg2.connect(options=options)
+    conn.autocommit = True
+    return conn
+
+
+def fetch(conn, sql, args=None):
+    with conn.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall()
+
+
+def learn(queries, runs, timeout_ms):
+    """Our capture (at sample rate 1) and pg_stat_statements learn the
+    workload: each query runs `runs` times.  A query the timeout cancels is
+    not captured today (issue 31): said, not hidden."""
+    admin = connect()
+    fetch(admin, "SELECT conventions.workload_reset(), pg_stat_statements_reset()")
+    conn = connect(pg_conventions__capture_sample_rate=1, statement_timeout=timeout_ms)
+    cancelled = []
+    for _ in range(runs):
+        for nr, q in queries.items():
+            try:
+                fetch(conn, q)
+            except psycopg2.errors.QueryCanceled:
+                cancelled.append(nr)
+    conn.close()
+    captured = fetch(admin, """SELECT count(DISTINCT queryid) FROM conventions.workload()
+                                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())""")[0][0]
+    admin.close()
+    return captured, sorted(set(cancelled))
+
+
+def ours(budget):
+    """Our advisor under a byte budget (None: none): the CREATE INDEX
+    statements with their estimated sizes, and the NOTICEs it raised."""
+    conn = connect()
+    rows = fetch(conn, """SELECT fix_sql, estimated_size FROM conventions.suggest_indexes(max_size => %s)""",
+                 (budget,))
+    notices = [n.strip() for n in conn.notices]
+    conn.close()
+    return [(sql, size) for sql, size in rows], notices
+
+
+def platform(db, wl, name, budget, anytime_minutes):
+    algorithm = advisor_platform.algorithms(budget, 0, anytime_minutes)[name]
+    statements = advisor_platform.create_statements(advisor_platform.choose(db, wl, algorithm))
+    return [split_estimate(s) for s in statements]
+
+
+def column_pairs(db, wl):
+    conn = advisor_platform.Connector(db, autocommit=True)
+    statements = advisor_platform.create_statements(advisor_platform.column_pairs(conn, wl))
+    conn.close()
+    return [split_estimate(s) for s in statements]
+
+
+def split_estimate(statement):
+    m = re.match(r"(.*;) -- estimated (\d+) bytes$", statement)
+    return (m.group(1), int(m.group(2))) if m else (statement, None)
+
+
+def normalized(statement):
+    """A CREATE INDEX without what does not change the index built."""
+    s = statement.lower().split("--")[0]
+    s = re.sub(r"\bconcurrently\b|\bif not exists\b|\bpublic\.|\busing btree\b|;", " ", s)
+    s = re.sub(r"^\s*create\s+index\s+(\S+\s+)?on\s", "create index on ", s)
+    return " ".join(s.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split())
+
+
+INDEX_INFO = """
+SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), pg_relation_size(i.indexrelid),
+       c.relname::text, c.reltuples::bigint,
+       (SELECT string_agg(format_type(a.atttypid, a.atttypmod), ', ' ORDER BY k.ord)
+          FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+         WHERE k.ord <= i.indnkeyatts)
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+ WHERE c.relnamespace = 'public'::regnamespace AND c.relname <> 'eval'"""
+
+
+def indexes(conn):
+    return {r[0]: r for r in fetch(conn, INDEX_INFO)}
+
+
+def run_workload(queries, rounds, timeout_s):
+    """Real time: a warm-up run, then `rounds` runs, the queries in turn; each
+    query's median.  A query cancelled by the timeout counts as the timeout
+    and is not run again for this set."""
+    conn = connect(pg_conventions__capture_sample_rate=0, statement_timeout=int(timeout_s * 1000))
+    times = {nr: [] for nr in queries}
+    cancelled = set()
+    for r in range(rounds + 1):
+        for nr, q in queries.items():
+            if nr in cancelled:
+                t = timeout_s
+            else:
+                t0 = time.perf_counter()
+                try:
+                    fetch(conn, q)
+                    t = time.perf_counter() - t0
+                except psycopg2.errors.QueryCanceled:
+                    t = timeout_s
+                    cancelled.add(nr)
+            if r > 0:
+                times[nr].append(t)
+    conn.close()
+    medians = {nr: statistics.median(ts) for nr, ts in times.items()}
+    return sum(medians.values()), medians, sorted(cancelled)
+
+
+def estimated_cost(conn, queries):
+    return sum(fetch(conn, "EXPLAIN (FORMAT JSON) " + q)[0][0][0]["Plan"]["Total Cost"]
+               for q in queries.values())
+
+
+def judge(statements, queries, rounds, timeout_s):
+    """Builds the set, measures it, drops it."""
+    conn = connect(maintenance_work_mem="256MB")
+    built = []
+    for sql, estimate in statements:
+        before = indexes(conn)
+        fetch_none(conn, sql)
+        for name, info in indexes(conn).items():
+            if name not in before:
+                built.append({"name": name, "definition": info[1], "built": info[2], "estimated": estimate,
+                              "table": info[3], "rows": info[4], "key_types": info[5],
+                              "statement": sql})
+    fetch_none(conn, "ANALYZE")
+    cost = estimated_cost(conn, queries)
+    # ROUNDS=0: sizes and estimated costs only
+    total, medians, cancelled = run_workload(queries, rounds, timeout_s) if rounds else (None, {}, [])
+    for b in built:
+        fetch_none(conn, f"DROP INDEX {b['name']}")
+    conn.close()
+    return {"indexes": built, "built": sum(b["built"] for b in built), "cost": cost,
+            "time": total, "medians": medians, "cancelled": cancelled}
+
+
+def fetch_none(conn, sql):
+    with conn.cursor() as cur:
+        cur.execute(sql)
+
+
+def main():
+    qgen_file, outdir = sys.argv[1], sys.argv[2]
+    logging.basicConfig(level=logging.WARNING)
+    db = os.environ["PGDATABASE"]
+    sf = env_float("SF", 1)
+    rounds = int(os.environ.get("ROUNDS") or 3)
+    timeout_s = env_float("TIMEOUT", max(10, 60 * sf))
+    budgets = [int(float(b) * MB) for b in (os.environ.get("BUDGETS_MB") or "").split()] or \
+              [int(b * sf / 10 * MB) for b in PLATFORM_BUDGETS_SF10]
+    names = (os.environ.get("ALGORITHMS") or "extend,anytime").split(",")
+    anytime_minutes = env_float("ANYTIME_MINUTES", 1)
+    capture_runs = int(os.environ.get("CAPTURE_RUNS") or 1)
+
+    connector = advisor_platform.Connector(db, autocommit=True)
+    with open(qgen_file) as f:
+        queries = tpch_queries(f.read(), connector)
+    # the evaluator's table, which the platform reads its workload from
+    connector.exec_only("DROP TABLE IF EXISTS eval")
+    connector.exec_only("CREATE TABLE eval (q text NOT NULL, weight float8 NOT NULL)")
+    for q in queries.values():
+        connector._cursor.execute("INSERT INTO eval VALUES (%s, 1)", (q,))
+    connector.close()
+
+    t0 = time.time()
+    captured, cancelled = learn(queries, capture_runs, int(timeout_s * 1000))
+    say(f"== capture: {len(queries)} queries x {capture_runs} at capture_sample_rate 1, "
+        f"statement_timeout {timeout_s:g} s: {captured} statements captured in {time.time() - t0:.0f} s"
+        + (f"; cancelled, so not captured: Q{', Q'.join(map(str, cancelled))}" if cancelled else ""))
+
+    # every advisor's sets first (ours before anything else runs statements
+    # that pg_stat_statements would see), then each distinct set judged
+    sets = []  # (algorithm, budget, statements, advisor seconds, notices)
+    for budget in budgets + [None]:
+        t0 = time.time()
+        statements, notices = ours(budget)
+        sets.append(("ours", budget, statements, time.time() - t0, notices))
+    say(f"== ours at {len(budgets)} budgets and without: {sum(s[3] for s in sets):.0f} s")
+    wl = advisor_platform.workload(db)
+    for name in names:
+        for budget in budgets:
+            t0 = time.time()
+            statements = platform(db, wl, name, budget, anytime_minutes)
+            sets.append((name, budget, statements, time.time() - t0, []))
+        say(f"== platform: {name} at {len(budgets)} budgets, {sum(s[3] for s in sets if s[0] == name):.0f} s")
+    t0 = time.time()
+    sets.append(("column_pairs", None, column_pairs(db, wl), time.time() - t0, []))
+    sets.insert(0, ("no indexes", None, [], 0, []))
+    # the same once more at the end: how far the machine drifted meanwhile
+    sets.append(("no indexes", None, [], 0, []))
+
+    judged = {}
+    results = [None] * len(sets)
+    t0 = time.time()
+    # judged budget by budget, the advisors in turn, so that the machine's
+    # drift weighs on each advisor alike (reported advisor by advisor)
+    for i in sorted(range(len(sets)), key=lambda i: judging_order(sets, i)):
+        algorithm, budget, statements, seconds, notices = sets[i]
+        key = tuple(sorted(normalized(s) for s, _ in statements))
+        if key not in judged or not statements:
+            judged[key] = judge(statements, queries, rounds, timeout_s)
+            j = judged[key]
+            say(f"  judged {algorithm} {fmt_mb(budget)}: {len(j['indexes'])} indexes, {fmt_mb(j['built'])} built, "
+                f"cost {j['cost']:,.0f}, real time {fmt_s(j['time'])} s")
+        else:
+            # the same indexes, the same measurement; the estimates are this advisor's own
+            j = dict(judged[key])
+            estimates = {normalized(s): e for s, e in statements}
+            j["indexes"] = [dict(b, estimated=estimates.get(normalized(b["statement"]))) for b in j["indexes"]]
+        results[i] = {"algorithm": algorithm, "budget": budget, "advisor_seconds": seconds,
+                      "notices": notices, "statements": [s for s, _ in statements], **j}
+    say(f"== judged {len(judged)} distinct index sets in {time.time() - t0:.0f} s "
+        f"({rounds} timed rounds after a warm-up, statement_timeout {timeout_s:g} s)")
+
+    with open(f"{outdir}/results.json", "w") as f:
+        json.dump({"sf": sf, "rounds": rounds, "timeout": timeout_s, "budgets": budgets,
+                   "cancelled_in_capture": cancelled, "queries": queries, "results": results}, f, indent=1)
+    report = "\n".join(report_lines(results))
+    with open(f"{outdir}/report.md", "w") as f:
+        f.write(report + "\n")
+    print(report)
+
+
+def judging_order(sets, i):
+    """No indexes first and last, the budgets from small to none between."""
+    if sets[i][0] == "no indexes":
+        return (0 if i == 0 else 2, 0, i)
+    return (1, float("inf") if sets[i][1] is None else sets[i][1], i)
+
+
+def say(line):
+    print(line, flush=True)
+
+
+def fmt_mb(b):
+    return "no budget" if b is None else f"{b / MB:,.1f} MB"
+
+
+def set_name(r):
+    return r["algorithm"] + ("" if r["algorithm"] in ("no indexes", "column_pairs") else " " + fmt_mb(r["budget"]))
+
+
+def fmt_s(t):
+    return "–" if t is None else f"{t:.2f}"
+
+
+def unnamed(definition):
+    return re.sub(r"^CREATE INDEX \S+ ON (public\.)?", "", definition).replace(" USING btree", "")
+
+
+def report_lines(results):
+    return sets_table(results) + equal_bytes(results, "time", "real time (s)", fmt_s) + \
+        equal_bytes(results, "cost", "estimated cost", lambda c: f"{c:,.0f}") + \
+        size_estimates(results) + notices(results)
+
+
+def sets_table(results):
+    out = ["", "### Every index set, built", "",
+           "| advisor | budget | indexes | estimated | built | built / budget | estimated cost | real time (s) "
+           "| cancelled | advisor's time (s) |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        est = [b["estimated"] for b in r["indexes"]]
+        est_s = fmt_mb(sum(est)) if est and None not in est else "–"
+        over = "" if r["budget"] is None else \
+            f"{r['built'] / r['budget']:.2f}" + (" **over**" if r["built"] > r["budget"] else "")
+        out.append(f"| {r['algorithm']} | {fmt_mb(r['budget']) if r['budget'] else '–'} | {len(r['indexes'])} "
+                   f"| {est_s} | {fmt_mb(r['built'])} | {over} | {r['cost']:,.0f} | {fmt_s(r['time'])} "
+                   f"| {' '.join('Q%d' % q for q in r['cancelled'])} | {r['advisor_seconds']:.1f} |")
+    return out
+
+
+def equal_bytes(results, metric, title, fmt):
+    """Each advisor's best `metric` with at most the built bytes of each set
+    (no indexes counts for every advisor): the comparison at equal real bytes."""
+    if any(r[metric] is None for r in results):
+        return []
+    algos = list(dict.fromkeys(r["algorithm"] for r in results if r["algorithm"] != "no indexes"))
+    out = ["", f"### At equal built bytes: each advisor's best {title} with at most these bytes built", "",
+           "| built | set | " + " | ".join(algos) + " |", "|---|---|" + "---|" * len(algos)]
+    for r in sorted(results, key=lambda r: (r["built"], r["algorithm"])):
+        if r["algorithm"] == "no indexes":
+            continue
+        best = [min(x[metric] for x in results
+                    if x["algorithm"] in (a, "no indexes") and x["built"] <= r["built"]) for a in algos]
+        cells = [f"**{fmt(v)}**" if v == min(best) else fmt(v) for v in best]
+        out.append(f"| {fmt_mb(r['built'])} | {set_name(r)} | " + " | ".join(cells) + " |")
+    return out
+
+
+def size_estimates(results):
+    seen = {}
+    for r in results:
+        for b in r["indexes"]:
+            if b["estimated"]:
+                seen.setdefault((r["algorithm"] != "ours", unnamed(b["definition"])), b)
+    out = ["", f"### Size estimates against the built indexes (misses over {SIZE_MISS:.0%} flagged)", "",
+           "| estimated by | index | key types | table rows | estimated | built | built / estimated |",
+           "|---|---|---|---|---|---|---|"]
+    for (platform_estimate, definition), b in sorted(seen.items()):
+        ratio = b["built"] / b["estimated"]
+        flag = " **miss**" if abs(ratio - 1) > SIZE_MISS else ""
+        out.append(f"| {'platform (hypopg)' if platform_estimate else 'ours'} | `{definition}` | {b['key_types']} "
+                   f"| {b['rows']:,} | {b['estimated'] / MB:,.2f} MB | {b['built'] / MB:,.2f} MB | {ratio:.2f}{flag} |")
+    return out
+
+
+def notices(results):
+    out = ["", "### Our NOTICEs", ""]
+    for r in results:
+        if r["algorithm"] == "ours":
+            out.append(f"- {fmt_mb(r['budget'])}: " + (" / ".join(n.replace("\n", " ") for n in r["notices"]) or "(none)"))
+    return out
+
+
+if __name__ == "__main__":
+    main()
