@@ -36,7 +36,7 @@ DO $$
 DECLARE plan json;
 BEGIN
   EXECUTE 'EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, FORMAT JSON) EXECUTE newest(1)' INTO plan;
-  INSERT INTO measured VALUES ('the sort alone', buffers(plan), (plan -> 0 -> 'Plan' ->> 'Actual Rows')::bigint);
+  INSERT INTO measured VALUES ('the sort alone', buffers(plan), (plan -> 0 -> 'Plan' ->> 'Actual Rows')::numeric::bigint);
 END $$;
 DROP INDEX posts_by_date;
 ANALYZE posts;
@@ -55,7 +55,7 @@ DO $$
 DECLARE plan json;
 BEGIN
   EXECUTE 'EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, FORMAT JSON) EXECUTE newest(1)' INTO plan;
-  INSERT INTO measured VALUES ('the advisor''s', buffers(plan), (plan -> 0 -> 'Plan' ->> 'Actual Rows')::bigint);
+  INSERT INTO measured VALUES ('the advisor''s', buffers(plan), (plan -> 0 -> 'Plan' ->> 'Actual Rows')::numeric::bigint);
 END $$;
 -- executed: the same 20 rows, and the advisor's plan reads a tenth of the
 -- pages or fewer (buffers are counted, not timed: no margin can flake)
