@@ -509,7 +509,12 @@ referencing_tables(List *items, List *seen)
 				double		pages;
 				double		tuples;
 
-				if (list_member_oid(seen, link->conrelid))
+				char		method;
+				AttrNumber	distcol;
+
+				/* a Citus table gets no advice (discover.c says why) */
+				if (list_member_oid(seen, link->conrelid) ||
+					(conv_citus_present() && conv_citus_table(link->conrelid, &method, &distcol)))
 					continue;
 				seen = lappend_oid(seen, link->conrelid);
 				tup = SearchSysCache1(RELOID, ObjectIdGetDatum(link->conrelid));
