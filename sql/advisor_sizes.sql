@@ -119,11 +119,26 @@ SELECT make('nulls', 'CASE WHEN i % 2 = 0 THEN (i / 8)::int END AS k', 'random()
        size_check('int, half NULL', 'nulls', 'SELECT k FROM nulls WHERE k = $1');
 SELECT make('text_nulls', 'CASE WHEN i % 3 = 0 THEN md5(i::text) END AS k', 'random()'),
        size_check('text, two thirds NULL', 'text_nulls', 'SELECT k FROM text_nulls WHERE k = $1');
--- GIN: an array, a jsonb document
+-- GIN: arrays of 3 elements of 500 (13 of them frequent: posting trees),
+-- of 5 of 10,000 and of 100,000 at random, of 1 to 10 of 1,000; text tags,
+-- 0 to 5 a row of 50, some far more common than others; jsonb documents of
+-- few values, and of unique ones
 SELECT make('arrays', 'ARRAY[i % 500, i % 77, i % 13]::int[] AS k'),
        size_check('GIN int[]', 'arrays', 'SELECT id FROM arrays WHERE k && $1::int[]');
+SELECT make(format('arrays%s', n),
+            format('ARRAY(SELECT (hashint4(i * 10 + j) & 2147483647) %% %s FROM generate_series(1, 5) j)::int[] AS k', n)),
+       size_check(format('GIN int[], 5 of %s', to_char(n, 'FM999,999')), format('arrays%s', n),
+                  format('SELECT id FROM arrays%s WHERE k && $1::int[]', n))
+  FROM unnest(ARRAY[10000, 100000]) n;
+SELECT make('arrays_var', 'ARRAY(SELECT (hashint4(i * 16 + j) & 2147483647) % 1000 FROM generate_series(1, 1 + i % 10) j)::int[] AS k'),
+       size_check('GIN int[], 1 to 10 of 1,000', 'arrays_var', 'SELECT id FROM arrays_var WHERE k @> $1::int[]');
+SELECT make('tags', 'ARRAY(SELECT ''tag-'' || floor(50 * power((hashint4(i * 8 + j) & 2147483647) / 2147483648.0, 2))::int FROM generate_series(1, i % 6) j)::text[] AS k'),
+       size_check('GIN text[] tags', 'tags', 'SELECT id FROM tags WHERE k @> $1::text[]');
 SELECT make('docs', 'jsonb_build_object(''theme'', i % 3, ''lang'', ''l'' || i % 40, ''n'', i % 1000) AS k'),
        size_check('GIN jsonb', 'docs', 'SELECT id FROM docs WHERE k @> ''{"lang": "l7"}''');
+SELECT make('docs_unique', 'jsonb_build_object(''id'', i, ''email'', md5(i::text) || ''@example.com'', ''active'', i % 2 = 0) AS k'),
+       size_check('GIN jsonb, unique values', 'docs_unique',
+                  'SELECT id FROM docs_unique WHERE k @> ''{"email": "c4ca4238a0b923820dcc509a6f75849b@example.com"}''');
 
 -- each estimate within 10 % of the index built
 SELECT shape, regexp_replace(index_def, '^.* USING ', '') AS index,

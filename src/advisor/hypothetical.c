@@ -20,10 +20,12 @@
 
 #include "access/amapi.h"
 #include "access/gin.h"
+#include "access/gin_private.h"
 #include "access/htup_details.h"
 #include "access/nbtree.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_opclass.h"
 #include "catalog/pg_statistic.h"
 #include "commands/defrem.h"
 #include "commands/vacuum.h"
@@ -39,9 +41,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
-
-/* bytes a GIN posting list spends on one heap TID, compressed */
-#define GIN_BYTES_PER_ITEM 3.0
 
 /*
  * A B-tree as CREATE INDEX builds it (nbtsort.c): a leaf page takes tuples
@@ -438,34 +437,494 @@ leaf_tuples(Candidate *c, const SizeColumn *cols, double rows, double sel, LeafT
 }
 
 /*
- * Keys a row gives a GIN index: an array's distinct elements, as ANALYZE
- * counted them (the average at the end of the element-count histogram); a
- * jsonb document's keys and values, one per 12 bytes of its average width.
+ * A GIN index as CREATE INDEX builds it (gininsert.c, ginbulk.c): each
+ * entry (an array's element, a jsonb document's key or scalar value, a
+ * path's hash) once, in key order, with the heap TIDs of the rows that
+ * have it.  The TIDs are delta-encoded (ginpostinglist.c): block and offset
+ * packed as block << 11 | offset, each difference in bytes of 7 bits.  A
+ * list that fits an entry tuple of GinMaxItemSize stays in it, a longer one
+ * becomes a posting tree: leaf pages filled to the last whole segment of
+ * 256 bytes (each segment's first TID whole, 6 bytes, and its length, 2),
+ * and a root above two or more.  The entry tree is built in key order, and
+ * an entry page splits where its bytes halve (entrySplitPage): each page
+ * keeps half a page and a tuple.  The pending list is empty after a build.
+ */
+#define GIN_PAGE_ROOM ((double) (BLCKSZ - SizeOfPageHeaderData - \
+								 MAXALIGN(sizeof(GinPageOpaqueData))))
+#define GIN_DATA_ROOM ((double) (BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - \
+								 MAXALIGN(sizeof(ItemPointerData)) - \
+								 MAXALIGN(sizeof(GinPageOpaqueData))))
+#define GIN_SEGMENT 256.0
+#define GIN_SEGMENT_HEAD ((double) offsetof(GinPostingList, bytes))
+#define GIN_POSTING_ITEM 10.0	/* a posting tree's downlink: block and TID */
+
+/* A GIN index's pages as the model adds them up */
+typedef struct GinTotals
+{
+	double		rows;			/* the index's rows */
+	double		per_page;		/* the table's rows a heap page */
+	double		entries;		/* entries of all rows (heap TIDs stored) */
+	double		leaf_pages;		/* entry tree leaves, in fractions */
+	double		leaf_tuples;
+	double		heads;			/* bytes of the leaf tuples' keys */
+	double		data_pages;		/* posting trees */
+} GinTotals;
+
+/*
+ * The bytes of one TID's delta in a posting list of an entry every gap-th
+ * row has on average (rows in random order: gaps of a geometric spread),
+ * of a table of per_page rows a page: 1 byte within a page and 127 rows,
+ * 2 up to 7 pages on, 3 up to 1,023, 4 up to 131,071, 5 beyond.  For a gap
+ * g the chance to cross k pages or more is clamp(g / per_page - k + 1).
  */
 static double
-gin_entries_per_row(Candidate *c)
+gin_delta_bytes(double gap, double per_page)
 {
-	HeapTuple	tup = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(c->relid),
-									  Int16GetDatum(c->cols[0]), BoolGetDatum(false));
-	double		entries = 0;
+	static const double blocks[] = {8, 1024, 131072, 16777216};
+	double		p = 1.0 / Max(gap, 1.0);
+	double		q = 1.0 - p;
+	double		r = Max(per_page, 1.0);
+	double		bytes = 1.0;
+
+	if (r <= 128)
+		bytes += (1.0 - pow(q, r)) / (p * r);
+	else
+		bytes += pow(q, 127) + ((1.0 - pow(q, 128)) / p - 128 * pow(q, 127)) / r;
+	for (int i = 0; i < lengthof(blocks); i++)
+		bytes += (pow(q, (blocks[i] - 1) * r) - pow(q, blocks[i] * r)) / (p * r);
+	return bytes;
+}
+
+/* The bytes an entry page of tuples of s bytes (line pointers too) keeps */
+static double
+gin_page_fill(double s)
+{
+	double		n = floor(GIN_PAGE_ROOM / Max(s, 1.0)) + 1;
+
+	return Min(GIN_PAGE_ROOM, (floor(n / 2) + 1) * s);
+}
+
+/*
+ * Adds n entries of tids heap TIDs each, of key bytes as stored: an entry
+ * tuple with its posting list, or with none and a posting tree of its own.
+ */
+static void
+gin_add_entries(GinTotals *acc, double n, double tids, double key)
+{
+	double		head = MAXALIGN(sizeof(IndexTupleData)) + key;
+	double		delta;
+	double		tuple;
+
+	if (n <= 0 || tids <= 0)
+		return;
+	tids = Max(tids, 1.0);
+	head = ceil(head / MAXIMUM_ALIGNOF) * MAXIMUM_ALIGNOF;
+	delta = gin_delta_bytes(Max(acc->rows, tids) / tids, acc->per_page);
+	tuple = head + GIN_SEGMENT_HEAD + (tids - 1) * delta;
+	if (tids > 1)
+		tuple += (MAXIMUM_ALIGNOF - 1) / 2.0;	/* MAXALIGN, on average */
+	acc->entries += n * tids;
+	if (tuple > GinMaxItemSize)
+	{
+		/* a posting tree: its leaves, and a root over two or more */
+		double		per_segment = floor((GIN_SEGMENT - GIN_SEGMENT_HEAD - delta / 2) / delta) + 1;
+		double		leaves = ceil(tids / (floor(GIN_DATA_ROOM / GIN_SEGMENT) * per_segment));
+		double		inner = leaves > 1 ? ceil(leaves / floor(GIN_DATA_ROOM / GIN_POSTING_ITEM)) : 0;
+
+		acc->data_pages += n * (leaves + inner + (inner > 1 ? 1 : 0));
+		tuple = head;
+	}
+	tuple += sizeof(ItemIdData);
+	acc->leaf_pages += n * tuple / gin_page_fill(tuple);
+	acc->leaf_tuples += n;
+	acc->heads += n * (head + sizeof(ItemIdData));
+}
+
+/*
+ * Of d elements that the table's rows have occurrences times at random,
+ * those some row has (at least one, and no more than the occurrences).
+ */
+static double
+gin_present(double d, double occurrences)
+{
+	d = Max(d, 1.0);
+	return Min(occurrences, Max(1.0, d * -expm1(-occurrences / d)));
+}
+
+/*
+ * Distinct elements of an array column beyond its most common ones, of rest
+ * occurrences a row, as ANALYZE's sample of the column (at the default
+ * target) counted them.  With the list full, each less frequent than the
+ * least listed one: taken at half its frequency.  Else each was counted
+ * no more than the cutoff (array_typanalyze.c: 9 elements / bucket width
+ * of the sample's elements): as Poisson counts, as few distinct elements
+ * as make it a 1 in 10 chance that any of them passed it (err large: no
+ * fewer); of those, the ones some row of the table has.
+ */
+static double
+gin_rare_elements(double rest, double per_row, double nonnull, int nlisted, double least)
+{
+	double		num_mcelem = 10.0 * default_statistics_target;
+	double		n = Min(300.0 * default_statistics_target, nonnull);
+	double		cutoff = floor(9 * per_row * n / floor(num_mcelem * 1000 / 7));
+	double		occurrences = rest * n;
+	double		low = 0;
+	double		high = cutoff + 1;
+
+	if (nlisted >= num_mcelem && least > 0)
+		return gin_present(2.0 * rest / least, rest * nonnull);
+	for (int it = 0; it < 50; it++)
+	{
+		double		lambda = (low + high) / 2;
+		double		term = exp(-lambda);
+		double		tail = 0;
+
+		for (int k = 1; k <= cutoff + 60; k++)
+		{
+			term *= lambda / k;
+			if (k > cutoff)
+				tail += term;
+		}
+		if (occurrences / lambda * tail > 0.1)
+			high = lambda;
+		else
+			low = lambda;
+	}
+	return gin_present(occurrences / Max(low, 1e-6), rest * nonnull);
+}
+
+/* The bytes an element of this type takes as a key, over the listed ones */
+static double
+gin_element_bytes(const AttStatsSlot *slot, Oid elemtype)
+{
+	int16		typlen;
+	bool		byval;
+	char		align;
+	double		bytes = 0;
+
+	get_typlenbyvalalign(elemtype, &typlen, &byval, &align);
+	if (typlen > 0)
+		return typlen;
+	if (slot == NULL || slot->nvalues == 0)
+		return varlena_stored(get_typavgwidth(elemtype, -1));
+	for (int i = 0; i < slot->nvalues; i++)
+		bytes += typlen == -1 ?
+			varlena_stored(VARSIZE_ANY_EXHDR(DatumGetPointer(slot->values[i]))) :
+			strlen(DatumGetCString(slot->values[i])) + 1;
+	return bytes / slot->nvalues;
+}
+
+/*
+ * An array column's entries from its element statistics: each of the most
+ * common elements at its frequency, the others (the distinct elements a
+ * row has on average, less the listed ones) as gin_rare_elements() counts
+ * them; the rows of no element (the count histogram's zeros) an entry.
+ * False without the element count histogram.
+ */
+static bool
+gin_array_entries(HeapTuple stats, Oid elemtype, double nullfrac, GinTotals *acc)
+{
+	AttStatsSlot hist;
+	AttStatsSlot mcelem;
+	bool		have;
+	double		per_row;
+	double		nonnull = acc->rows * (1.0 - nullfrac);
+	double		rest;
+	double		least = 0;
+	double		empty = 0;
+	double		key;
+
+	if (!get_attstatsslot(&hist, stats, STATISTIC_KIND_DECHIST, InvalidOid, ATTSTATSSLOT_NUMBERS))
+		return false;
+	per_row = hist.nnumbers > 0 ? hist.numbers[hist.nnumbers - 1] : 0;
+	for (int i = 0; i < hist.nnumbers - 1; i++)	/* the rows of no element */
+		if (hist.numbers[i] == 0)
+			empty += 1.0 / (hist.nnumbers - 1);
+	free_attstatsslot(&hist);
+	gin_add_entries(acc, 1, empty * nonnull, 0);
+	have = get_attstatsslot(&mcelem, stats, STATISTIC_KIND_MCELEM, InvalidOid,
+							ATTSTATSSLOT_VALUES | ATTSTATSSLOT_NUMBERS);
+	key = gin_element_bytes(have ? &mcelem : NULL, elemtype);
+	rest = per_row;
+	for (int i = 0; have && i < mcelem.nvalues; i++)
+	{
+		gin_add_entries(acc, 1, mcelem.numbers[i] * nonnull, key);
+		rest -= mcelem.numbers[i];
+		least = i == 0 ? mcelem.numbers[i] : Min(least, mcelem.numbers[i]);
+	}
+	if (rest * nonnull >= 1)
+	{
+		double		d = gin_rare_elements(rest, per_row, nonnull, have ? mcelem.nvalues : 0, least);
+
+		gin_add_entries(acc, d, rest * nonnull / d, key);
+	}
+	if (have)
+		free_attstatsslot(&mcelem);
+	return true;
+}
+
+/* The type of the keys a GIN candidate's operator class stores */
+static Oid
+gin_key_type(Candidate *c)
+{
+	Oid			opclass = GetDefaultOpClass(c->types[0], GIN_AM_OID);
+	HeapTuple	tup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+	Oid			type = InvalidOid;
 
 	if (HeapTupleIsValid(tup))
 	{
-		AttStatsSlot slot;
+		Form_pg_opclass form = (Form_pg_opclass) GETSTRUCT(tup);
 
-		if (get_attstatsslot(&slot, tup, STATISTIC_KIND_DECHIST, InvalidOid,
-							 ATTSTATSSLOT_NUMBERS) && slot.nnumbers > 0)
-		{
-			entries = slot.numbers[slot.nnumbers - 1];
-			free_attstatsslot(&slot);
-		}
+		type = OidIsValid(form->opckeytype) ? form->opckeytype : form->opcintype;
 		ReleaseSysCache(tup);
 	}
-	if (entries <= 0)
-		entries = Max(1.0, get_attavgwidth(c->relid, c->cols[0]) / 12.0);
-	return entries;
+	if (IsPolymorphicType(type))
+		type = get_element_type(c->types[0]);
+	return type;
 }
 
+/* One key an operator class extracted from a value of the statistics */
+typedef struct GinSampled
+{
+	const char *bytes;
+	int			len;
+	int			value;			/* which value of the sample */
+	double		weight;			/* that value's share of the rows */
+	bool		common;			/* a most common value */
+} GinSampled;
+
+static int
+gin_sampled_cmp(const void *a, const void *b)
+{
+	const GinSampled *x = a;
+	const GinSampled *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (memcmp(x->bytes, y->bytes, x->len) != 0)
+		return memcmp(x->bytes, y->bytes, x->len);
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/*
+ * Adds the keys the operator class's extractValue gives value number v of
+ * the statistics' sample (of weight w) to keys[*n].
+ */
+static GinSampled *
+gin_extract(Candidate *c, Oid proc, int16 keylen, Datum value, int v, double w,
+			bool common, GinSampled *keys, int *n, int *size)
+{
+	int32		nkeys = 0;
+	bool	   *nulls = NULL;
+	Datum	   *datums = (Datum *) DatumGetPointer(
+		OidFunctionCall3Coll(proc, c->collations[0], value, PointerGetDatum(&nkeys),
+							 PointerGetDatum(&nulls)));
+
+	for (int i = 0; i < nkeys; i++)
+	{
+		GinSampled *k;
+
+		if (nulls != NULL && nulls[i])
+			continue;
+		if (*n >= *size)
+		{
+			*size *= 2;
+			keys = repalloc(keys, *size * sizeof(GinSampled));
+		}
+		k = &keys[(*n)++];
+		if (keylen > 0 && keylen <= sizeof(Datum))
+		{
+			Datum	   *copy = palloc(sizeof(Datum));
+
+			*copy = datums[i];
+			k->bytes = (const char *) copy;
+			k->len = sizeof(Datum);
+		}
+		else
+		{
+			k->bytes = keylen > 0 ? DatumGetPointer(datums[i]) : VARDATA_ANY(DatumGetPointer(datums[i]));
+			k->len = keylen > 0 ? keylen : VARSIZE_ANY_EXHDR(DatumGetPointer(datums[i]));
+		}
+		k->value = v;
+		k->weight = w;
+		k->common = common;
+	}
+	return keys;
+}
+
+/*
+ * The keys of the values the statistics keep (the most common ones at their
+ * frequencies, the histogram's bounds at equal shares of the other rows),
+ * as the operator class extracts them, sorted, one per key and value.
+ */
+static GinSampled *
+gin_sample_keys(Candidate *c, HeapTuple stats, double nullfrac, Oid proc, int16 keylen, int *n)
+{
+	AttStatsSlot slot[2];
+	int			kinds[2] = {STATISTIC_KIND_MCV, STATISTIC_KIND_HISTOGRAM};
+	bool		have[2];
+	double		rest = 1.0 - nullfrac;
+	int			size = 64;
+	int			v = 0;
+	int			kept = 0;
+	GinSampled *keys = palloc(size * sizeof(GinSampled));
+
+	*n = 0;
+	for (int s = 0; s < 2; s++)
+	{
+		have[s] = get_attstatsslot(&slot[s], stats, kinds[s], InvalidOid,
+								   ATTSTATSSLOT_VALUES | (s == 0 ? ATTSTATSSLOT_NUMBERS : 0));
+		for (int i = 0; have[s] && i < slot[s].nvalues; i++)
+		{
+			double		w = s == 0 ? slot[s].numbers[i] : Max(rest, 0.0) / slot[s].nvalues;
+
+			keys = gin_extract(c, proc, keylen, slot[s].values[i], v++, w, s == 0, keys, n, &size);
+			if (s == 0)
+				rest -= slot[s].numbers[i];
+		}
+	}
+	qsort(keys, *n, sizeof(GinSampled), gin_sampled_cmp);
+	for (int i = 0; i < *n; i++)	/* a key once per value */
+		if (kept == 0 || gin_sampled_cmp(&keys[kept - 1], &keys[i]) != 0)
+			keys[kept++] = keys[i];
+	*n = kept;
+	for (int s = 0; s < 2; s++)
+		if (have[s])
+			free_attstatsslot(&slot[s]);
+	return keys;
+}
+
+/*
+ * Any column's entries from the values its statistics keep, run through the
+ * operator class: a key of two values or more, or of a most common value,
+ * at their shares of the rows; the keys of one histogram value each (which
+ * the sample cannot count) as many distinct ones as their rows have, up
+ * to as many a distinct value of the column as a value has.  False when
+ * the statistics keep no values.
+ */
+static bool
+gin_sampled_entries(Candidate *c, HeapTuple stats, double nullfrac, GinTotals *acc)
+{
+	Oid			proc = get_opfamily_proc(c->families[0], c->intypes[0], c->intypes[0],
+										 GIN_EXTRACTVALUE_PROC);
+	Oid			keytype = gin_key_type(c);
+	int16		keylen = get_typlen(keytype);
+	double		distinct = ((Form_pg_statistic) GETSTRUCT(stats))->stadistinct;
+	double		nonnull = acc->rows * (1.0 - nullfrac);
+	double		once = 0;
+	double		once_bytes = 0;
+	int			n;
+	GinSampled *keys;
+
+	if (!OidIsValid(proc) || !OidIsValid(keytype))
+		return false;
+	keys = gin_sample_keys(c, stats, nullfrac, proc, keylen, &n);
+	if (n == 0)
+		return false;
+	for (int i = 0, j; i < n; i = j)
+	{
+		double		w = 0;
+		bool		common = false;
+		double		key = keylen > 0 ? keylen : varlena_stored(keys[i].len);
+
+		for (j = i; j < n && keys[j].len == keys[i].len &&
+			 memcmp(keys[j].bytes, keys[i].bytes, keys[i].len) == 0; j++)
+		{
+			w += keys[j].weight;
+			common |= keys[j].common;
+		}
+		if (j - i > 1 || common)
+			gin_add_entries(acc, 1, w * acc->rows, key);
+		else
+		{
+			once += w;
+			once_bytes += w * key;
+		}
+	}
+	if (once * acc->rows >= 1)
+	{
+		double		values = distinct < 0 ? -distinct * nonnull : Max(distinct, 1.0);
+		double		d = Min(once * acc->rows,
+							Max(1.0, values * once / Max(1.0 - nullfrac, 1e-9)));
+
+		gin_add_entries(acc, d, once * acc->rows / d, once_bytes / once);
+	}
+	return true;
+}
+
+/*
+ * A GIN candidate's entries for tuples rows, from its column's statistics:
+ * an array's element statistics, else the values the statistics keep; a
+ * NULL row, and an array of no element, an entry each.  No statistics: as
+ * many entries a row as 12 bytes of its width, each a row's own (err large).
+ */
+static void
+gin_totals(Candidate *c, double tuples, GinTotals *acc)
+{
+	HeapTuple	stats = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(c->relid),
+										Int16GetDatum(c->cols[0]), BoolGetDatum(false));
+	HeapTuple	rel = SearchSysCache1(RELOID, ObjectIdGetDatum(c->relid));
+	Oid			elemtype = get_element_type(c->types[0]);
+	double		nullfrac = 0;
+	bool		done = false;
+
+	memset(acc, 0, sizeof(GinTotals));
+	acc->rows = Max(tuples, 1.0);
+	acc->per_page = MaxHeapTuplesPerPage / 4.0;
+	if (HeapTupleIsValid(rel))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(rel);
+
+		if (form->relpages > 0 && form->reltuples > 0)
+			acc->per_page = form->reltuples / form->relpages;
+		ReleaseSysCache(rel);
+	}
+	if (HeapTupleIsValid(stats))
+	{
+		nullfrac = ((Form_pg_statistic) GETSTRUCT(stats))->stanullfrac;
+		done = (OidIsValid(elemtype) && gin_array_entries(stats, elemtype, nullfrac, acc)) ||
+			gin_sampled_entries(c, stats, nullfrac, acc);
+		ReleaseSysCache(stats);
+	}
+	if (!done)
+		gin_add_entries(acc, acc->rows * Max(1.0, get_attavgwidth(c->relid, c->cols[0]) / 12.0),
+						1, MAXIMUM_ALIGNOF);
+	gin_add_entries(acc, 1, nullfrac * acc->rows, 0);
+}
+
+/* Entries a row gives a GIN candidate of tuples rows */
+static double
+gin_entries_per_row(Candidate *c, double tuples)
+{
+	GinTotals	acc;
+
+	gin_totals(c, tuples, &acc);
+	return acc.entries / acc.rows;
+}
+
+/*
+ * A GIN candidate's pages: the metapage, the entry tree's leaves and the
+ * levels above (a downlink per page below: a key), and the posting trees.
+ */
+static double
+gin_pages(Candidate *c, double tuples)
+{
+	GinTotals	acc;
+	double		level;
+	double		pages;
+	double		head;
+
+	gin_totals(c, tuples, &acc);
+	level = Max(1.0, ceil(acc.leaf_pages));
+	pages = 1 + level + acc.data_pages;
+	head = acc.heads / Max(acc.leaf_tuples, 1.0);
+	while (level > 1)
+	{
+		level = ceil(level * head / gin_page_fill(head));
+		pages += level;
+	}
+	return pages;
+}
 /*
  * The estimated size of a candidate of tuples rows, in pages (the metapage
  * too), with its tree height.  A B-tree: its leaf tuples on pages filled as
@@ -489,8 +948,7 @@ candidate_pages(Candidate *c, double tuples, int *height)
 	if (c->amoid == GIN_AM_OID)
 	{
 		*height = -1;
-		return 1 + ceil(tuples * gin_entries_per_row(c) * GIN_BYTES_PER_ITEM /
-						(BLCKSZ * 0.9));
+		return gin_pages(c, tuples);
 	}
 	for (int i = 0; i < c->ncols; i++)
 		size_column(c->relid, c->cols[i], &cols[i]);
@@ -693,7 +1151,7 @@ static double
 row_write_cost(Candidate *c, int height)
 {
 	double		tuples = Max(index_rows(c), 2.0);
-	double		entries = c->amoid == GIN_AM_OID ? gin_entries_per_row(c) : 1.0;
+	double		entries = c->amoid == GIN_AM_OID ? gin_entries_per_row(c, tuples) : 1.0;
 	double		descent = ceil(log(tuples) / log(2.0)) * cpu_operator_cost +
 		(Max(height, 1) + 1) * 50.0 * cpu_operator_cost + cpu_index_tuple_cost;
 
