@@ -140,9 +140,12 @@ SELECT make('docs_unique', 'jsonb_build_object(''id'', i, ''email'', md5(i::text
        size_check('GIN jsonb, unique values', 'docs_unique',
                   'SELECT id FROM docs_unique WHERE k @> ''{"email": "c4ca4238a0b923820dcc509a6f75849b@example.com"}''');
 
--- each estimate within 10 % of the index built
+-- each estimate within 10 % of the index built, and never more than 10 %
+-- low (a budget is a promise in built bytes).  Three GIN shapes at this
+-- size still run more than 10 % high (the README says which and why).
 SELECT shape, regexp_replace(index_def, '^.* USING ', '') AS index,
-       estimated::float8 / built BETWEEN 0.9 AND 1.1 AS within_10_percent
+       estimated::float8 / built BETWEEN 0.9 AND 1.1 AS within_10_percent,
+       estimated::float8 / built >= 0.9 AS not_low
   FROM sizes ORDER BY shape COLLATE "C";
 \if :{?keep}
 \else
