@@ -67,7 +67,7 @@ SELECT md5('u' || i)::uuid, 'u' || i || '@example.org',
   FROM generate_series(1, $USERS) i;
 -- two years of posts in creation order, 85 % published, 3 % soft-deleted
 INSERT INTO posts
-SELECT md5('p' || i)::uuid, md5('u' || (1 + (i * 7919) % $USERS))::uuid, 'post ' || i,
+SELECT md5('p' || i)::uuid, md5('u' || (1 + (i::bigint * 7919) % $USERS))::uuid, 'post ' || i,
        repeat(md5(i::text), 4), CASE WHEN i % 20 < 17 THEN 'published' ELSE 'draft' END,
        timestamptz '2024-01-01' + i * (interval '730 days' / $POSTS), now(),
        CASE WHEN i % 33 = 0 THEN now() END
