@@ -445,6 +445,7 @@ typedef struct ShapeEntry
 #define WL_SHAPES_MAX 512
 static HTAB *shapes = NULL;
 static MemoryContext shapes_cxt = NULL;
+static uint64 shapes_generation = 0;	/* counts the table's resets */
 
 /*
  * The statement's shape; in *constants, the hash of what tells its
@@ -470,6 +471,7 @@ statement_shape(uint64 queryid, const char *text, int len, uint64 *constants)
 											   ALLOCSET_DEFAULT_SIZES);
 		else
 			MemoryContextReset(shapes_cxt);
+		shapes_generation++;
 		memset(&info, 0, sizeof(info));
 		info.keysize = sizeof(uint64);
 		info.entrysize = sizeof(ShapeEntry);
@@ -533,6 +535,8 @@ typedef struct Pending
 	ParamSet	set;
 	uint64		values;			/* hash of the values, 0 without */
 	uint64		constants;		/* hash of the text's constants */
+	ShapeEntry *shape;			/* valid while shapes_generation is the same */
+	uint64		shape_generation;
 	Oid			relid;			/* the first user table it reads */
 	const char *text;			/* the statement's own text, in its portal */
 	int			len;
@@ -563,6 +567,8 @@ prepare_capture(Pending *p, QueryDesc *qd)
 		return false;
 	strlcpy(p->search_path, path, WL_PATH_BYTES);
 	se = statement_shape(ps->queryId, p->text, p->len, &p->constants);
+	p->shape = se;
+	p->shape_generation = shapes_generation;
 
 	memset(&p->key, 0, sizeof(p->key));
 	p->key.userid = GetUserId();
@@ -685,8 +691,9 @@ capture(QueryDesc *qd, const Pending *p)
 	CONV_QUERY_TIME_MS(qd, e.time_ms);
 	record_capture(p, false, e.time_ms, e.rows);
 
-	/* the shape again: a cheap lookup, its normalized text for the detector */
-	se = statement_shape(ps->queryId, p->text, p->len, &constants);
+	/* its normalized text for the detector: the start's, unless the table was reset since */
+	se = p->shape_generation == shapes_generation ? p->shape :
+		statement_shape(ps->queryId, p->text, p->len, &constants);
 	e.client = current_client();
 	e.dbid = MyDatabaseId;
 	e.userid = GetUserId();
