@@ -8,8 +8,11 @@ set built for real and judged by
   - its built bytes: pg_relation_size of each index, beside the advisor's
     estimate (ours: suggest_indexes' estimated_size; the platform's: hypopg's),
   - the workload's estimated cost: EXPLAIN's total cost, summed,
-  - the workload's real time: one warm-up run, then ROUNDS runs, each query
-    under statement_timeout, the sum of the queries' medians;
+  - the workload's real time: every distinct index built once, each set
+    switched to by a rolled-back DROP INDEX of the others; a warm-up round,
+    then ROUNDS rounds, the sets interleaved in an order rotated from round to
+    round, each query under statement_timeout; the sum of the queries'
+    medians;
 
 then the algorithms compared at equal built bytes: for each set, the best real
 time each algorithm reached with as many built bytes or fewer.
@@ -88,7 +91,7 @@ def fetch(conn, sql, args=None):
 def learn(queries, runs, timeout_ms):
     """Our capture (at sample rate 1) and pg_stat_statements learn the
     workload: each query runs `runs` times.  A query the timeout cancels is
-    not captured today (issue 31): said, not hidden."""
+    captured too, with the time it ran; the run says which were."""
     admin = connect()
     fetch(admin, "SELECT conventions.workload_reset(), pg_stat_statements_reset()")
     conn = connect(pg_conventions__capture_sample_rate=1, statement_timeout=timeout_ms)
@@ -158,58 +161,100 @@ def indexes(conn):
     return {r[0]: r for r in fetch(conn, INDEX_INFO)}
 
 
-def run_workload(queries, rounds, timeout_s):
-    """Real time: a warm-up run, then `rounds` runs, the queries in turn; each
-    query's median.  A query cancelled by the timeout counts as the timeout
-    and is not run again for this set."""
-    conn = connect(pg_conventions__capture_sample_rate=0, statement_timeout=int(timeout_s * 1000))
-    times = {nr: [] for nr in queries}
-    cancelled = set()
-    for r in range(rounds + 1):
-        for nr, q in queries.items():
-            if nr in cancelled:
-                t = timeout_s
-            else:
-                t0 = time.perf_counter()
-                try:
-                    fetch(conn, q)
-                    t = time.perf_counter() - t0
-                except psycopg2.errors.QueryCanceled:
-                    t = timeout_s
-                    cancelled.add(nr)
-            if r > 0:
-                times[nr].append(t)
-    conn.close()
-    medians = {nr: statistics.median(ts) for nr, ts in times.items()}
-    return sum(medians.values()), medians, sorted(cancelled)
-
-
-def estimated_cost(conn, queries):
-    return sum(fetch(conn, "EXPLAIN (FORMAT JSON) " + q)[0][0][0]["Plan"]["Total Cost"]
-               for q in queries.values())
-
-
-def judge(statements, queries, rounds, timeout_s):
-    """Builds the set, measures it, drops it."""
+def build_all(sets):
+    """Every distinct index of every set built once, renamed judge_N (a
+    definition two advisors share is built once), then one ANALYZE, so that
+    every set is planned from the same statistics: {normalized statement:
+    what was built}."""
     conn = connect(maintenance_work_mem="256MB")
-    built = []
-    for sql, estimate in statements:
-        before = indexes(conn)
-        fetch_none(conn, sql)
-        for name, info in indexes(conn).items():
-            if name not in before:
-                built.append({"name": name, "definition": info[1], "built": info[2], "estimated": estimate,
-                              "table": info[3], "rows": info[4], "key_types": info[5],
-                              "statement": sql})
+    built = {}
+    for _, _, statements, _, _ in sets:
+        for sql, _ in statements:
+            key = normalized(sql)
+            if key in built:
+                continue
+            before = indexes(conn)
+            fetch_none(conn, sql)
+            (name, info), = ((n, i) for n, i in indexes(conn).items() if n not in before)
+            judge_name = f"judge_{len(built)}"
+            fetch_none(conn, f"ALTER INDEX {name} RENAME TO {judge_name}")
+            built[key] = {"name": name, "judge_name": judge_name, "definition": info[1], "built": info[2],
+                          "table": info[3], "rows": info[4], "key_types": info[5], "statement": sql}
     fetch_none(conn, "ANALYZE")
-    cost = estimated_cost(conn, queries)
-    # ROUNDS=0: sizes and estimated costs only
-    total, medians, cancelled = run_workload(queries, rounds, timeout_s) if rounds else (None, {}, [])
-    for b in built:
-        fetch_none(conn, f"DROP INDEX {b['name']}")
     conn.close()
-    return {"indexes": built, "built": sum(b["built"] for b in built), "cost": cost,
-            "time": total, "medians": medians, "cancelled": cancelled}
+    return built
+
+
+def run_set(conn, queries, drop, timeout_s, skip, cost=False):
+    """One run of the workload with the set's indexes only: in a transaction
+    that drops every other judge index and is rolled back (a rolled-back DROP
+    INDEX changes only the catalog, so switching sets costs milliseconds and
+    every index stays cached).  Each query under statement_timeout in a
+    savepoint; a query cancelled once (in skip) counts as the timeout and is
+    not run again.  ({query: seconds}, cancelled now, estimated cost or None)"""
+    fetch_none(conn, "BEGIN")
+    for name in drop:
+        fetch_none(conn, f"DROP INDEX {name}")
+    total_cost = sum(fetch(conn, "EXPLAIN (FORMAT JSON) " + q)[0][0][0]["Plan"]["Total Cost"]
+                     for q in queries.values()) if cost else None
+    times, cancelled = {}, []
+    for nr, q in queries.items():
+        if nr in skip:
+            times[nr] = timeout_s
+            continue
+        fetch_none(conn, "SAVEPOINT q")
+        t0 = time.perf_counter()
+        try:
+            fetch(conn, q)
+            times[nr] = time.perf_counter() - t0
+            fetch_none(conn, "RELEASE SAVEPOINT q")
+        except psycopg2.errors.QueryCanceled:
+            times[nr] = timeout_s
+            cancelled.append(nr)
+            fetch_none(conn, "ROLLBACK TO SAVEPOINT q")
+    fetch_none(conn, "ROLLBACK")
+    return times, cancelled, total_cost
+
+
+def judge_all(keys, built, queries, rounds, timeout_s):
+    """Every distinct set (keys: tuples of normalized statements) judged in
+    rounds: a warm-up round (which also takes the estimated cost), then
+    `rounds` timed rounds, the sets in an order rotated from round to round,
+    so that the machine's drift weighs on every set alike.  A set's time is
+    the sum of its queries' medians."""
+    conn = connect(pg_conventions__capture_sample_rate=0, statement_timeout=int(timeout_s * 1000))
+    every = {b["judge_name"] for b in built.values()}
+    drop = {k: sorted(every - {built[s]["judge_name"] for s in k}) for k in keys}
+    times = {k: {nr: [] for nr in queries} for k in keys}
+    cancelled = {k: set() for k in keys}
+    costs = {}
+    for r in range(rounds + 1):
+        shift = (r - 1) % len(keys) if r else 0
+        for k in keys[shift:] + keys[:shift]:
+            t, c, cost = run_set(conn, queries, drop[k], timeout_s, cancelled[k], cost=(r == 0))
+            cancelled[k].update(c)
+            if r == 0:
+                costs[k] = cost
+            else:
+                for nr, sec in t.items():
+                    times[k][nr].append(sec)
+        if r:
+            say(f"  round {r} of {rounds}: " + ", ".join(
+                f"{sum(times[k][nr][-1] for nr in queries):.2f}" for k in keys) + " s")
+    conn.close()
+    out = {}
+    for k in keys:
+        medians = {nr: statistics.median(ts) for nr, ts in times[k].items()} if rounds else {}
+        out[k] = {"cost": costs[k], "time": sum(medians.values()) if rounds else None,
+                  "medians": medians, "cancelled": sorted(cancelled[k])}
+    return out
+
+
+def drop_all(built):
+    conn = connect()
+    for b in built.values():
+        fetch_none(conn, f"DROP INDEX {b['judge_name']}")
+    conn.close()
 
 
 def fetch_none(conn, sql):
@@ -244,7 +289,8 @@ def main():
     captured, cancelled = learn(queries, capture_runs, int(timeout_s * 1000))
     say(f"== capture: {len(queries)} queries x {capture_runs} at capture_sample_rate 1, "
         f"statement_timeout {timeout_s:g} s: {captured} statements captured in {time.time() - t0:.0f} s"
-        + (f"; cancelled, so not captured: Q{', Q'.join(map(str, cancelled))}" if cancelled else ""))
+        + (f"; cancelled by the timeout (captured with the time they ran): Q{', Q'.join(map(str, cancelled))}"
+           if cancelled else ""))
 
     # every advisor's sets first (ours before anything else runs statements
     # that pg_stat_statements would see), then each distinct set judged
@@ -264,31 +310,26 @@ def main():
     t0 = time.time()
     sets.append(("column_pairs", None, column_pairs(db, wl), time.time() - t0, []))
     sets.insert(0, ("no indexes", None, [], 0, []))
-    # the same once more at the end: how far the machine drifted meanwhile
-    sets.append(("no indexes", None, [], 0, []))
 
-    judged = {}
-    results = [None] * len(sets)
     t0 = time.time()
-    # judged budget by budget, the advisors in turn, so that the machine's
-    # drift weighs on each advisor alike (reported advisor by advisor)
-    for i in sorted(range(len(sets)), key=lambda i: judging_order(sets, i)):
-        algorithm, budget, statements, seconds, notices = sets[i]
-        key = tuple(sorted(normalized(s) for s, _ in statements))
-        if key not in judged or not statements:
-            judged[key] = judge(statements, queries, rounds, timeout_s)
-            j = judged[key]
-            say(f"  judged {algorithm} {fmt_mb(budget)}: {len(j['indexes'])} indexes, {fmt_mb(j['built'])} built, "
-                f"cost {j['cost']:,.0f}, real time {fmt_s(j['time'])} s")
-        else:
-            # the same indexes, the same measurement; the estimates are this advisor's own
-            j = dict(judged[key])
-            estimates = {normalized(s): e for s, e in statements}
-            j["indexes"] = [dict(b, estimated=estimates.get(normalized(b["statement"]))) for b in j["indexes"]]
-        results[i] = {"algorithm": algorithm, "budget": budget, "advisor_seconds": seconds,
-                      "notices": notices, "statements": [s for s, _ in statements], **j}
-    say(f"== judged {len(judged)} distinct index sets in {time.time() - t0:.0f} s "
-        f"({rounds} timed rounds after a warm-up, statement_timeout {timeout_s:g} s)")
+    built = build_all(sets)
+    keys = list(dict.fromkeys(tuple(sorted(normalized(s) for s, _ in statements))
+                              for _, _, statements, _, _ in sets))
+    say(f"== built {len(built)} distinct indexes of {len(keys)} distinct sets, "
+        f"{sum(b['built'] for b in built.values()) / MB:,.1f} MB, in {time.time() - t0:.0f} s")
+    t0 = time.time()
+    judged = judge_all(keys, built, queries, rounds, timeout_s)
+    results = []
+    for algorithm, budget, statements, seconds, notices in sets:
+        j = judged[tuple(sorted(normalized(s) for s, _ in statements))]
+        # the same indexes, the same measurement; the estimates are this advisor's own
+        ixs = [dict(built[normalized(s)], estimated=e) for s, e in statements]
+        results.append({"algorithm": algorithm, "budget": budget, "advisor_seconds": seconds,
+                        "notices": notices, "statements": [s for s, _ in statements], "indexes": ixs,
+                        "built": sum(b["built"] for b in ixs), **j})
+    say(f"== judged {len(keys)} distinct index sets in {time.time() - t0:.0f} s "
+        f"({rounds} timed rounds after a warm-up, the sets interleaved, statement_timeout {timeout_s:g} s)")
+    drop_all(built)
 
     with open(f"{outdir}/results.json", "w") as f:
         json.dump({"sf": sf, "rounds": rounds, "timeout": timeout_s, "budgets": budgets,
@@ -297,13 +338,6 @@ def main():
     with open(f"{outdir}/report.md", "w") as f:
         f.write(report + "\n")
     print(report)
-
-
-def judging_order(sets, i):
-    """No indexes first and last, the budgets from small to none between."""
-    if sets[i][0] == "no indexes":
-        return (0 if i == 0 else 2, 0, i)
-    return (1, float("inf") if sets[i][1] is None else sets[i][1], i)
 
 
 def say(line):
