@@ -102,6 +102,7 @@ typedef struct Candidate
 	double		selectivity;	/* of the predicate */
 	double		tuples;			/* the table's rows, as the planner saw them */
 	double		size;			/* estimated bytes */
+	double		most;			/* the most bytes it may take: what a budget counts */
 	int			tree_height;	/* estimated; -1 when not a btree */
 	double		write_cost;		/* of keeping it up to date, in the workload's units */
 	bool		used;			/* in the last plan */

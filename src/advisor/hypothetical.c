@@ -165,56 +165,101 @@ align_offset(double off, char typalign)
 }
 
 /*
+ * A column's stored widths, whole bytes, as shares of its non-null rows:
+ * a fixed-length type its length; a varlena its values' widths from the
+ * statistics, or, without them, its average width split between the whole
+ * numbers around it (pg_stats' average is itself rounded down).
+ */
+static int
+width_shares(const SizeColumn *col, double **shares)
+{
+	int			n = 2;
+
+	if (col->typlen > 0)
+		n = col->typlen + 1;
+	else if (col->nwidths > 0)
+		for (int j = 0; j < col->nwidths; j++)
+			n = Max(n, (int) col->widths[j] + 1);
+	else
+		n = (int) col->width + 2;
+	*shares = palloc0(n * sizeof(double));
+	if (col->typlen > 0)
+		(*shares)[col->typlen] = 1.0;
+	else if (col->nwidths > 0)
+		for (int j = 0; j < col->nwidths; j++)
+			(*shares)[(int) col->widths[j]] += col->shares[j];
+	else
+	{
+		(*shares)[(int) col->width] = 1.0 - (col->width - floor(col->width));
+		(*shares)[(int) col->width + 1] = col->width - floor(col->width);
+	}
+	return n;
+}
+
+/*
  * The bytes of one index tuple of these columns, padded to MAXALIGN (its
- * line pointer not counted): its header, with a NULL bitmap if column
- * null_col is NULL (-1: none), then each column's value aligned as
- * index_form_tuple() aligns it.  Column spread takes width spread_width,
- * the others their average.
+ * line pointer not counted), on average over their values' widths: its
+ * header, with a NULL bitmap if column null_col is NULL (-1: none), then
+ * each column's value aligned as index_form_tuple() aligns it (a short
+ * varlena, unaligned).  Padding depends on how the widths spread, not on
+ * their averages, so the tuple's length is carried as a distribution from
+ * column to column, the columns' widths taken as independent.
  */
 static double
-tuple_bytes(const SizeColumn *cols, int ncols, int null_col, int spread, double spread_width)
+tuple_bytes(const SizeColumn *cols, int ncols, int null_col)
 {
-	double		off = null_col < 0 ? sizeof(IndexTupleData) :
-		MAXALIGN(sizeof(IndexTupleData) + sizeof(IndexAttributeBitMapData));
+	double	   *shares[INDEX_MAX_KEYS];
+	int			nw[INDEX_MAX_KEYS];
+	int			size = MAXALIGN(sizeof(IndexTupleData) + sizeof(IndexAttributeBitMapData)) + 1;
+	double	   *at;
+	double		bytes = 0;
 
+	Assert(ncols <= INDEX_MAX_KEYS);
 	for (int i = 0; i < ncols; i++)
 	{
-		double		w = i == spread ? spread_width : cols[i].width;
-
-		if (i == null_col)
-			continue;
-		if (cols[i].typlen > 0)
-			w = cols[i].typlen;
-		if (cols[i].typlen != -1 || w > VARATT_SHORT_MAX)
-			off = align_offset(off, cols[i].typalign);
-		off += w;
+		nw[i] = width_shares(&cols[i], &shares[i]);
+		size += nw[i] + MAXIMUM_ALIGNOF;
 	}
-	return ceil(off / MAXIMUM_ALIGNOF) * MAXIMUM_ALIGNOF;
+	at = palloc0(size * sizeof(double));
+	at[null_col < 0 ? sizeof(IndexTupleData) :
+	   MAXALIGN(sizeof(IndexTupleData) + sizeof(IndexAttributeBitMapData))] = 1.0;
+	for (int i = 0; i < ncols; i++)
+	{
+		double	   *next = palloc0(size * sizeof(double));
+
+		for (int off = 0; off < size && i != null_col; off++)
+			for (int w = 0; at[off] > 0 && w < nw[i]; w++)
+				if (shares[i][w] > 0)
+				{
+					bool		aligned = cols[i].typlen != -1 || w > VARATT_SHORT_MAX;
+
+					next[(int) (aligned ? align_offset(off, cols[i].typalign) : off) + w] +=
+						at[off] * shares[i][w];
+				}
+		if (i == null_col)
+			memcpy(next, at, size * sizeof(double));
+		pfree(at);
+		pfree(shares[i]);
+		at = next;
+	}
+	for (int off = 0; off < size; off++)
+		bytes += at[off] * MAXALIGN(off);
+	pfree(at);
+	return bytes;
 }
 
 /*
  * The average bytes of the index tuples of a candidate's first ncols
- * columns, padded to MAXALIGN each: over the widths of its first varlena
- * column that has them (the padding depends on how they spread, not on
- * their average alone), and, unless nonnull_only, over a NULL in each
- * column in turn.
+ * columns, padded to MAXALIGN each, over their widths and, unless
+ * nonnull_only, over a NULL in each column in turn.
  */
 static double
 avg_tuple_bytes(const SizeColumn *cols, int ncols, bool nonnull_only)
 {
-	int			spread = -1;
-	double		bytes = 0;
+	double		bytes = tuple_bytes(cols, ncols, -1);
 	double		nonnull = 1.0;
 	double		nulls = 0;
 
-	for (int i = 0; i < ncols && spread < 0; i++)
-		if (cols[i].nwidths > 0)
-			spread = i;
-	if (spread < 0)
-		bytes = tuple_bytes(cols, ncols, -1, -1, 0);
-	for (int j = 0; spread >= 0 && j < cols[spread].nwidths; j++)
-		bytes += cols[spread].shares[j] *
-			tuple_bytes(cols, ncols, -1, spread, cols[spread].widths[j]);
 	if (nonnull_only)
 		return bytes;
 	for (int i = 0; i < ncols; i++)
@@ -223,8 +268,7 @@ avg_tuple_bytes(const SizeColumn *cols, int ncols, bool nonnull_only)
 		nulls += cols[i].nullfrac;
 	bytes *= nonnull;
 	for (int i = 0; nulls > 0 && i < ncols; i++)
-		bytes += (1.0 - nonnull) * cols[i].nullfrac / nulls *
-			tuple_bytes(cols, ncols, i, -1, 0);
+		bytes += (1.0 - nonnull) * cols[i].nullfrac / nulls * tuple_bytes(cols, ncols, i);
 	return bytes;
 }
 
@@ -384,17 +428,109 @@ add_groups(LeafTotals *acc, double t, double groups, double k, double sel)
 }
 
 /*
+ * The rate of a Poisson count of rows per key, none empty, whose mean is k
+ * (> 1): Newton's method on lambda = k (1 - e^-lambda), from lambda = k.
+ */
+static double
+spread_rate(double k)
+{
+	double		lambda = k;
+
+	for (int i = 0; i < 60; i++)
+	{
+		double		e = exp(-lambda);
+		double		step = (lambda - k * (1.0 - e)) / (1.0 - k * e);
+
+		lambda -= step;
+		if (fabs(step) < 1e-9)
+			break;
+	}
+	return lambda;
+}
+
+/*
+ * Adds groups keys of k rows each on average, their rows spread as values
+ * drawn at random spread them (a Poisson count, none empty) instead of
+ * evenly: posting lists are rounded up to MAXALIGN, so a mix of sizes takes
+ * other bytes than even groups.  Keys of many rows each, beyond
+ * SPREAD_MOST, are counted even: their rounding is small beside them.
+ */
+#define SPREAD_MOST 64.0
+static void
+add_spread_groups(LeafTotals *acc, double t, double groups, double k, double sel)
+{
+	double		lambda;
+	double		p;
+	double		left = 1.0;
+	int			last = (int) ceil(k + 10.0 * sqrt(k) + 10.0);
+
+	if (k <= 1.0 + 1e-6 || k > SPREAD_MOST)
+	{
+		add_groups(acc, t, groups, k, sel);
+		return;
+	}
+	lambda = spread_rate(k);
+	p = exp(-lambda) / -expm1(-lambda);
+	for (int j = 1; j <= last; j++)
+	{
+		p *= lambda / j;
+		add_groups(acc, t, groups * p, j, sel);
+		left -= p;
+	}
+	if (left > 0)
+		add_groups(acc, t, groups * left, last + 1, sel);
+}
+
+/*
+ * The keys of a column whose rows spread at random over its keys (see
+ * add_spread_groups) that ANALYZE would count as d.  Its Haas-Stokes
+ * estimate from a uniform sample of n rows, n d' / (n - f1 + f1 n / N),
+ * counts such keys low: a key of several rows is seen once (f1) as often
+ * as a key of one.  With G keys of rate lambda, a key is sampled with
+ * probability 1 - PGF(1 - q) and once with q PGF'(1 - q), PGF(x) =
+ * expm1(lambda x) / expm1(lambda), q = n / N; G found by bisection.  A
+ * sample that saw every row counted exactly.
+ */
+static double
+spread_keys(double d, double rows)
+{
+	double		n = Min(300.0 * default_statistics_target, rows);
+	double		q = n / Max(rows, 1.0);
+	double		lo = d;
+	double		hi = rows;
+
+	if (n >= rows || d <= 0 || d >= rows || rows / d > SPREAD_MOST)
+		return d;
+	for (int i = 0; i < 50; i++)
+	{
+		double		g = (lo + hi) / 2;
+		double		lambda = spread_rate(Max(rows / g, 1.0 + 1e-6));
+		double		seen = g * (1.0 - expm1(lambda * (1.0 - q)) / expm1(lambda));
+		double		once = g * q * lambda * exp(lambda * (1.0 - q)) / expm1(lambda);
+
+		if (n * seen / (n - once + once * q) < d)
+			lo = g;
+		else
+			hi = g;
+	}
+	return (lo + hi) / 2;
+}
+
+/*
  * A B-tree's leaf tuples for rows table rows, of which the index keeps the
  * share sel.  Without deduplication (INCLUDE columns, a key that cannot), a
  * tuple per row.  Else CREATE INDEX stores each key once per posting list:
  * a single-column key's most common values and NULLs as the statistics
- * count them, its other values in even groups; several columns' keys in
- * even groups, as many as rows drawn from the product of their distinct
- * values make, and at least as many as the most distinct column has.  No
+ * count them, its other values in groups; several columns' keys in groups,
+ * as many as rows drawn from the product of their distinct values make, and
+ * at least as many as the most distinct column has.  The statistics cannot
+ * tell even groups from groups whose rows spread at random, which ANALYZE
+ * counts as fewer keys (spread_keys): spread chooses the second.  No
  * statistics: as if unique.
  */
 static void
-leaf_tuples(Candidate *c, const SizeColumn *cols, double rows, double sel, LeafTotals *acc)
+leaf_tuples(Candidate *c, const SizeColumn *cols, double rows, double sel, bool spread,
+			LeafTotals *acc)
 {
 	double		t = avg_tuple_bytes(cols, c->ncols, false);
 	double		groups = 1;
@@ -418,14 +554,16 @@ leaf_tuples(Candidate *c, const SizeColumn *cols, double rows, double sel, LeafT
 	if (c->nkeys > 1)
 	{
 		groups = Min(rows, Max(most, -groups * expm1(-rows / groups)));
-		add_groups(acc, t, groups, rows / groups, sel);
+		(spread ? add_spread_groups : add_groups) (acc, t, groups, rows / groups, sel);
 		return;
 	}
 	/* one column: NULLs, the most common values, and the rest */
 	t = avg_tuple_bytes(cols, 1, true);
 	if (cols[0].nullfrac > 0)
-		add_groups(acc, tuple_bytes(cols, 1, 0, -1, 0), 1, rows * cols[0].nullfrac, sel);
+		add_groups(acc, tuple_bytes(cols, 1, 0), 1, rows * cols[0].nullfrac, sel);
 	grouped -= rows * cols[0].nullfrac;
+	if (spread)
+		groups = spread_keys(groups, grouped);
 	for (int i = 0; i < g.nfreqs; i++)
 	{
 		add_groups(acc, t, 1, Max(1.0, rows * g.freqs[i]), sel);
@@ -433,7 +571,8 @@ leaf_tuples(Candidate *c, const SizeColumn *cols, double rows, double sel, LeafT
 		groups -= 1;
 	}
 	if (grouped >= 1)
-		add_groups(acc, t, Max(groups, 1.0), Max(1.0, grouped / Max(groups, 1.0)), sel);
+		(spread ? add_spread_groups : add_groups) (acc, t, Max(groups, 1.0),
+												   Max(1.0, grouped / Max(groups, 1.0)), sel);
 }
 
 /*
@@ -926,33 +1065,23 @@ gin_pages(Candidate *c, double tuples)
 	return pages;
 }
 /*
- * The estimated size of a candidate of tuples rows, in pages (the metapage
- * too), with its tree height.  A B-tree: its leaf tuples on pages filled as
- * CREATE INDEX fills them (to the reserve, or to a tuple's room when
- * posting lists make the reserve moot; less half a tuple on average, the
- * one that moved on), and the levels above, of pivot tuples (the keys:
- * suffix truncation drops the INCLUDE columns) on pages filled to 70 %.  A
- * GIN index: its compressed posting lists.
+ * A B-tree's pages (the metapage too) and height: its leaf tuples on pages
+ * filled as CREATE INDEX fills them (to the reserve, or to a tuple's room
+ * when posting lists make the reserve moot; less half a tuple on average,
+ * the one that moved on), and the levels above, of pivot tuples (the keys:
+ * suffix truncation drops the INCLUDE columns) on pages filled to 70 %.
  */
 static double
-candidate_pages(Candidate *c, double tuples, int *height)
+btree_pages(Candidate *c, const SizeColumn *cols, double table_rows, double tuples, bool spread,
+			int *height)
 {
-	SizeColumn	cols[MAX_INDEX_COLUMNS];
-	double		table_rows = c->predicate != NIL ? Max(c->tuples, tuples) : tuples;
 	LeafTotals	leaf;
 	double		item;
 	double		pivot;
 	double		level;
 	double		pages;
 
-	if (c->amoid == GIN_AM_OID)
-	{
-		*height = -1;
-		return gin_pages(c, tuples);
-	}
-	for (int i = 0; i < c->ncols; i++)
-		size_column(c->relid, c->cols[i], &cols[i]);
-	leaf_tuples(c, cols, table_rows, table_rows > 0 ? tuples / table_rows : 1.0, &leaf);
+	leaf_tuples(c, cols, table_rows, table_rows > 0 ? tuples / table_rows : 1.0, spread, &leaf);
 	item = leaf.bytes / Max(leaf.tuples, 1.0);
 	level = Max(1.0, ceil(leaf.bytes /
 						  (BT_PAGE_ROOM - item / 2 -
@@ -968,6 +1097,43 @@ candidate_pages(Candidate *c, double tuples, int *height)
 		(*height)++;
 	}
 	return pages;
+}
+
+/*
+ * The estimated size of a candidate of tuples rows, in pages, with its
+ * tree height, and in *most (if not NULL) the most it may take.  A B-tree
+ * whose keys group rows: the statistics allow even groups or groups whose
+ * rows spread at random (leaf_tuples), and the two differ most for keys of
+ * a few rows each (TPC-H's order key, 1 to 7 rows, is the second; a test's
+ * i / 4 the first): the estimate is their geometric mean, the most the
+ * larger, which a budget counts.  A GIN index: its compressed posting
+ * lists.
+ */
+static double
+candidate_pages(Candidate *c, double tuples, int *height, double *most)
+{
+	SizeColumn	cols[MAX_INDEX_COLUMNS];
+	double		table_rows = c->predicate != NIL ? Max(c->tuples, tuples) : tuples;
+	double		even;
+	double		spread;
+	int			spread_height;
+
+	if (c->amoid == GIN_AM_OID)
+	{
+		*height = -1;
+		even = gin_pages(c, tuples);
+		if (most)
+			*most = even;
+		return even;
+	}
+	for (int i = 0; i < c->ncols; i++)
+		size_column(c->relid, c->cols[i], &cols[i]);
+	even = btree_pages(c, cols, table_rows, tuples, false, height);
+	spread = btree_pages(c, cols, table_rows, tuples, true, &spread_height);
+	if (most)
+		*most = Max(even, spread);
+	*height = Max(*height, spread_height);
+	return rint(sqrt(even * spread));
 }
 
 /*
@@ -1000,7 +1166,7 @@ adv_existing_index_pages(Oid relid, const IndexOptInfo *info, double tuples, int
 			c.intypes[i] = info->opcintype[i];
 		}
 	}
-	return candidate_pages(&c, tuples, height);
+	return candidate_pages(&c, tuples, height, NULL);
 }
 
 static double
@@ -1191,7 +1357,8 @@ adv_size_candidates(List *cands, List *items, List *inserts)
 		Candidate  *c = lfirst(lc);
 
 		resolve_columns(c);
-		c->size = candidate_pages(c, index_rows(c), &c->tree_height) * BLCKSZ;
+		c->size = candidate_pages(c, index_rows(c), &c->tree_height, &c->most) * BLCKSZ;
+		c->most *= BLCKSZ;
 		c->write_cost = rows_written(c, items, inserts) * row_write_cost(c, c->tree_height);
 	}
 }

@@ -243,6 +243,18 @@ new_members(Unit *u, List *chosen, double *size, double *write_cost, List **reli
 }
 
 
+/* The most bytes these candidates may take (Candidate.most): what a budget counts. */
+static double
+most_of(List *cands)
+{
+	double		most = 0;
+	ListCell   *lc;
+
+	foreach(lc, cands)
+		most += ((Candidate *) lfirst(lc))->most;
+	return most;
+}
+
 static int
 include_columns(List *cands)
 {
@@ -262,7 +274,7 @@ typedef struct Search
 	List	   *chosen;			/* Candidate * */
 	double		base;			/* workload cost without them */
 	double		current;		/* workload cost with them */
-	double		size;			/* their bytes */
+	double		size;			/* the most bytes they may take (Candidate.most) */
 	int			budget;			/* max_indexes */
 	int64		max_size;		/* -1: none */
 	bool		by_bytes;		/* rank by benefit per byte */
@@ -414,7 +426,7 @@ best_unit(Search *s)
 		if (add == NIL || repeats_keys(add, s->chosen))
 			continue;
 		if (list_length(s->chosen) + list_length(add) > s->budget ||
-			(s->max_size >= 0 && s->size + size > (double) s->max_size))
+			(s->max_size >= 0 && s->size + most_of(add) > (double) s->max_size))
 		{
 			over = lappend(over, u);
 			continue;
@@ -428,6 +440,7 @@ best_unit(Search *s)
 		{
 			List	   *add = new_members(s->left_out, s->chosen, &s->left_out_size,
 										  &s->left_out_write, &s->left_out_relids);
+			s->left_out_size = most_of(add);
 
 			s->left_out_members = add;
 			s->reason = list_length(s->chosen) + list_length(add) > s->budget ?
@@ -511,9 +524,7 @@ choose(Search *s)
 		invalidate(s, changed);
 		if (pruned)
 			s->current = adv_workload_cost(s->items, s->chosen, NIL);
-		s->size = 0;
-		foreach(lc, s->chosen)
-			s->size += ((Candidate *) lfirst(lc))->size;
+		s->size = most_of(s->chosen);
 		foreach(lc, s->items)
 			((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
 	}
@@ -524,7 +535,7 @@ static bool
 fits(Search *s, Candidate *c)
 {
 	return list_length(s->chosen) < s->budget &&
-		(s->max_size < 0 || s->size + c->size <= (double) s->max_size);
+		(s->max_size < 0 || s->size + c->most <= (double) s->max_size);
 }
 
 /*
@@ -592,7 +603,7 @@ choose_required(Search *s)
 			if (!fits(s, best))
 				continue;
 			s->chosen = lappend(s->chosen, best);
-			s->size += best->size;
+			s->size += best->most;
 		}
 		best->required = true;
 		r->chosen = best;
@@ -642,7 +653,7 @@ prune(Search *s)
 			break;
 		s->chosen = list_delete_ptr(s->chosen, weakest);
 		s->current = adv_workload_cost(s->items, s->chosen, NIL);
-		s->size -= weakest->size;
+		s->size -= weakest->most;
 		foreach(lc, s->items)
 			((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
 	}
@@ -813,9 +824,9 @@ next_choice(Search *s)
 	int			n = list_length(s->left_out_members);
 
 	if (n == 1)
-		return psprintf("The next choice (%.0f estimated bytes) would have been: %s",
+		return psprintf("The next choice (at most %.0f bytes) would have been: %s",
 						s->left_out_size, members_sql(s->left_out_members));
-	return psprintf("The next choice, %d indexes a statement uses together (%.0f estimated bytes), would have been: %s",
+	return psprintf("The next choice, %d indexes a statement uses together (at most %.0f bytes), would have been: %s",
 					n, s->left_out_size, members_sql(s->left_out_members));
 }
 
@@ -825,7 +836,7 @@ bytes_used(Search *s)
 {
 	if (s->max_size < 0)
 		return "";
-	return psprintf(" The chosen indexes take %.0f of max_size's " INT64_FORMAT " estimated bytes.",
+	return psprintf(" The chosen indexes take at most %.0f of max_size's " INT64_FORMAT " bytes.",
 					s->size, s->max_size);
 }
 

@@ -154,7 +154,7 @@ SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), pg_relation_
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
          WHERE k.ord <= i.indnkeyatts)
   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
- WHERE c.relnamespace = 'public'::regnamespace AND c.relname <> 'eval'"""
+ WHERE c.relnamespace = 'public'::regnamespace"""
 
 
 def indexes(conn):
@@ -279,10 +279,11 @@ def main():
     with open(qgen_file) as f:
         queries = tpch_queries(f.read(), connector)
     # the evaluator's table, which the platform reads its workload from
-    connector.exec_only("DROP TABLE IF EXISTS eval")
-    connector.exec_only("CREATE TABLE eval (q text NOT NULL, weight float8 NOT NULL)")
+    connector.exec_only("DROP SCHEMA IF EXISTS judge CASCADE")
+    connector.exec_only("CREATE SCHEMA judge")
+    connector.exec_only("CREATE TABLE judge.eval (q text NOT NULL, weight float8 NOT NULL)")
     for q in queries.values():
-        connector._cursor.execute("INSERT INTO eval VALUES (%s, 1)", (q,))
+        connector._cursor.execute("INSERT INTO judge.eval VALUES (%s, 1)", (q,))
     connector.close()
 
     t0 = time.time()
