@@ -302,12 +302,21 @@ is($twin->safe_psql('shop', $missing), $prod_missing, 'missing_fk_indexes() is t
 # follows, keeping its schema and what was made there.
 my $orders_oid = $twin->safe_psql('shop', q{SELECT 'orders'::regclass::oid});
 $twin->safe_psql('shop', q{SET pg_conventions.mode = off; CREATE TABLE rehearsal (a int)});
+# On 18 and later (statistics by pg_dump) the five countries also become
+# distinct: their most common values go, which the twin's statistics must
+# lose too (pg_restore_attribute_stats() alone keeps what it is not given).
+# The update's counters, flushed at once, are reset: not what is compared.
+my $distinct_countries = $major < 18 ? '' : q{
+UPDATE customers SET country = 'country ' || id;
+SELECT pg_stat_force_next_flush();
+SELECT pg_stat_reset_single_table_counters('customers'::regclass);};
 $prod->safe_psql('shop', q{
 SET pg_conventions.mode = off;
 SET session_replication_role = replica;  -- the rows' customers exist: no check per row
 } . orders_from(1000001, 1500000) . q{;
 RESET session_replication_role;
-VACUUM ANALYZE orders;
+} . $distinct_countries . q{
+VACUUM ANALYZE customers, orders;
 SELECT id FROM orders WHERE amount > 99.85 ORDER BY id LIMIT 1;
 });
 ($rc, $out, $err) = twin_command('--refresh', $prod->connstr('shop'), $twin->connstr('shop'));
