@@ -21,7 +21,7 @@
 #   ROUNDS     timed runs of the workload per index set, after one warm-up
 #              (default 3; each query's median is taken)
 #   TIMEOUT    statement_timeout of each query, seconds (default 60 x SF, at
-#              least 10; TPC-DS 30 x SF); a query cancelled counts as TIMEOUT
+#              least 10; TPC-DS 10 x SF); a query cancelled counts as TIMEOUT
 #   BUDGETS_MB storage budgets, 10^6 bytes (default five of the platform's
 #              budgets, 250 ... 12500 MB at SF 10, scaled to SF)
 #   ALGORITHMS the platform's, comma-separated (default extend,anytime; db2advis
