@@ -121,7 +121,7 @@ def complete(queries, wanted, generator):
 # the default statement_timeout (seconds) at a scale factor.  TPC-DS at SF 1
 # without indexes: 83 of the 90 queries take about 100 s together, and 7 (1,
 # 14, 30, 54, 64, 74, 81) run past 10 s each, three of them (1, 30, 81) for
-# a correlated subquery over a WITH query, which no index helps
+# a correlated subquery over a WITH query, scanned again for each outer row
 WORKLOADS = {
     "tpch": (tpch_queries, PLATFORM_BUDGETS_SF10, lambda sf: max(10, 60 * sf)),
     "tpcds": (tpcds_queries, TPCDS_BUDGETS_SF10, lambda sf: 10 * sf),
