@@ -8,7 +8,8 @@
 #   advisor_junction advisor_scale query_patterns;  MODE=warn runs bulk_migration under warn;
 #   advisor and advisor_junction take USERS=..., CALLS=..., ROUNDS=... (see
 #   test/bench/advisor_judge.sh; USERS=5000 CALLS=5 ROUNDS=2 OVERHEAD=0: minutes);
-#   advisor_analytic (TPC-H, not in the default: SF=1 takes hours; SF=0.1 for a quick run);
+#   advisor_analytic (TPC-H, not in the default: SF=1 takes hours; SF=0.1 for a quick run;
+#   WORKLOAD=tpcds for TPC-DS, SF 1 at least);
 #   OLD=<commit> runs old_debt and bulk_migration_instructions with that
 #   commit's library beside this one
 #   default all
