@@ -56,7 +56,10 @@ conv_subtransaction(void (*fn) (void *), void *arg, bool keep)
 /*
  * Run fn(arg) in a subtransaction.  True when it succeeded; false when it
  * raised an error, whose message is then in *message (the caller's memory
- * context) and whose work is rolled back.
+ * context) and whose work is rolled back.  A cancel (statement_timeout,
+ * pg_cancel_backend(), the client's) is the statement's, not the step's:
+ * raised again, or the statement would go on to its next step, waiting on
+ * the next lock, past every cancel.
  */
 bool
 conv_try_subtransaction(void (*fn) (void *), void *arg, char **message)
@@ -65,6 +68,8 @@ conv_try_subtransaction(void (*fn) (void *), void *arg, char **message)
 
 	if (edata == NULL)
 		return true;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
 	*message = pstrdup(edata->message);
 	FreeErrorData(edata);
 	return false;
