@@ -171,6 +171,7 @@ extern void adv_size_candidates(List *cands, List *items, List *inserts);
 extern double adv_existing_index_pages(Oid relid, const IndexOptInfo *info, double tuples,
 									   int *height);
 extern double adv_workload_cost(List *items, List *candidates, List *focus);
+extern int64 adv_plans;
 
 /* robust.c */
 extern Cost adv_judged_cost(WorkItem *w, PlannedStmt *ps);

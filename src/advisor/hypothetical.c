@@ -1428,6 +1428,9 @@ mark_used(Plan *plan, List *candidates)
  * those used.  The plan is made in a context of its own, freed at once: a
  * call plans thousands of times.
  */
+/* plans made since the call began: for the DEBUG1 lines of its phases */
+int64		adv_plans = 0;
+
 static Cost
 plan_item(WorkItem *w, List *candidates)
 {
@@ -1445,6 +1448,8 @@ plan_item(WorkItem *w, List *candidates)
 		{
 			PlannedStmt *ps = CONV_PLAN_QUERY(copyObject(lfirst_node(Query, lc)), w->sql,
 											CURSOR_OPT_PARALLEL_OK, w->params);
+
+			adv_plans++;
 
 			total += adv_judged_cost(w, ps);
 			mark_used(ps->planTree, candidates);

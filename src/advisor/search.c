@@ -33,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #define MIN_GAIN 0.01			/* of the cost left, for a unit to be kept */
@@ -47,6 +48,9 @@ typedef struct Unit
 	bool		evaluated;
 	double		saved;			/* cost it saves given those chosen */
 	bool		usable;			/* the plans use all its new members */
+	double		score;			/* its last score, a bound on the next; HUGE_VAL: none yet */
+	double		net;			/* and the cost it saved net of its writes (-HUGE_VAL: unusable) */
+	int			pos;			/* its place among the units: the last tie-break */
 } Unit;
 
 /* Why the pass stopped. */
@@ -60,6 +64,7 @@ typedef enum StopReason
 } StopReason;
 
 static char *candidate_sql(Candidate *c, List **names);
+static bool all_used(List *cands);
 
 /* OIDs no relation has, counted down from the first normal OID. */
 static void
@@ -84,6 +89,23 @@ new_unit(List *members, double alone, bool configuration)
 	u->members = members;
 	u->alone = alone;
 	u->configuration = configuration;
+	u->score = u->net = HUGE_VAL;
+	return u;
+}
+
+/*
+ * A unit just planned alone (adv_workload_cost() with its members, which
+ * marked those the plans use), with nothing chosen: that is its first
+ * evaluation too.
+ */
+static Unit *
+evaluated_unit(List *members, double alone, double base, bool configuration)
+{
+	Unit	   *u = new_unit(members, alone, configuration);
+
+	u->evaluated = true;
+	u->usable = all_used(members);
+	u->saved = base - alone;
 	return u;
 }
 
@@ -193,7 +215,7 @@ make_units(List *items, List *cands, double base)
 								 candidate_sql(c, NULL), c->alone, base, c->used ? "used" : "not used",
 								 c->size, c->write_cost)));
 		if (c->used && c->alone < base)
-			units = lappend(units, new_unit(list_make1(c), c->alone, false));
+			units = lappend(units, evaluated_unit(list_make1(c), c->alone, base, false));
 	}
 	foreach(lc, items)
 	{
@@ -214,8 +236,11 @@ make_units(List *items, List *cands, double base)
 			if (same_members(((Unit *) lfirst(uc))->members, used))
 				known = true;
 		if (!known)
-			units = lappend(units, new_unit(used, adv_workload_cost(items, used, w->relids), true));
+			units = lappend(units, evaluated_unit(used, adv_workload_cost(items, used, w->relids),
+												  base, true));
 	}
+	foreach(lc, units)
+		((Unit *) lfirst(lc))->pos = foreach_current_index(lc);
 	return units;
 }
 
@@ -321,13 +346,24 @@ score_of(Search *s, Unit *u, double size, double write_cost, bool *gains)
 	return s->by_bytes ? net / Max(size, 1.0) : net;
 }
 
-/* Does a over b: a better score, or on a tie fewer INCLUDE columns (its keys serve more)? */
+/*
+ * Does a beat b: a better score, or on a tie fewer INCLUDE columns (its keys
+ * serve more), or on a tie of both the earlier unit (whatever the order they
+ * are met in)?
+ */
 static bool
 better(Unit *a, double a_score, List *a_add, Unit *b, double b_score)
 {
+	int			a_inc,
+				b_inc;
+
 	if (b == NULL || a_score > b_score)
 		return true;
-	return a_score == b_score && include_columns(a_add) < include_columns(b->members);
+	if (a_score < b_score)
+		return false;
+	a_inc = include_columns(a_add);
+	b_inc = include_columns(b->members);
+	return a_inc < b_inc || (a_inc == b_inc && a->pos < b->pos);
 }
 
 /* Evaluate u and keep it in *best when it beats it. */
@@ -339,6 +375,8 @@ consider(Search *s, Unit *u, List *add, List *relids, double size, double write_
 
 	evaluate(s, u, add, relids);
 	score = score_of(s, u, size, write_cost, gains);
+	u->score = score;
+	u->net = u->usable ? u->saved - write_cost : -HUGE_VAL;
 	if (score >= 0 && better(u, score, add, *best, *best_score))
 	{
 		*best = u;
@@ -403,7 +441,28 @@ repeats_keys(List *add, List *chosen)
 	return false;
 }
 
-/* One round: the best unit to add, or NULL with the reason. */
+/* The higher last score first; on a tie, the earlier unit. */
+static int
+last_score_cmp(const ListCell *a, const ListCell *b)
+{
+	Unit	   *x = lfirst(a);
+	Unit	   *y = lfirst(b);
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->pos - y->pos;
+}
+
+/*
+ * One round: the best unit to add, or NULL with the reason.
+ *
+ * Lazily, as in Minoux's accelerated greedy: a unit's score only falls as
+ * indexes are chosen (what one saves, another has often saved already), so
+ * its last score bounds its next.  The units are met by last score, and one
+ * whose evaluation no longer holds is planned again only while that bound
+ * can beat the best found this round; until one is found, only while what
+ * it last saved can still reach the gain a unit needs.
+ */
 static Unit *
 best_unit(Search *s)
 {
@@ -411,10 +470,12 @@ best_unit(Search *s)
 	double		best_score = 0;
 	bool		gains = false;
 	List	   *over = NIL;
+	List	   *order = list_copy(s->units);
 	ListCell   *lc;
 
 	s->left_out = NULL;
-	foreach(lc, s->units)
+	list_sort(order, last_score_cmp);
+	foreach(lc, order)
 	{
 		Unit	   *u = lfirst(lc);
 		double		size;
@@ -431,8 +492,15 @@ best_unit(Search *s)
 			over = lappend(over, u);
 			continue;
 		}
+		if (!u->evaluated && (best != NULL ? u->score < best_score :
+							  u->net < MIN_GAIN * s->current))
+		{
+			gains |= u->net > -HUGE_VAL && u->saved > 0;
+			continue;
+		}
 		consider(s, u, add, relids, size, write_cost, &best, &best_score, &gains);
 	}
+	list_free(order);
 	if (best == NULL)
 	{
 		s->left_out = best_left_out(s, over, &gains);
@@ -467,11 +535,12 @@ reads_any(WorkItem *w, List *relids)
 
 /*
  * A unit's evaluation holds while no statement it is planned with reads a
- * table whose chosen indexes changed: the other statements' plans, and so
- * what it saves, are the same.
+ * table whose chosen indexes changed (OIDs): the other statements' plans, and
+ * so what it saves, are the same.  Its last score stays a bound while none of
+ * its members was chosen or dropped (flipped).
  */
 static void
-invalidate(Search *s, List *changed)
+invalidate(Search *s, List *changed, List *flipped)
 {
 	ListCell   *uc;
 
@@ -479,6 +548,11 @@ invalidate(Search *s, List *changed)
 	{
 		Unit	   *u = lfirst(uc);
 		ListCell   *ic;
+
+		/* members chosen or dropped: what it adds changed, its last score bounds nothing */
+		foreach(ic, u->members)
+			if (list_member_ptr(flipped, lfirst(ic)))
+				u->score = HUGE_VAL;
 
 		foreach(ic, s->items)
 		{
@@ -496,21 +570,36 @@ invalidate(Search *s, List *changed)
 	}
 }
 
+/* DEBUG1: where the call's time goes, phase by phase (plans made so far, seconds) */
+static void
+say_phase(const char *phase, int n, TimestampTz start)
+{
+	long		secs;
+	int			usecs;
+
+	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
+	ereport(DEBUG1,
+			(errmsg_internal("suggest_indexes() %s %d: " INT64_FORMAT " plans so far, %.1f s",
+							 phase, n, adv_plans, secs + usecs / 1e6)));
+}
+
 /* Choose: the greedy pass over the units. */
 static void
-choose(Search *s)
+choose(Search *s, TimestampTz start)
 {
 	ListCell   *lc;
 	Unit	   *u;
+	int			round = 0;
 
 	while ((u = best_unit(s)) != NULL)
 	{
 		double		size;
 		double		write_cost;
 		List	   *changed;
+		List	   *flipped = new_members(u, s->chosen, &size, &write_cost, &changed);
 		bool		pruned = false;
 
-		s->chosen = list_concat(s->chosen, new_members(u, s->chosen, &size, &write_cost, &changed));
+		s->chosen = list_concat(s->chosen, flipped);
 
 		/* one the plans no longer use makes no suggestion */
 		s->current = adv_workload_cost(s->items, s->chosen, NIL);
@@ -518,15 +607,17 @@ choose(Search *s)
 			if (!((Candidate *) lfirst(lc))->used && !((Candidate *) lfirst(lc))->required)
 			{
 				changed = list_append_unique_oid(changed, ((Candidate *) lfirst(lc))->relid);
+				flipped = lappend(flipped, lfirst(lc));
 				s->chosen = foreach_delete_current(s->chosen, lc);
 				pruned = true;
 			}
-		invalidate(s, changed);
+		invalidate(s, changed, flipped);
 		if (pruned)
 			s->current = adv_workload_cost(s->items, s->chosen, NIL);
 		s->size = most_of(s->chosen);
 		foreach(lc, s->items)
 			((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
+		say_phase("round", ++round, start);
 	}
 }
 
@@ -570,6 +661,7 @@ required_cmp(const ListCell *a, const ListCell *b)
 static void
 choose_required(Search *s)
 {
+	List	   *changed = NIL;
 	ListCell   *lc;
 
 	list_sort(s->required, required_cmp);
@@ -613,49 +705,93 @@ choose_required(Search *s)
 	s->current = adv_workload_cost(s->items, s->chosen, NIL);
 	foreach(lc, s->items)
 		((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
+	/* the units were evaluated with nothing chosen */
+	foreach(lc, s->chosen)
+		changed = list_append_unique_oid(changed, ((Candidate *) lfirst(lc))->relid);
+	invalidate(s, changed, s->chosen);
 }
+
+/* Does a statement of the workload read both tables? */
+static bool
+read_together(Search *s, Oid a, Oid b)
+{
+	ListCell   *lc;
+
+	foreach(lc, s->items)
+	{
+		WorkItem   *w = lfirst(lc);
+
+		if (list_member_oid(w->relids, a) && list_member_oid(w->relids, b))
+			return true;
+	}
+	return false;
+}
+
+/* A chosen index prune() may drop, and what dropping it would cost. */
+typedef struct PruneEntry
+{
+	Candidate  *c;
+	double		loss;			/* net of its writes */
+	bool		valid;			/* still true: no statement that reads its table changed */
+} PruneEntry;
 
 /*
  * An index chosen early may be worth little once later ones exist (a partial
  * index for one statement, then an index that serves it and others).  Drop,
  * one at a time, the chosen index whose absence costs least, while that is
- * under the gain a unit needs to be chosen.
+ * under the gain a unit needs to be chosen.  What an absence costs is the
+ * change of the statements that read its table, so it holds until one of
+ * them reads the table of an index dropped.
  */
 static void
 prune(Search *s)
 {
+	List	   *entries = NIL;
+	ListCell   *lc;
+
+	foreach(lc, s->chosen)
+		if (!((Candidate *) lfirst(lc))->required)
+		{
+			PruneEntry *e = palloc0(sizeof(PruneEntry));
+
+			e->c = lfirst(lc);
+			entries = lappend(entries, e);
+		}
 	while (list_length(s->chosen) > 1)
 	{
-		Candidate  *weakest = NULL;
-		double		weakest_loss = 0;
-		ListCell   *lc;
+		PruneEntry *weakest = NULL;
 
-		foreach(lc, s->chosen)
+		foreach(lc, entries)
 		{
-			Candidate  *c = lfirst(lc);
-			List	   *others;
-			double		loss;
+			PruneEntry *e = lfirst(lc);
 
-			if (c->required)
-				continue;
-			others = list_copy(s->chosen);
-
-			others = list_delete_ptr(others, c);
-			loss = adv_workload_cost(s->items, others, list_make1_oid(c->relid)) -
-				s->current - c->write_cost;
-			if (weakest == NULL || loss < weakest_loss)
+			if (!e->valid)
 			{
-				weakest = c;
-				weakest_loss = loss;
+				List	   *others = list_delete_ptr(list_copy(s->chosen), e->c);
+
+				e->loss = adv_workload_cost(s->items, others, list_make1_oid(e->c->relid)) -
+					s->current - e->c->write_cost;
+				e->valid = true;
+				list_free(others);
 			}
+			if (weakest == NULL || e->loss < weakest->loss)
+				weakest = e;
 		}
-		if (weakest == NULL || weakest_loss >= MIN_GAIN * s->current)
+		if (weakest == NULL || weakest->loss >= MIN_GAIN * s->current)
 			break;
-		s->chosen = list_delete_ptr(s->chosen, weakest);
+		s->chosen = list_delete_ptr(s->chosen, weakest->c);
+		entries = list_delete_ptr(entries, weakest);
 		s->current = adv_workload_cost(s->items, s->chosen, NIL);
-		s->size -= weakest->most;
+		s->size -= weakest->c->most;
 		foreach(lc, s->items)
 			((WorkItem *) lfirst(lc))->current = ((WorkItem *) lfirst(lc))->trial;
+		foreach(lc, entries)
+		{
+			PruneEntry *e = lfirst(lc);
+
+			if (read_together(s, e->c->relid, weakest->c->relid))
+				e->valid = false;
+		}
 	}
 }
 
@@ -969,6 +1105,9 @@ adv_advise(ReturnSetInfo *rsinfo, List *items, List *texts, List *inserts, int b
 	List	   *cands;
 	double		base = 0;
 	ListCell   *lc;
+	TimestampTz start = GetCurrentTimestamp();
+
+	adv_plans = 0;
 
 	/* a statement whose measured time belies its estimate: its base again, untrusted */
 	adv_mark_misestimates(items);
@@ -990,15 +1129,20 @@ adv_advise(ReturnSetInfo *rsinfo, List *items, List *texts, List *inserts, int b
 	adv_size_candidates(cands, items, inserts);
 
 	s.items = items;
+	say_phase("candidates", list_length(cands), start);
 	s.units = make_units(items, cands, base);
+	say_phase("units", list_length(s.units), start);
 	s.base = s.current = base;
 	s.budget = budget;
 	s.max_size = max_size;
 	s.by_bytes = by_bytes;
 	choose_required(&s);
-	choose(&s);
+	choose(&s, start);
+	say_phase("chosen", list_length(s.chosen), start);
 	prune(&s);
+	say_phase("pruned to", list_length(s.chosen), start);
 	put_rows(rsinfo, &s, texts, base);
+	say_phase("rows", list_length(s.chosen), start);
 	say_required(&s);
 	say_why(&s);
 }
