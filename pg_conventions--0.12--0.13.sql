@@ -50,3 +50,19 @@ AS 'MODULE_PATHNAME', 'conventions_workload';
 
 COMMENT ON FUNCTION conventions.workload() IS
 'the statements the workload capture sampled, with their most frequent parameter values, how many executions an error or a cancel ended, and their executor time (ms) and rows; other roles'' only for pg_read_all_stats';
+
+-- What the capture holds and what it could not keep since the last reset:
+-- entries pushed out by newer ones, and executions whose text was longer
+-- than pg_conventions.capture_text_size (as pg_stat_statements_info()).
+CREATE FUNCTION conventions.workload_info(
+    OUT statements bigint,
+    OUT evicted bigint,
+    OUT too_long bigint,
+    OUT text_size integer,
+    OUT reset_time timestamp with time zone)
+RETURNS record
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'conventions_workload_info';
+
+COMMENT ON FUNCTION conventions.workload_info() IS
+'the workload capture''s statements kept, entries evicted, executions left out for a text longer than pg_conventions.capture_text_size, and the last reset';

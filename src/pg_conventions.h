@@ -235,6 +235,7 @@ extern bool conv_workload_runs_client_query(Node *utility);
 extern bool conv_workload_available(void);
 extern List *conv_workload_statements(Oid dbid);
 extern void conv_workload_require(void);
+extern int64 conv_workload_too_long(void);
 extern bool conv_workload_may_see(Oid userid);
 
 /*

@@ -46,6 +46,7 @@
  */
 #include "pg_conventions.h"
 
+#include "access/htup_details.h"
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
@@ -60,6 +61,7 @@
 #include "miscadmin.h"
 #include "parser/parsetree.h"
 #include "parser/scansup.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -74,9 +76,9 @@
 
 PG_FUNCTION_INFO_V1(conventions_workload);
 PG_FUNCTION_INFO_V1(conventions_workload_reset);
+PG_FUNCTION_INFO_V1(conventions_workload_info);
 
-/* sizes of one entry */
-#define WL_TEXT_BYTES	CONV_TEXT_BYTES
+/* sizes of one entry (its text's: pg_conventions.capture_text_size) */
 #define WL_PATH_BYTES	256		/* the search_path they ran under */
 #define WL_MAX_PARAMS	16		/* more parameters: values not kept */
 #define WL_PARAM_SETS	CONV_PARAM_SETS	/* most frequent value sets kept */
@@ -85,6 +87,7 @@ PG_FUNCTION_INFO_V1(conventions_workload_reset);
 double		conv_capture_sample_rate = 0.01;
 static int	capture_sample_period = 10000;	/* ms */
 static int	capture_max_statements = 1000;
+static int	capture_text_size = 8192;	/* bytes of a statement's text, its end included */
 
 typedef struct WorkloadKey
 {
@@ -115,13 +118,16 @@ typedef struct WorkloadEntry
 	ParamSet	sets[WL_PARAM_SETS];
 	char		search_path[WL_PATH_BYTES];
 	int			len;
-	char		text[WL_TEXT_BYTES];
+	char		text[FLEXIBLE_ARRAY_MEMBER];	/* capture_text_size bytes */
 } WorkloadEntry;
+
+#define WL_ENTRY_SIZE	(offsetof(WorkloadEntry, text) + capture_text_size)
 
 typedef struct WorkloadShared
 {
 	LWLock	   *lock;
 	int64		evicted;		/* entries pushed out by newer ones */
+	pg_atomic_uint64 too_long;	/* executions not kept: their text over capture_text_size */
 	TimestampTz reset_time;
 } WorkloadShared;
 
@@ -166,7 +172,7 @@ static Size
 workload_shmem_size(void)
 {
 	return add_size(add_size(MAXALIGN(sizeof(WorkloadShared)),
-							 hash_estimate_size(capture_max_statements, sizeof(WorkloadEntry))),
+							 hash_estimate_size(capture_max_statements, WL_ENTRY_SIZE)),
 					conv_patterns_shmem_size());
 }
 
@@ -193,11 +199,12 @@ workload_shmem_startup(void)
 	{
 		wl_shared->lock = &(GetNamedLWLockTranche("pg_conventions"))[0].lock;
 		wl_shared->evicted = 0;
+		pg_atomic_init_u64(&wl_shared->too_long, 0);
 		wl_shared->reset_time = GetCurrentTimestamp();
 	}
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(WorkloadKey);
-	info.entrysize = sizeof(WorkloadEntry);
+	info.entrysize = WL_ENTRY_SIZE;
 	wl_hash = CONV_SHMEM_INIT_HASH("pg_conventions workload statements",
 								   capture_max_statements, &info, HASH_ELEM | HASH_BLOBS);
 	conv_patterns_shmem_startup(&(GetNamedLWLockTranche("pg_conventions"))[1].lock);
@@ -358,7 +365,7 @@ statement_text(QueryDesc *qd, int *lenp)
 		text++, len--;
 	while (len > 0 && (scanner_isspace(text[len - 1]) || text[len - 1] == ';'))
 		len--;
-	if (len == 0 || len >= WL_TEXT_BYTES)
+	if (len == 0)
 		return NULL;
 	*lenp = len;
 	return text;
@@ -562,6 +569,11 @@ prepare_capture(Pending *p, QueryDesc *qd)
 	if (ps->utilityStmt != NULL || !OidIsValid(p->relid = first_user_table(ps)))
 		return false;
 	p->text = statement_text(qd, &p->len);
+	if (p->text != NULL && p->len >= capture_text_size)
+	{
+		pg_atomic_fetch_add_u64(&wl_shared->too_long, 1);
+		return false;
+	}
 	path = GetConfigOption("search_path", false, false);
 	if (p->text == NULL || strlen(path) >= WL_PATH_BYTES)
 		return false;
@@ -851,6 +863,14 @@ conv_workload_init(void)
 							1000, 10, 100000,
 							PGC_POSTMASTER, 0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_conventions.capture_text_size",
+							"Longest statement text the workload capture keeps, in bytes.",
+							"Each kept statement takes this much shared memory for its text; "
+							"a longer statement is counted in workload_info(), not kept.",
+							&capture_text_size,
+							8192, 1024, 1024 * 1024,
+							PGC_POSTMASTER, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
 	CONV_INSTALL_SHMEM_REQUEST(prev_shmem_request, workload_shmem_request);
 	prev_shmem_startup = shmem_startup_hook;
 	shmem_startup_hook = workload_shmem_startup;
@@ -1020,6 +1040,38 @@ conventions_workload(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* Executions not kept since the last reset: their text over capture_text_size. */
+int64
+conv_workload_too_long(void)
+{
+	conv_workload_require();
+	return (int64) pg_atomic_read_u64(&wl_shared->too_long);
+}
+
+/*
+ * conventions.workload_info(): what the capture holds and what it could not
+ * keep since the last reset, as pg_stat_statements_info() says it.
+ */
+Datum
+conventions_workload_info(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[5];
+	bool		nulls[5] = {false};
+
+	conv_workload_require();
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	LWLockAcquire(wl_shared->lock, LW_SHARED);
+	values[0] = Int64GetDatum(hash_get_num_entries(wl_hash));
+	values[1] = Int64GetDatum(wl_shared->evicted);
+	values[2] = Int64GetDatum((int64) pg_atomic_read_u64(&wl_shared->too_long));
+	values[3] = Int32GetDatum(capture_text_size);
+	values[4] = TimestampTzGetDatum(wl_shared->reset_time);
+	LWLockRelease(wl_shared->lock);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
+
 /* conventions.workload_reset(): forget every captured statement. */
 Datum
 conventions_workload_reset(PG_FUNCTION_ARGS)
@@ -1033,6 +1085,7 @@ conventions_workload_reset(PG_FUNCTION_ARGS)
 	while ((e = hash_seq_search(&seq)) != NULL)
 		hash_search(wl_hash, &e->key, HASH_REMOVE, NULL);
 	wl_shared->evicted = 0;
+	pg_atomic_write_u64(&wl_shared->too_long, 0);
 	wl_shared->reset_time = GetCurrentTimestamp();
 	LWLockRelease(wl_shared->lock);
 	conv_patterns_reset();
