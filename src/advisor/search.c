@@ -731,9 +731,22 @@ read_together(Search *s, Oid a, Oid b)
 typedef struct PruneEntry
 {
 	Candidate  *c;
-	double		loss;			/* net of its writes */
+	double		loss;			/* net of its writes; -HUGE_VAL: not known yet */
 	bool		valid;			/* still true: no statement that reads its table changed */
+	int			pos;			/* its place among those chosen: on a tie, the earlier goes */
 } PruneEntry;
+
+/* The lower last loss first: the likelier to go. */
+static int
+last_loss_cmp(const ListCell *a, const ListCell *b)
+{
+	PruneEntry *x = lfirst(a);
+	PruneEntry *y = lfirst(b);
+
+	if (x->loss != y->loss)
+		return x->loss < y->loss ? -1 : 1;
+	return x->pos - y->pos;
+}
 
 /*
  * An index chosen early may be worth little once later ones exist (a partial
@@ -741,7 +754,10 @@ typedef struct PruneEntry
  * one at a time, the chosen index whose absence costs least, while that is
  * under the gain a unit needs to be chosen.  What an absence costs is the
  * change of the statements that read its table, so it holds until one of
- * them reads the table of an index dropped.
+ * them reads the table of an index dropped; and, as with the units' scores,
+ * lazily: an index only matters more as others go, so its last loss bounds
+ * its next from below, and it is planned again only while that bound can be
+ * the least and under the gain.
  */
 static void
 prune(Search *s)
@@ -755,16 +771,22 @@ prune(Search *s)
 			PruneEntry *e = palloc0(sizeof(PruneEntry));
 
 			e->c = lfirst(lc);
+			e->loss = -HUGE_VAL;
+			e->pos = foreach_current_index(lc);
 			entries = lappend(entries, e);
 		}
 	while (list_length(s->chosen) > 1)
 	{
 		PruneEntry *weakest = NULL;
 
+		list_sort(entries, last_loss_cmp);
 		foreach(lc, entries)
 		{
 			PruneEntry *e = lfirst(lc);
 
+			if (!e->valid && (e->loss >= MIN_GAIN * s->current ||
+							  (weakest != NULL && e->loss >= weakest->loss)))
+				continue;
 			if (!e->valid)
 			{
 				List	   *others = list_delete_ptr(list_copy(s->chosen), e->c);
@@ -774,7 +796,8 @@ prune(Search *s)
 				e->valid = true;
 				list_free(others);
 			}
-			if (weakest == NULL || e->loss < weakest->loss)
+			if (weakest == NULL || e->loss < weakest->loss ||
+				(e->loss == weakest->loss && e->pos < weakest->pos))
 				weakest = e;
 		}
 		if (weakest == NULL || weakest->loss >= MIN_GAIN * s->current)
