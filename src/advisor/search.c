@@ -384,6 +384,18 @@ consider(Search *s, Unit *u, List *add, List *relids, double size, double write_
 	}
 }
 
+/* The same, with what u adds given those chosen. */
+static void
+consider_unit(Search *s, Unit *u, Unit **best, double *best_score, bool *gains)
+{
+	double		size;
+	double		write_cost;
+	List	   *relids;
+	List	   *add = new_members(u, s->chosen, &size, &write_cost, &relids);
+
+	consider(s, u, add, relids, size, write_cost, best, best_score, gains);
+}
+
 /*
  * The budget stopped the pass only if a unit it left out would have been
  * chosen: evaluated now (units over the budget are not planned while others
@@ -398,14 +410,8 @@ best_left_out(Search *s, List *over, bool *gains)
 
 	foreach(lc, over)
 	{
-		Unit	   *u = lfirst(lc);
-		double		size;
-		double		write_cost;
-		List	   *relids;
-		List	   *add = new_members(u, s->chosen, &size, &write_cost, &relids);
-
 		CHECK_FOR_INTERRUPTS();
-		consider(s, u, add, relids, size, write_cost, &best, &best_score, gains);
+		consider_unit(s, lfirst(lc), &best, &best_score, gains);
 	}
 	return best;
 }
@@ -461,7 +467,10 @@ last_score_cmp(const ListCell *a, const ListCell *b)
  * its last score bounds its next.  The units are met by last score, and one
  * whose evaluation no longer holds is planned again only while that bound
  * can beat the best found this round; until one is found, only while what
- * it last saved can still reach the gain a unit needs.
+ * it last saved can still reach the gain a unit needs.  When none is found,
+ * those left unplanned that saved something are planned until one still
+ * does: the reason the pass stops (no other saves 1 %, or every one worth
+ * its cost chosen) is the one a full round would give.
  */
 static Unit *
 best_unit(Search *s)
@@ -471,6 +480,7 @@ best_unit(Search *s)
 	bool		gains = false;
 	List	   *over = NIL;
 	List	   *order = list_copy(s->units);
+	List	   *unsure = NIL;
 	ListCell   *lc;
 
 	s->left_out = NULL;
@@ -495,12 +505,24 @@ best_unit(Search *s)
 		if (!u->evaluated && (best != NULL ? u->score < best_score :
 							  u->net < MIN_GAIN * s->current))
 		{
-			gains |= u->net > -HUGE_VAL && u->saved > 0;
+			if (u->net > -HUGE_VAL && u->saved > 0)
+				unsure = lappend(unsure, u);
 			continue;
 		}
 		consider(s, u, add, relids, size, write_cost, &best, &best_score, &gains);
 	}
 	list_free(order);
+
+	/*
+	 * Whether one still saves anything, if less than the gain: only planning
+	 * tells, and only the reason the pass stops needs it.
+	 */
+	foreach(lc, unsure)
+	{
+		if (best != NULL || gains)
+			break;
+		consider_unit(s, lfirst(lc), &best, &best_score, &gains);
+	}
 	if (best == NULL)
 	{
 		s->left_out = best_left_out(s, over, &gains);
