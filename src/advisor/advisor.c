@@ -454,6 +454,7 @@ workload_items(List **texts, List **inserts)
 	double		scale = conv_capture_sample_rate > 0 ? 1.0 / conv_capture_sample_rate : 1.0;
 	ListCell   *lc;
 	int			n = 0;
+	int64		too_long;
 
 	if (!captured && !have_pgss)
 		ereport(ERROR,
@@ -463,17 +464,17 @@ workload_items(List **texts, List **inserts)
 						   "pg_stat_statements is not installed in this database."),
 				 errhint("Preload pg_conventions (its capture records the executed queries), "
 						 "or pass one query: conventions.suggest_indexes('SELECT ...').")));
-	if (captured && conv_workload_too_long() > 0)
+	too_long = captured ? conv_workload_too_long() : 0;
+	if (too_long > 0)
 		ereport(NOTICE,
 				(errmsg_plural("the capture left out " INT64_FORMAT " execution of a statement longer than pg_conventions.capture_text_size (%s bytes)",
 							   "the capture left out " INT64_FORMAT " executions of statements longer than pg_conventions.capture_text_size (%s bytes)",
-							   conv_workload_too_long(),
-							   conv_workload_too_long(), GetConfigOption("pg_conventions.capture_text_size", false, false)),
-				 have_pgss ? errdetail("Counted in every database since the last workload_reset(). "
-									   "pg_stat_statements' texts of them are planned, generically, "
-									   "without the values they ran with.") :
-				 errdetail("Counted in every database since the last workload_reset(). "
-						   "The advice leaves them out."),
+							   too_long,
+							   too_long, GetConfigOption("pg_conventions.capture_text_size", false, false)),
+				 errdetail("Counted in every database since the last workload_reset(). %s",
+						   have_pgss ? _("pg_stat_statements' texts of them are planned, generically, "
+										 "without the values they ran with.") :
+						   _("The advice leaves them out.")),
 				 errhint("Raise pg_conventions.capture_text_size; it takes effect when the server starts.")));
 	if (have_pgss)
 	{

@@ -1423,14 +1423,14 @@ mark_used(Plan *plan, List *candidates)
 	mark_used(plan->righttree, candidates);
 }
 
+/* plans made since the call began: for the DEBUG1 lines of its phases */
+int64		adv_plans = 0;
+
 /*
  * The estimated cost of one item with these hypothetical indexes; marks
  * those used.  The plan is made in a context of its own, freed at once: a
  * call plans thousands of times.
  */
-/* plans made since the call began: for the DEBUG1 lines of its phases */
-int64		adv_plans = 0;
-
 static Cost
 plan_item(WorkItem *w, List *candidates)
 {
