@@ -144,6 +144,7 @@ typedef struct WorkItem
 	double		actual_ms;		/* executor time per execution, as the capture measured; -1 */
 	bool		misestimated;	/* its time, for its estimate, is far from the workload's */
 	Cost		base;			/* cost without hypothetical indexes */
+	Cost		base_loops;		/* the risk of its nested loops then (robust.c) */
 	Cost		current;		/* with the indexes chosen so far */
 	Cost		trial;			/* at the last planning */
 } WorkItem;
@@ -174,7 +175,8 @@ extern double adv_workload_cost(List *items, List *candidates, List *focus);
 extern int64 adv_plans;
 
 /* robust.c */
-extern Cost adv_judged_cost(WorkItem *w, PlannedStmt *ps);
+extern Cost adv_judged_cost(WorkItem *w, PlannedStmt *ps, Cost *loops);
+extern Cost adv_loops_beyond_base(WorkItem *w, Cost loops);
 extern void adv_mark_misestimates(List *items);
 
 /* search.c */

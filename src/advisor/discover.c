@@ -519,6 +519,6 @@ adv_discover_item(WorkItem *w)
 												 CURSOR_OPT_PARALLEL_OK, w->params));
 	/* judged as every later plan is (robust.c), now that the tables are known */
 	foreach(lc, plans)
-		w->base += adv_judged_cost(w, lfirst(lc));
+		w->base += adv_judged_cost(w, lfirst(lc), &w->base_loops);
 	w->current = w->base;
 }

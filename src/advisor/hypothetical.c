@@ -1435,6 +1435,7 @@ static Cost
 plan_item(WorkItem *w, List *candidates)
 {
 	Cost		total = 0;
+	Cost		loops = 0;
 	ListCell   *lc;
 	MemoryContext planning = AllocSetContextCreate(CurrentMemoryContext,
 												   "suggest_indexes() planning",
@@ -1451,10 +1452,11 @@ plan_item(WorkItem *w, List *candidates)
 
 			adv_plans++;
 
-			total += adv_judged_cost(w, ps);
+			total += adv_judged_cost(w, ps, &loops);
 			mark_used(ps->planTree, candidates);
 			mark_used_list(ps->subplans, candidates);
 		}
+		total += adv_loops_beyond_base(w, loops);
 	}
 	PG_FINALLY();
 	{
