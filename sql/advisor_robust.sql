@@ -108,4 +108,55 @@ SELECT table_name, kind, index_columns
 SELECT conventions.exempt('comments', 'foreign_key_index', 'the comments are never deleted');
 SELECT table_name, kind, index_columns FROM conventions.suggest_indexes('DELETE FROM posts WHERE id = $1');
 \set VERBOSITY terse
+-- A nested loop over a join the estimate multiplies down.  Sales and their
+-- returns meet on three keys the planner takes as independent (ticket,
+-- item, customer): it expects one row where every return meets its sale.
+CREATE TABLE sales (ticket int NOT NULL, item int NOT NULL, customer int NOT NULL,
+                    amount numeric NOT NULL);
+CREATE TABLE returns (ticket int NOT NULL, item int NOT NULL, customer int NOT NULL,
+                      loss numeric NOT NULL);
+CREATE TABLE orders (customer int NOT NULL, day int NOT NULL, amount numeric NOT NULL);
+-- 100,000 sales, two items a ticket, 2,000 customers; 10,000 returned;
+-- 100,000 orders, 50 a customer
+INSERT INTO sales SELECT i / 2, i % 1000, (i / 2) % 2000, i % 97 FROM generate_series(0, 99999) i;
+INSERT INTO returns SELECT ticket, item, customer, amount FROM sales
+  WHERE ticket % 5 = 0 AND item % 2 = 0;
+INSERT INTO orders SELECT i % 2000, i % 365, i % 89 FROM generate_series(0, 99999) i;
+VACUUM ANALYZE sales, returns, orders;
+\set q 'SELECT count(*), sum(o.amount) FROM sales s JOIN returns r ON s.ticket = r.ticket AND s.item = r.item AND s.customer = r.customer JOIN orders o ON o.customer = r.customer'
+-- the trap is real: with an index on orders (customer) the planner probes
+-- it once per row it expects, a plan it estimates cheaper than hash joins
+CREATE TABLE loops_measured (index_set text, nested_loop bool, cost float8, buffers bigint,
+                             rows bigint);
+CREATE FUNCTION measure_loops(index_set text, query text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ' || query INTO plan;
+  INSERT INTO loops_measured VALUES (index_set, plan::text LIKE '%"Nested Loop"%',
+    (plan -> 0 -> 'Plan' ->> 'Total Cost')::float8,
+    buffers(plan), (plan -> 0 -> 'Plan' -> 'Plans' -> 0 ->> 'Actual Rows')::numeric::bigint);
+END $$;
+CREATE INDEX orders_by_customer ON orders (customer);
+ANALYZE orders;
+SELECT measure_loops('orders by customer', :'q');
+DROP INDEX orders_by_customer;
+ANALYZE orders;
+SELECT measure_loops('none', :'q');
+-- executed: the same 500,000 rows joined; the index's plan is estimated
+-- cheaper and reads a hundred times the pages or more (every return probes
+-- its customer's 50 orders)
+SELECT index_set, nested_loop, rows FROM loops_measured ORDER BY index_set;
+SELECT (SELECT cost FROM loops_measured WHERE index_set = 'orders by customer') <
+       (SELECT cost FROM loops_measured WHERE index_set = 'none') AS estimated_cheaper,
+       (SELECT buffers FROM loops_measured WHERE index_set = 'orders by customer') >
+       100 * (SELECT buffers FROM loops_measured WHERE index_set = 'none') AS hundred_times_the_pages;
+-- the advisor judges the nested loop at the bound of its outer side (rows
+-- that meet three conditions meet the most selective one: every return)
+-- and takes no index
+SELECT table_name, index_columns FROM conventions.suggest_indexes(:'q');
+-- where the loop's outer side is a table's own rows, its estimate stands
+-- and the index is taken
+SELECT table_name, index_columns
+  FROM conventions.suggest_indexes('SELECT sum(o.amount) FROM returns r JOIN orders o ON o.customer = r.customer WHERE r.ticket = $1')
+ ORDER BY table_name::text;
 DROP SCHEMA robust CASCADE;

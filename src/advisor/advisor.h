@@ -13,7 +13,8 @@
  *					write cost (get_relation_info_hook), and the workload's
  *					cost with a set of them
  *	robust.c		a plan's cost as the advisor judges it: a LIMIT that
- *					stops early over filtered rows, at its worst case
+ *					stops early over filtered rows, and a nested loop over
+ *					a join estimated too low, at their worst case
  *	search.c		the choice: per-query configurations, benefit per byte
  *					net of the write cost, the budget, the rows
  *

@@ -3,7 +3,9 @@
  * robust.c
  *		A plan's cost as the advisor judges it: the planner's estimate, but
  *		for a LIMIT that the estimate lets stop early over rows a filter or
- *		a join discards, costed at its worst case.
+ *		a join discards, costed at its worst case, and for a nested loop
+ *		over a join the estimate multiplies down, costed at the bound of its
+ *		outer side (below).
  *
  * The planner costs LIMIT 20 over a stream of rows (an index walked in
  * ORDER BY order, then a filter or a join that keeps a fraction s of them)
