@@ -152,11 +152,13 @@ SELECT (SELECT cost FROM loops_measured WHERE index_set = 'orders by customer') 
        100 * (SELECT buffers FROM loops_measured WHERE index_set = 'none') AS hundred_times_the_pages;
 -- the advisor judges the nested loop at the bound of its outer side (rows
 -- that meet three conditions meet the most selective one: every return)
--- and takes no index
-SELECT table_name, index_columns FROM conventions.suggest_indexes(:'q');
--- where the loop's outer side is a table's own rows, its estimate stands
--- and the index is taken
-SELECT table_name, index_columns
+-- and takes no index on orders; where the loop's outer side is a table's
+-- own rows, its estimate stands and orders (customer) is taken
+SET client_min_messages = warning;
+SELECT count(*) FILTER (WHERE table_name = 'orders'::regclass) AS orders_indexes
+  FROM conventions.suggest_indexes(:'q');
+SELECT index_columns
   FROM conventions.suggest_indexes('SELECT sum(o.amount) FROM returns r JOIN orders o ON o.customer = r.customer WHERE r.ticket = $1')
- ORDER BY table_name::text;
+ WHERE table_name = 'orders'::regclass;
+RESET client_min_messages;
 DROP SCHEMA robust CASCADE;
