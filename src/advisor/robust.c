@@ -65,22 +65,31 @@ streaming_child(Plan *plan)
 	}
 }
 
+/* What discovery recorded of a table the item reads; NULL if it reads none such. */
+static AdvTable *
+item_table(WorkItem *w, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, w->tables)
+		if (((AdvTable *) lfirst(lc))->relid == relid)
+			return lfirst(lc);
+	return NULL;
+}
+
 /* The rows of the table a scan node reads, as the advisor's discovery saw them. */
 static double
 table_rows(WorkItem *w, List *rtable, Index scanrelid)
 {
 	RangeTblEntry *rte;
-	ListCell   *lc;
+	AdvTable   *t;
 
 	if (scanrelid == 0 || scanrelid > list_length(rtable))
 		return -1;
 	rte = rt_fetch(scanrelid, rtable);
-	if (rte->rtekind != RTE_RELATION)
+	if (rte->rtekind != RTE_RELATION || (t = item_table(w, rte->relid)) == NULL)
 		return -1;
-	foreach(lc, w->tables)
-		if (((AdvTable *) lfirst(lc))->relid == rte->relid)
-			return ((AdvTable *) lfirst(lc))->tuples;
-	return -1;
+	return t->tuples;
 }
 
 /*
@@ -91,17 +100,13 @@ table_rows(WorkItem *w, List *rtable, Index scanrelid)
 static double
 filter_selectivity(WorkItem *w, List *rtable, Scan *scan)
 {
-	RangeTblEntry *rte;
-	AdvTable   *t = NULL;
+	AdvTable   *t;
 	double		sel = 1.0;
 	ListCell   *lc;
 
 	if (scan->scanrelid == 0 || scan->scanrelid > list_length(rtable))
 		return -1;
-	rte = rt_fetch(scan->scanrelid, rtable);
-	foreach(lc, w->tables)
-		if (((AdvTable *) lfirst(lc))->relid == rte->relid)
-			t = lfirst(lc);
+	t = item_table(w, rt_fetch(scan->scanrelid, rtable)->relid);
 	if (t == NULL)
 		return -1;
 	foreach(lc, scan->plan.qual)
@@ -267,6 +272,29 @@ typedef struct LoopWalk
 	Cost		risk;
 } LoopWalk;
 
+/* The expression without the binary-compatible casts around it. */
+static Node *
+uncast(Node *expr)
+{
+	while (expr && IsA(expr, RelabelType))
+		expr = (Node *) ((RelabelType *) expr)->arg;
+	return expr;
+}
+
+/* The value the nested loop passes to its inner side as this Param, if it is one. */
+static NestLoopParam *
+loop_param(NestLoop *nl, Node *node)
+{
+	ListCell   *lc;
+
+	if (!IsA(node, Param) || ((Param *) node)->paramkind != PARAM_EXEC)
+		return NULL;
+	foreach(lc, nl->nestParams)
+		if (((NestLoopParam *) lfirst(lc))->paramno == ((Param *) node)->paramid)
+			return lfirst(lc);
+	return NULL;
+}
+
 /* The table column an expression evaluated at a plan node reads, if one. */
 static bool
 plan_column(LoopWalk *lw, Plan *plan, Node *expr, Oid *relid, AttrNumber *attnum)
@@ -274,29 +302,21 @@ plan_column(LoopWalk *lw, Plan *plan, Node *expr, Oid *relid, AttrNumber *attnum
 	Var		   *var;
 	TargetEntry *tle = NULL;
 	RangeTblEntry *rte;
+	ListCell   *lc;
 
 	check_stack_depth();
-	while (expr && IsA(expr, RelabelType))
-		expr = (Node *) ((RelabelType *) expr)->arg;
-	if (expr && IsA(expr, Param) && ((Param *) expr)->paramkind == PARAM_EXEC)
-	{
-		ListCell   *lc;
-
-		/* a value the enclosing nested loop passes down from its outer side */
-		foreach(lc, lw->loops)
-		{
-			NestLoop   *nl = lfirst(lc);
-			ListCell   *pc;
-
-			foreach(pc, nl->nestParams)
-				if (((NestLoopParam *) lfirst(pc))->paramno == ((Param *) expr)->paramid)
-					return plan_column(lw, (Plan *) nl,
-									   (Node *) ((NestLoopParam *) lfirst(pc))->paramval,
-									   relid, attnum);
-		}
+	expr = uncast(expr);
+	if (expr == NULL)
 		return false;
+	/* a value the enclosing nested loop passes down from its outer side */
+	foreach(lc, lw->loops)
+	{
+		NestLoopParam *np = loop_param(lfirst(lc), expr);
+
+		if (np != NULL)
+			return plan_column(lw, lfirst(lc), (Node *) np->paramval, relid, attnum);
 	}
-	if (expr == NULL || !IsA(expr, Var))
+	if (!IsA(expr, Var))
 		return false;
 	var = (Var *) expr;
 	if (var->varno == OUTER_VAR || var->varno == INNER_VAR)
@@ -336,19 +356,13 @@ plan_column(LoopWalk *lw, Plan *plan, Node *expr, Oid *relid, AttrNumber *attnum
 static double
 join_column_ndistinct(WorkItem *w, Oid relid, AttrNumber attnum)
 {
+	AdvTable   *t = item_table(w, relid);
 	ListCell   *lc;
 
-	foreach(lc, w->tables)
-	{
-		AdvTable   *t = lfirst(lc);
-		ListCell   *cc;
-
-		if (t->relid != relid)
-			continue;
-		foreach(cc, t->columns)
-			if (((AdvColumn *) lfirst(cc))->attnum == attnum)
-				return Max(((AdvColumn *) lfirst(cc))->ndistinct, 0.0);
-	}
+	if (t != NULL)
+		foreach(lc, t->columns)
+			if (((AdvColumn *) lfirst(lc))->attnum == attnum)
+				return Max(((AdvColumn *) lfirst(lc))->ndistinct, 0.0);
 	return 0;
 }
 
@@ -364,8 +378,7 @@ typedef struct JoinCond
 static bool
 from_outer(Node *expr)
 {
-	while (expr && IsA(expr, RelabelType))
-		expr = (Node *) ((RelabelType *) expr)->arg;
+	expr = uncast(expr);
 	return expr != NULL && (IsA(expr, Param) ||
 							(IsA(expr, Var) && ((Var *) expr)->varno == OUTER_VAR));
 }
@@ -388,6 +401,9 @@ add_condition(LoopWalk *lw, List **conds, Node *clause, Plan *at, bool per_loop)
 	if (!IsA(clause, OpExpr) || list_length(op->args) != 2 ||
 		get_oprrest(op->opno) != F_EQSEL)
 		return;
+	first_outer = from_outer(linitial(op->args));
+	if (first_outer == from_outer(lsecond(op->args)))
+		return;					/* not a condition between the two sides */
 	if (!plan_column(lw, at, linitial(op->args), &relid[0], &attnum[0]) ||
 		!plan_column(lw, at, lsecond(op->args), &relid[1], &attnum[1]))
 		return;
@@ -395,9 +411,6 @@ add_condition(LoopWalk *lw, List **conds, Node *clause, Plan *at, bool per_loop)
 	nd[1] = join_column_ndistinct(lw->w, relid[1], attnum[1]);
 	if (nd[0] <= 0 || nd[1] <= 0)
 		return;
-	first_outer = from_outer(linitial(op->args));
-	if (first_outer == from_outer(lsecond(op->args)))
-		return;					/* not a condition between the two sides */
 	jc = palloc(sizeof(JoinCond));
 	jc->nd_outer = nd[first_outer ? 0 : 1];
 	jc->nd_inner = nd[first_outer ? 1 : 0];
@@ -418,20 +431,10 @@ add_conditions(LoopWalk *lw, List **conds, List *clauses, Plan *join)
 static bool
 uses_loop_param(Node *node, void *context)
 {
-	NestLoop   *nl = context;
-	ListCell   *lc;
-
 	if (node == NULL)
 		return false;
 	if (IsA(node, Param))
-	{
-		if (((Param *) node)->paramkind != PARAM_EXEC)
-			return false;
-		foreach(lc, nl->nestParams)
-			if (((NestLoopParam *) lfirst(lc))->paramno == ((Param *) node)->paramid)
-				return true;
-		return false;
-	}
+		return loop_param(context, node) != NULL;
 	return expression_tree_walker(node, uses_loop_param, context);
 }
 
